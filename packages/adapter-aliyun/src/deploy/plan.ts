@@ -1,0 +1,138 @@
+import type { WindowedJob } from '@windowed/core';
+import { fcCronExpression } from './cron.js';
+import type { ResolvedFcDeployOptions } from './options.js';
+
+/** FC 2.0 API operations a deployment uses (names as in the FC API reference). */
+export type FcOperation =
+  | 'CreateService'
+  | 'UpdateService'
+  | 'CreateFunction'
+  | 'UpdateFunction'
+  | 'CreateTrigger'
+  | 'UpdateTrigger'
+  | 'PutFunctionAsyncInvokeConfig';
+
+/**
+ * One API call: path parameters as named fields, the JSON request body as `body`.
+ * Code bytes are shown as `{ bytes, sha256 }`; apply puts the zip there.
+ */
+export interface FcPlanStep {
+  api: FcOperation;
+  input: {
+    serviceName?: string;
+    functionName?: string;
+    triggerName?: string;
+    qualifier?: string;
+    body: Record<string, unknown>;
+  };
+}
+
+export interface FcDeploymentPlan {
+  target: 'aliyun';
+  /** `discovered`: create-vs-update decided by asking FC. `assumed-empty`: a dry run planned as if nothing existed. */
+  state: 'discovered' | 'assumed-empty';
+  notes: string[];
+  /** The code package the Create/UpdateFunction steps carry. */
+  code: { bytes: number; sha256: string };
+  steps: FcPlanStep[];
+}
+
+/** What exists in FC already (from `discoverFcState`). */
+export interface FcState {
+  service: boolean;
+  function: boolean;
+  trigger: boolean;
+}
+
+export const EMPTY_FC_STATE: FcState = Object.freeze({ service: false, function: false, trigger: false });
+
+/**
+ * The deployment as FC API calls. Pure: the same job, options, state and code give the same plan.
+ * Existing resources are updated, missing ones created, so applying it twice converges.
+ */
+export function planFcSteps(
+  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  options: ResolvedFcDeployOptions,
+  state: FcState,
+  code: { bytes: number; sha256: string },
+  assumed = false,
+): FcDeploymentPlan {
+  const serviceName = options.service;
+  const functionName = options.functionName;
+  const serviceBody = {
+    description: `windowed jobs (${job.name})`,
+    role: options.role,
+    ...(options.logConfig
+      ? { logConfig: { project: options.logConfig.project, logstore: options.logConfig.logstore } }
+      : {}),
+    ...(options.internetAccess !== undefined ? { internetAccess: options.internetAccess } : {}),
+  };
+  const functionBody = {
+    description: options.description ?? `windowed job ${job.name}: ${job.windowSpec.size.label} windows`,
+    handler: `index.${options.exportName}`,
+    runtime: options.runtime,
+    memorySize: options.memorySize,
+    timeout: options.timeout,
+    environmentVariables: { ...(options.environmentVariables ?? {}) },
+    code: { zipFile: { bytes: code.bytes, sha256: code.sha256 } },
+  };
+  const triggerConfig = {
+    cronExpression: fcCronExpression(job.windowSpec),
+    // FC's TimerTriggerConfig spells it `enable`.
+    enable: true,
+    ...(options.payload !== undefined ? { payload: options.payload } : {}),
+  };
+  const steps: FcPlanStep[] = [
+    state.service
+      ? { api: 'UpdateService', input: { serviceName, body: serviceBody } }
+      : { api: 'CreateService', input: { body: { serviceName, ...serviceBody } } },
+    state.function
+      ? { api: 'UpdateFunction', input: { serviceName, functionName, body: functionBody } }
+      : { api: 'CreateFunction', input: { serviceName, body: { functionName, ...functionBody } } },
+    // The failure destination is configured before the timer can fire.
+    {
+      api: 'PutFunctionAsyncInvokeConfig',
+      input: {
+        serviceName,
+        functionName,
+        qualifier: options.qualifier,
+        body: {
+          destinationConfig: {
+            onFailure: { destination: options.destination },
+            ...(options.onSuccess ? { onSuccess: { destination: options.onSuccess } } : {}),
+          },
+          maxAsyncRetryAttempts: options.maxAsyncRetryAttempts,
+          maxAsyncEventAgeInSeconds: options.maxAsyncEventAgeInSeconds,
+        },
+      },
+    },
+    state.trigger
+      ? {
+          api: 'UpdateTrigger',
+          input: { serviceName, functionName, triggerName: options.triggerName, body: { triggerConfig } },
+        }
+      : {
+          api: 'CreateTrigger',
+          input: {
+            serviceName,
+            functionName,
+            body: { triggerName: options.triggerName, triggerType: 'timer', triggerConfig },
+          },
+        },
+  ];
+  const notes = [
+    `Timer ${triggerConfig.cronExpression} fires ${job.windowSpec.delayMs / 1000}s after each ${job.windowSpec.size.label} window ends.`,
+    `Failed invocations are retried ${options.maxAsyncRetryAttempts} time(s), then sent to ${options.destination}.`,
+  ];
+  if (assumed)
+    notes.unshift(
+      'Dry run without credentials: planned as if nothing exists yet; a real deploy updates what it finds.',
+    );
+  return {
+    target: 'aliyun',
+    state: assumed ? 'assumed-empty' : 'discovered',
+    notes,
+    code: { bytes: code.bytes, sha256: code.sha256 },
+    steps,
+  };
+}

@@ -1,0 +1,43 @@
+import { registerSourceType } from '@windowed/core';
+import type { SlsSourceOptions } from './sls/options.js';
+import { createSlsSource } from './sls/source.js';
+
+// Importing the adapter makes `{ type: 'sls', ... }` usable in jobs, config files and WINDOWED_SOURCE.
+registerSourceType({
+  type: 'sls',
+  create: (config) => createSlsSource(config as unknown as SlsSourceOptions),
+});
+
+export { type AliyunCredentials, getFcCredentials, setFcCredentials } from './credentials.js';
+export {
+  type FcDestinationRecordPayload,
+  type FcFailureRecord,
+  isFcDestinationRecord,
+  parseFcDestinationRecord,
+} from './destination.js';
+export {
+  decodeFcEvent,
+  type FcTimerEvent,
+  fromFcTimerEvent,
+  isFcTimerEvent,
+  isManualInvocation,
+  type ManualInvocationEvent,
+} from './event.js';
+export {
+  type FcCallback,
+  type FcContext,
+  type FcHandlerOptions,
+  fcAsyncHandler,
+  fcHandler,
+} from './handler.js';
+export { type DrainMnsOptions, type DrainMnsResult, drainMnsFailureQueue } from './mns.js';
+export {
+  compileSlsMultiQuery,
+  compileSlsQuery,
+  type SlsCompileOptions,
+  type SlsStatement,
+  slsField,
+  slsString,
+} from './sls/compile.js';
+export type { SlsSourceOptions } from './sls/options.js';
+export { createSlsSource } from './sls/source.js';

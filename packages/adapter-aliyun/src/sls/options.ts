@@ -1,0 +1,109 @@
+import { WindowedError } from '@windowed/core';
+import { z } from 'zod';
+
+/**
+ * `{ type: 'sls', project, logstore, endpoint, ... }`: a Log Service logstore as a source.
+ * Credentials, when not given here, come from `setFcCredentials` (what the FC handlers record
+ * from `context.credentials`) or the `ALIBABA_CLOUD_*` environment variables.
+ */
+export interface SlsSourceOptions {
+  type?: 'sls';
+  project: string;
+  logstore: string;
+  /** `cn-hangzhou.log.aliyuncs.com`, `cn-hangzhou-intranet.log.aliyuncs.com`, or a URL `http://host:port`. */
+  endpoint: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  securityToken?: string;
+  /** The search statement before `|`. Default `*`. */
+  query?: string;
+  /** A field with epoch seconds deciding window membership instead of the log time `__time__`. */
+  timeField?: string;
+  /** First wait before repeating a query SLS answered `Incomplete`; doubles up to 5 s. Default 500. */
+  pollIntervalMs?: number;
+  /** Per-request read timeout, bounded by the run's deadline. Default 60000. */
+  requestTimeoutMs?: number;
+}
+
+/** Resolved endpoint: what the SDK is given (`host[:port]`) and the protocol. */
+export interface SlsEndpoint {
+  host: string;
+  protocol: 'http' | 'https';
+}
+
+// https://help.aliyun.com/document_detail/48984.html (naming conventions)
+const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const LOGSTORE = /^[a-z0-9][a-z0-9_-]{0,61}[a-z0-9]$/;
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export const slsSourceSchema = z
+  .object({
+    type: z.literal('sls').optional(),
+    project: z
+      .string()
+      .regex(PROJECT, 'expected an SLS project name: 3-63 lowercase letters, digits and hyphens'),
+    logstore: z.string().regex(LOGSTORE, 'expected a logstore name: 2-63 lowercase letters, digits, _ and -'),
+    endpoint: z.string().min(1, 'expected an endpoint such as cn-hangzhou.log.aliyuncs.com'),
+    accessKeyId: z.string().min(1).optional(),
+    accessKeySecret: z.string().min(1).optional(),
+    securityToken: z.string().min(1).optional(),
+    query: z.string().optional(),
+    timeField: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a field name (letters, digits, _)')
+      .optional(),
+    pollIntervalMs: z.number().int().min(1).max(60_000).optional(),
+    requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+  })
+  .strict();
+
+/** Validates the options; throws `INVALID_CONFIG` naming the field (never echoing a secret). */
+export function parseSlsSourceOptions(input: unknown): SlsSourceOptions & { endpointInfo: SlsEndpoint } {
+  const result = slsSourceSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'options';
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `Invalid sls source option "${where}": ${issue?.message ?? 'invalid'}. Expected { type: 'sls', project, logstore, endpoint, ` +
+        'accessKeyId?, accessKeySecret?, securityToken?, query?, timeField?, pollIntervalMs?, requestTimeoutMs? }.',
+    );
+  }
+  const options = result.data;
+  if (Boolean(options.accessKeyId) !== Boolean(options.accessKeySecret)) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      "The sls source needs accessKeyId and accessKeySecret together (or neither, to use the function's role or the environment).",
+    );
+  }
+  if (options.securityToken && !options.accessKeyId) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      "The sls source's securityToken comes with the accessKeyId and accessKeySecret it was issued with.",
+    );
+  }
+  if (options.query?.includes('|')) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      'The sls source\'s `query` is the search statement only (before "|", e.g. `*` or `status: 200`); windowed writes the SQL from the job\'s query.',
+    );
+  }
+  return { ...options, endpointInfo: parseEndpoint(options.endpoint) };
+}
+
+function parseEndpoint(endpoint: string): SlsEndpoint {
+  let protocol: 'http' | 'https' = 'https';
+  let host = endpoint.trim();
+  const scheme = /^(https?):\/\//i.exec(host);
+  if (scheme) {
+    protocol = scheme[1]!.toLowerCase() as 'http' | 'https';
+    host = host.slice(scheme[0].length).replace(/\/+$/, '');
+  }
+  if (!HOST.test(host)) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `Invalid sls source option "endpoint": expected a host such as cn-hangzhou.log.aliyuncs.com (optionally http(s)://host:port), got ${JSON.stringify(endpoint.slice(0, 80))}.`,
+    );
+  }
+  return { host, protocol };
+}

@@ -1,0 +1,141 @@
+import { isWindowedError, type WindowedError } from '@windowed/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromScheduledEvent, isManualInvocation, isScheduledRuleEvent, isSchedulerInput } from '../../src/event.js';
+import { fixture } from '../fixtures.js';
+
+function rejection(event: unknown): WindowedError {
+  try {
+    fromScheduledEvent(event);
+  } catch (error) {
+    if (isWindowedError(error)) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(event)} to be rejected`);
+}
+
+describe('fromScheduledEvent', () => {
+  it('floors an EventBridge rule event to its scheduled minute (the rule fires within the minute)', () => {
+    const trigger = fromScheduledEvent(fixture('scheduled-rule-event'));
+    expect(trigger).toEqual({
+      scheduledTime: '2015-10-08T16:53:00.000Z',
+      source: 'aws.events',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      triggerName: 'my-scheduled-rule',
+    });
+  });
+
+  it('accepts rule events without "version"', () => {
+    const trigger = fromScheduledEvent(fixture('scheduled-rule-event-no-version'));
+    expect(trigger.scheduledTime).toBe('1970-01-01T00:00:00.000Z');
+    expect(trigger.triggerName).toBe('ExampleRule');
+  });
+
+  it('every second of the scheduled minute names the same scheduled time', () => {
+    const base = fixture('scheduled-rule-event');
+    const times = [0, 1, 37, 59].map((s) =>
+      fromScheduledEvent({ ...base, time: `2026-11-27T10:01:${String(s).padStart(2, '0')}Z` }).scheduledTime,
+    );
+    expect(new Set(times)).toEqual(new Set(['2026-11-27T10:01:00.000Z']));
+  });
+
+  it('takes a Scheduler input as is: scheduled time, execution id, attempt, schedule name', () => {
+    expect(fromScheduledEvent(fixture('scheduler-input'))).toEqual({
+      scheduledTime: '2022-11-04T23:00:00.000Z',
+      source: 'aws.scheduler',
+      id: 'd4f52b7a-0b8f-4c36-9c8b-7d4e1b1e0a11',
+      attempt: 1,
+      triggerName: 'windowed-pv_uv',
+    });
+  });
+
+  it('accepts a minimal Scheduler input and numeric attempt numbers', () => {
+    expect(fromScheduledEvent({ scheduledTime: '2026-11-27T10:01:00+08:00', attemptNumber: 3 })).toEqual({
+      scheduledTime: '2026-11-27T02:01:00.000Z',
+      source: 'aws.scheduler',
+      attempt: 3,
+    });
+  });
+
+  it('rejects a Scheduler input whose placeholders were never substituted, saying how to run manually', () => {
+    const error = rejection(fixture('scheduler-input-template'));
+    expect(error.code).toBe('INVALID_TRIGGER_EVENT');
+    expect(error.message).toMatch(/placeholder/);
+    expect(error.message).toMatch(/"source":"manual"/);
+  });
+
+  it('takes a manual invocation', () => {
+    expect(fromScheduledEvent(fixture('manual-invocation'))).toEqual({ scheduledTime: '2026-11-27T10:01:00.000Z', source: 'manual' });
+    expect(fromScheduledEvent({ source: 'simulator', scheduledTime: '2026-11-27T10:01:00Z', attempt: 2, id: 'x' }).attempt).toBe(2);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', '2026-11-27T10:01:00Z'],
+    ['an array', [fixture('manual-invocation')]],
+    ['an empty object', {}],
+    ['another EventBridge event', { ...fixture('scheduled-rule-event'), 'detail-type': 'Object Created', source: 'aws.s3' }],
+    ['a rule event without time', { ...fixture('scheduled-rule-event'), time: undefined }],
+    ['a rule event with a local time', { ...fixture('scheduled-rule-event'), time: '2015-10-08 16:53:06' }],
+    ['a Scheduler input with an invalid time', { scheduledTime: 'yesterday' }],
+    ['a Scheduler input with attempt 0', { scheduledTime: '2026-11-27T10:01:00Z', attemptNumber: '0' }],
+    ['a Scheduler input with a typo', { scheduledtime: '2026-11-27T10:01:00Z' }],
+    ['a manual invocation without time', { source: 'manual' }],
+    ['a manual invocation with unknown keys', { source: 'manual', scheduledTime: '2026-11-27T10:01:00Z', window: 'x' }],
+    ['an SQS batch', { Records: [{ body: '{}' }] }],
+  ])('rejects %s with INVALID_TRIGGER_EVENT and says what was expected', (_name, event) => {
+    const error = rejection(event);
+    expect(error.code).toBe('INVALID_TRIGGER_EVENT');
+    expect(error.message).toMatch(/expected/i);
+  });
+
+  it('never reads the wall clock: the same event always gives the same trigger', () => {
+    const event = fixture('scheduled-rule-event');
+    const first = fromScheduledEvent(event);
+    expect(fromScheduledEvent(structuredClone(event))).toEqual(first);
+  });
+
+  it('fuzz: any input either normalizes to a valid trigger or throws INVALID_TRIGGER_EVENT', () => {
+    const iso = fc
+      .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString());
+    const timeLike = fc.oneof(iso, fc.string(), fc.constant('<aws.scheduler.scheduled-time>'), fc.integer(), fc.constant(null));
+    const candidates = fc.oneof(
+      fc.anything(),
+      fc.record(
+        { source: fc.constantFrom('aws.events', 'aws.scheduler', 'manual', 'simulator', 'x'), 'detail-type': fc.constantFrom('Scheduled Event', 'y'), time: timeLike, id: fc.anything(), resources: fc.anything() },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        { scheduledTime: timeLike, executionId: fc.anything(), attemptNumber: fc.oneof(fc.integer(), fc.string(), fc.anything()), scheduleArn: fc.anything(), source: fc.constantFrom('aws.scheduler', 'manual', 'simulator'), payload: fc.anything(), attempt: fc.anything() },
+        { requiredKeys: ['scheduledTime'] },
+      ),
+    );
+    fc.assert(
+      fc.property(candidates, (event) => {
+        let trigger: ReturnType<typeof fromScheduledEvent>;
+        try {
+          trigger = fromScheduledEvent(event);
+        } catch (error) {
+          expect(isWindowedError(error, 'INVALID_TRIGGER_EVENT')).toBe(true);
+          return;
+        }
+        expect(trigger.scheduledTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(['aws.events', 'aws.scheduler', 'manual', 'simulator']).toContain(trigger.source);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('type guards', () => {
+  it('tell the three shapes apart', () => {
+    const rule = fixture('scheduled-rule-event');
+    const scheduler = fixture('scheduler-input');
+    const manual = fixture('manual-invocation');
+    expect([isScheduledRuleEvent(rule), isSchedulerInput(rule), isManualInvocation(rule)]).toEqual([true, false, false]);
+    expect([isScheduledRuleEvent(scheduler), isSchedulerInput(scheduler), isManualInvocation(scheduler)]).toEqual([false, true, false]);
+    expect([isScheduledRuleEvent(manual), isSchedulerInput(manual), isManualInvocation(manual)]).toEqual([false, false, true]);
+  });
+});

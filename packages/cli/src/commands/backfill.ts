@@ -1,0 +1,111 @@
+import { Command } from 'commander';
+import type { BackfillResult } from '@windowed/core';
+import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
+import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { ProgressBar } from '../ui/progress.js';
+import { action, type CliRun, TARGET_HELP } from './shared.js';
+
+interface BackfillOptions {
+  from: string;
+  to: string;
+  concurrency?: string;
+  force?: boolean;
+  target: string;
+  json?: boolean;
+}
+
+export function backfillCommand(run: CliRun): Command {
+  return new Command('backfill')
+    .summary('compute every window in a range (resumable)')
+    .description(
+      'Computes the windows in [--from, --to), skipping those the ledger says already succeeded (unless --force).\n' +
+        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.',
+    )
+    .requiredOption('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
+    .requiredOption('--to <ISO>', 'end of the range (exclusive)')
+    .option('-c, --concurrency <N>', 'batches computed at once (1-16)', '1')
+    .option('--force', 're-compute windows that already succeeded')
+    .option('-t, --target <name>', TARGET_HELP, 'local')
+    .option('--json', 'print the result as JSON')
+    .action(action<BackfillOptions>(run, backfillAction));
+}
+
+async function backfillAction(ctx: CliContext, options: BackfillOptions): Promise<ExitCode> {
+  const from = parseInstant(options.from, '--from');
+  const to = parseInstant(options.to, '--to');
+  if (from >= to) throw new CliError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`, EXIT.usage);
+  const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
+  const { job } = await loadProject(ctx, options.target);
+
+  const bar = new ProgressBar({ stream: ctx.stderr, colors: ctx.errColors, label: job.name });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      bar.stop();
+      note(ctx, ctx.errColors.yellow('Stopping after the windows in flight… (Ctrl-C again to exit now)'));
+      controller.abort();
+    } else {
+      note(ctx, ctx.errColors.red('Exiting now. Windows in flight were not recorded as succeeded; the next backfill re-runs them.'));
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let result: BackfillResult;
+  try {
+    result = await job.backfill({
+      from,
+      to,
+      concurrency,
+      force: options.force === true,
+      signal: controller.signal,
+      onProgress: (p) => bar.update({ done: p.done, total: p.total, failed: p.failed }),
+    });
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSigint);
+    await job.close();
+  }
+
+  if (options.json) {
+    print(
+      ctx,
+      JSON.stringify(
+        {
+          job: job.name,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          total: result.total,
+          computed: result.computed,
+          skipped: result.skipped,
+          failed: result.failed,
+          aborted: result.aborted,
+          malformed: result.malformed,
+          failures: result.windows
+            .filter((w) => w.status === 'failed')
+            .map((w) => ({ start: w.window.start.toISOString(), error: w.error?.message })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const c = ctx.colors;
+    print(
+      ctx,
+      `${job.name}: ${result.total} windows in [${from.toISOString()}, ${to.toISOString()}): ` +
+        `${c.green(`${result.computed} computed`)}, ${result.skipped} already done, ` +
+        `${result.failed ? c.red(`${result.failed} failed`) : '0 failed'}` +
+        (result.malformed ? `, ${result.malformed} malformed log line(s) skipped` : ''),
+    );
+  }
+  const failed = result.windows.filter((w) => w.status === 'failed');
+  for (const f of failed.slice(0, 10)) note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
+  if (failed.length > 10) note(ctx, `… and ${failed.length - 10} more (windowed status lists them all)`);
+  if (result.aborted) {
+    note(ctx, `Interrupted: every window written so far is complete. Run the same command again to resume.`);
+    return EXIT.interrupted;
+  }
+  return failed.length ? EXIT.failure : EXIT.ok;
+}

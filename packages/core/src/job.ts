@@ -1,0 +1,127 @@
+import { parseDurationMs } from './duration.js';
+import { WindowedError } from './errors.js';
+import { createJsonLogger, type Logger, silentLogger } from './logger.js';
+import type { DeclarativeQuery, QueryFn } from './query/types.js';
+import { closeResources, type Resources, resolveResources } from './resources.js';
+import { backfillRange, type JobRuntime, jobStatus, runTrigger } from './runner.js';
+import { validateSinkConfig } from './sinks/create.js';
+import { validateJobSpec } from './spec.js';
+import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
+import type { BackfillOptions, BackfillResult, JobOverrides, JobSpec, JobStatus, RunContext, RunResult, WindowedJob } from './types.js';
+import { deriveWindow, windowsForTrigger } from './window/derive.js';
+import { parseWindowSpec } from './window/spec.js';
+import type { Window, WindowSpec } from './window/types.js';
+
+const DEFAULT_MAX_CATCH_UP = 60;
+
+/**
+ * Defines a job. The whole spec is validated now (throwing `INVALID_JOB` that names the field);
+ * nothing connects until the first run, and nothing about time is computed here.
+ *
+ * @example
+ * export const job = defineWindowedJob({
+ *   name: 'pv_uv',
+ *   window: { size: '1m', delay: '30s', timeZone: 'Asia/Shanghai' },
+ *   query: { metrics: { pv: count(), uv: countDistinct('user_id') } },
+ *   source: { type: 'ndjson', path: './logs' },
+ *   sink: 'sqlite:.windowed/pv_uv.db',
+ * });
+ */
+export function defineWindowedJob(spec: JobSpec): WindowedJob {
+  const valid = validateJobSpec(spec);
+  const windowSpec = parseWindowSpec(valid.window);
+  if (valid.sink !== undefined) {
+    try {
+      validateSinkConfig(valid.sink);
+    } catch (error) {
+      throw new WindowedError('INVALID_JOB', `Invalid job spec at "sink": ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new Job(valid, windowSpec, {});
+}
+
+class Job implements WindowedJob {
+  readonly name: string;
+  readonly query: DeclarativeQuery | undefined;
+  private opened: Promise<Resources> | undefined;
+  private readonly runtime: JobRuntime;
+
+  constructor(
+    private readonly spec: JobSpec,
+    readonly windowSpec: WindowSpec,
+    private readonly overrides: JobOverrides,
+  ) {
+    this.name = spec.name;
+    this.query = typeof spec.query === 'function' ? undefined : spec.query;
+    const logger = resolveLogger(overrides.logger ?? spec.logger);
+    this.runtime = {
+      name: spec.name,
+      windowSpec,
+      query: spec.query as DeclarativeQuery | QueryFn,
+      logger,
+      catchUp: {
+        maxWindows: spec.catchUp?.maxWindows ?? DEFAULT_MAX_CATCH_UP,
+        staleAfterMs: parseDurationMs(spec.catchUp?.staleAfter ?? '15m')!,
+        lookbackMs: parseDurationMs(spec.catchUp?.lookback ?? '1d')!,
+      },
+      resources: () => this.resources(),
+    };
+  }
+
+  windowFor(trigger: TriggerEvent | Date | string): Window {
+    return deriveWindow(scheduledTimeOf(trigger), this.windowSpec);
+  }
+
+  windowsFor(trigger: TriggerEvent | Date | string): Window[] {
+    return windowsForTrigger(scheduledTimeOf(trigger), this.windowSpec);
+  }
+
+  async run(trigger: TriggerEvent, ctx: RunContext = {}): Promise<RunResult> {
+    return runTrigger(this.runtime, parseTriggerEvent(trigger), ctx);
+  }
+
+  backfill(options: BackfillOptions): Promise<BackfillResult> {
+    return backfillRange(this.runtime, options);
+  }
+
+  status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
+    return jobStatus(this.runtime, range);
+  }
+
+  with(overrides: JobOverrides): WindowedJob {
+    if (overrides.sink !== undefined) validateSinkConfig(overrides.sink);
+    return new Job(this.spec, this.windowSpec, { ...this.overrides, ...overrides });
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    this.runtime.firstWindowStart = undefined;
+    const resources = await opened?.catch(() => undefined);
+    if (resources) await closeResources(resources);
+  }
+
+  private resources(): Promise<Resources> {
+    this.opened ??= Promise.resolve()
+      .then(() => resolveResources(this.spec, this.overrides, this.runtime.logger))
+      .catch((error) => {
+        this.opened = undefined;
+        throw error;
+      });
+    return this.opened;
+  }
+}
+
+function scheduledTimeOf(trigger: TriggerEvent | Date | string): Date {
+  if (trigger instanceof Date) {
+    if (Number.isNaN(trigger.getTime())) throw new WindowedError('INVALID_TRIGGER_EVENT', 'windowFor: the Date is invalid.');
+    return trigger;
+  }
+  if (typeof trigger === 'string') return new Date(parseTriggerEvent({ scheduledTime: trigger, source: 'manual' }).scheduledTime);
+  return new Date(parseTriggerEvent(trigger).scheduledTime);
+}
+
+function resolveLogger(logger: Logger | false | undefined): Logger {
+  if (logger === false) return silentLogger;
+  return logger ?? createJsonLogger();
+}

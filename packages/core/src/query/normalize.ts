@@ -1,0 +1,65 @@
+import type { ColumnSet, ColumnType } from '../sinks/types.js';
+import type { DeclarativeQuery, Metric, Row } from './types.js';
+
+export function metricColumnType(metric: Metric): ColumnType {
+  return metric.kind === 'count' || metric.kind === 'countDistinct' ? 'integer' : 'number';
+}
+
+export function columnsOfQuery(query: DeclarativeQuery): ColumnSet {
+  return {
+    dimensions: [...(query.groupBy ?? [])],
+    metrics: Object.entries(query.metrics).map(([name, metric]) => ({ name, type: metricColumnType(metric) })),
+  };
+}
+
+/**
+ * Brings a source's rows to one shape: dimensions as strings (or null), counts as integers, other
+ * metrics as numbers or null. Sources that answer in strings (SLS, Logs Insights) rely on this.
+ * An ungrouped query that matched nothing yields one row of zero counts: an idle window is data.
+ */
+export function normalizeRows(query: DeclarativeQuery, rows: readonly Record<string, unknown>[]): Row[] {
+  const groupBy = query.groupBy ?? [];
+  const metrics = Object.entries(query.metrics);
+  if (rows.length === 0 && groupBy.length === 0) rows = [{}];
+  return rows.map((raw) => {
+    const row: Row = {};
+    for (const field of groupBy) row[field] = toDimension(raw[field]);
+    for (const [name, metric] of metrics) {
+      const value = toNumber(raw[name]);
+      row[name] = metricColumnType(metric) === 'integer' ? Math.round(value ?? 0) : value;
+    }
+    return row;
+  });
+}
+
+function toDimension(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === '' || value === 'null') return null;
+  const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(String(value));
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * Columns of a functional query's rows: string values are dimensions (part of the window's key),
+ * numbers metrics. Columns are taken from every row, in first-seen order.
+ */
+export function columnsOfRows(rows: readonly Record<string, unknown>[]): ColumnSet {
+  const dimensions: string[] = [];
+  const metrics: ColumnSet['metrics'] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const [name, value] of Object.entries(row)) {
+      if (seen.has(name) || value === null || value === undefined) continue;
+      seen.add(name);
+      if (typeof value === 'number' || typeof value === 'bigint') {
+        metrics.push({ name, type: 'number' });
+      } else dimensions.push(name);
+    }
+  }
+  return { dimensions, metrics };
+}

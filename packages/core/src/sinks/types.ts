@@ -1,0 +1,56 @@
+import type { Ledger } from '../ledger/types.js';
+import type { Row } from '../query/types.js';
+import type { Window } from '../window/types.js';
+
+export type ColumnType = 'integer' | 'number' | 'text';
+
+/** The result columns of a job: dimensions (group-by fields, part of the key) then metrics. */
+export interface ColumnSet {
+  dimensions: string[];
+  metrics: Array<{ name: string; type: ColumnType }>;
+}
+
+export interface WindowRows {
+  window: Window;
+  rows: Row[];
+}
+
+export interface SinkWriteOptions {
+  job: string;
+  columns: ColumnSet;
+  computedAt: Date;
+  /**
+   * When set and the sink holds the ledger, the windows are marked succeeded in the same
+   * transaction as their rows: a window is either written and recorded, or neither.
+   */
+  markSucceeded?: { triggerId: string | undefined };
+}
+
+export interface StoredRow {
+  windowStart: Date;
+  windowEnd: Date;
+  values: Row;
+  computedAt: Date | null;
+}
+
+/** Where results go. `write` replaces each window: retried runs leave exactly one copy. */
+export interface Sink {
+  readonly type: string;
+  /** Replace the rows of every given window, atomically. */
+  write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<void>;
+  /** The ledger kept in the sink's own database, if it has one. */
+  readonly ledger: Ledger | undefined;
+  /** Stored rows of a job, newest window first (for `windowed show`). */
+  read?(job: string, options: { limit?: number; from?: Date; to?: Date }): Promise<StoredRow[]>;
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export function isSink(value: unknown): value is Sink {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Sink).write === 'function' &&
+    typeof (value as Sink).close === 'function'
+  );
+}

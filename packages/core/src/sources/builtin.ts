@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { WindowedError } from '../errors.js';
+import { IDENTIFIER } from '../query/validate.js';
+import { createNdjsonSource } from './ndjson.js';
+import type { SourceFactory } from './registry.js';
+import { createSqlSource, TABLE_NAME } from './sql.js';
+
+/**
+ * The `ndjson` source: a file or folder of newline-delimited JSON logs.
+ *
+ * ```json
+ * { "type": "ndjson", "path": "./logs", "timeField": "time", "cacheDir": ".windowed/cache" }
+ * ```
+ */
+export const ndjsonSourceConfig = z.strictObject({
+  type: z.literal('ndjson'),
+  path: z.string({ error: 'expected a file or folder path (string)' }).min(1, 'expected a non-empty file or folder path'),
+  timeField: z.string({ error: 'expected the name of the time field (string)' }).min(1, 'expected a non-empty field name').optional(),
+  cacheDir: z.string({ error: 'expected a folder path (string)' }).min(1, 'expected a non-empty folder path').optional(),
+});
+
+/**
+ * The `sql` source: a log table in SQLite, MySQL/MariaDB or PostgreSQL.
+ *
+ * ```json
+ * { "type": "sql", "url": "mysql://reader:pass@127.0.0.1:3306/logs", "table": "access_log",
+ *   "timeColumn": "ts", "timeType": "datetime" }
+ * ```
+ */
+export const sqlSourceConfig = z.strictObject({
+  type: z.literal('sql'),
+  url: z
+    .string({ error: 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)' })
+    .min(1, 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)'),
+  table: z
+    .string({ error: 'expected the log table name (string)' })
+    .regex(TABLE_NAME, 'expected "table" or "schema.table" made of letters, digits and _'),
+  timeColumn: z
+    .string({ error: 'expected the time column name (string)' })
+    .regex(IDENTIFIER, 'expected a column name made of letters, digits and _')
+    .optional(),
+  timeType: z.enum(['datetime', 'epoch_ms'], { error: 'expected "datetime" or "epoch_ms"' }).optional(),
+});
+
+function parseConfig<T>(schema: z.ZodType<T>, config: Record<string, unknown>, type: string, sample: string): T {
+  const result = schema.safeParse(config);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    }
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
+    return `${field}: ${issue.message}`;
+  });
+  throw new WindowedError('INVALID_CONFIG', `Invalid ${type} source config: ${problems.join('; ')}. Example: ${sample}`);
+}
+
+const NDJSON_SAMPLE = '{ "type": "ndjson", "path": "./logs", "timeField": "time" }';
+const SQL_SAMPLE = '{ "type": "sql", "url": "mysql://user:pass@host:3306/logs", "table": "access_log", "timeColumn": "ts" }';
+
+export const builtinSourceFactories: SourceFactory[] = [
+  {
+    type: 'ndjson',
+    create: (config) => createNdjsonSource(parseConfig(ndjsonSourceConfig, config, 'ndjson', NDJSON_SAMPLE)),
+  },
+  {
+    type: 'sql',
+    create: (config) => createSqlSource(parseConfig(sqlSourceConfig, config, 'sql', SQL_SAMPLE)),
+  },
+];

@@ -1,0 +1,1009 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import knexFactory, { type Knex } from 'knex';
+import { WindowedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { applyQuery, BUCKET_ALIAS, type FieldRef } from '../query/sql-compile.js';
+import type { DeclarativeQuery, Row } from '../query/types.js';
+import { assertValidQuery } from '../query/validate.js';
+import type { Window } from '../window/types.js';
+import type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './types.js';
+
+export interface NdjsonSourceOptions {
+  /** A file, or a folder: every `*.ndjson`, `*.jsonl`, `*.json` and `*.log` file in it, recursively. */
+  path: string;
+  /** The field holding each line's time: ISO-8601 text or epoch milliseconds. Default `time`. */
+  timeField?: string;
+  /** Where the index lives. Default `.windowed/cache` under the working directory. */
+  cacheDir?: string;
+}
+
+/**
+ * Newline-delimited JSON logs, the embedded default source.
+ *
+ * The input is indexed once into a SQLite file in `cacheDir` (one per input path and time field):
+ * each line becomes a row keyed by its time, with one column per top-level field. A file is
+ * re-indexed only when its size or mtime changes, and a file that only grew is indexed from where
+ * the last pass stopped. Queries then read just the windows' time range.
+ *
+ * - Time: ISO-8601 (`2026-11-27T10:00:00.123Z`, `2026-11-27 10:00:00+08:00`; no offset means UTC),
+ *   or epoch milliseconds as a number or a numeric string.
+ * - Malformed lines (not a JSON object, no time, a time that does not parse) are counted, logged
+ *   once per indexing pass, and reported as `malformed` with every result: the number of such lines
+ *   in the whole input (they have no time, so they belong to no window).
+ * - Fields: top-level keys that are identifiers. Values keep their JSON type: `"200"` and `200` are
+ *   different values; `true`/`false` compare as 1/0; objects and arrays are their JSON text. A field
+ *   no line has reads as null. Filter semantics are those of the SQL sources (see sql-compile.ts).
+ * - Several processes may share the cache: indexing happens in write transactions, and a process
+ *   that finds another one indexing waits for it (up to two minutes), then reuses its work.
+ */
+export function createNdjsonSource(options: NdjsonSourceOptions): Source {
+  const root = resolve(options.path);
+  const timeField = options.timeField ?? 'time';
+  const cacheDir = resolve(options.cacheDir ?? join(process.cwd(), '.windowed', 'cache'));
+  const cacheFile = join(cacheDir, `ndjson-${createHash('sha256').update(`${root}\0${timeField}`).digest('hex').slice(0, 20)}.sqlite`);
+  let cache: NdjsonCache | undefined;
+
+  async function open(): Promise<NdjsonCache> {
+    cache ??= await NdjsonCache.open(cacheFile);
+    return cache;
+  }
+
+  async function prepared(opts: SourceQueryOptions): Promise<{ cache: NdjsonCache; malformed: number }> {
+    if (opts.signal.aborted) throw new WindowedError('ABORTED', 'ndjson source: the query was aborted before it started.');
+    const c = await open();
+    const inputs = listInputs(root);
+    const malformed = await c.index(inputs, { timeField, logger: opts.logger, signal: opts.signal });
+    return { cache: c, malformed };
+  }
+
+  return {
+    type: 'ndjson',
+    describe: () => `ndjson ${root}`,
+
+    async query(query: DeclarativeQuery, window: Window, opts: SourceQueryOptions): Promise<SourceResult> {
+      assertValidQuery(query);
+      const { cache: c, malformed } = await prepared(opts);
+      const rows = c.queryWindow(query, window, timeField);
+      return { rows, malformed };
+    },
+
+    async queryMany(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<MultiWindowResult> {
+      assertValidQuery(query);
+      const { cache: c, malformed } = await prepared(opts);
+      return { rows: c.queryWindows(query, windows, timeField), malformed };
+    },
+
+    async close(): Promise<void> {
+      const open = cache;
+      cache = undefined;
+      open?.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input files
+
+interface InputFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+const LOG_EXTENSIONS = new Set(['.ndjson', '.jsonl', '.json', '.log']);
+
+/** The file itself, or the folder's log files (hidden folders and node_modules skipped), sorted. */
+function listInputs(root: string): InputFile[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(root);
+  } catch (cause) {
+    throw new WindowedError('SOURCE_FAILED', `ndjson source: ${root} does not exist or cannot be read; expected a file or a folder of NDJSON logs.`, {
+      cause,
+    });
+  }
+  if (stat.isFile()) return [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }];
+  const files: InputFile[] = [];
+  const seen = new Set<string>();
+  const walk = (dir: string): void => {
+    const real = fs.realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = fs.statSync(full, { throwIfNoEntry: false });
+        isDir = target?.isDirectory() ?? false;
+        isFile = target?.isFile() ?? false;
+      }
+      if (isDir && !entry.name.startsWith('.') && entry.name !== 'node_modules') walk(full);
+      else if (isFile && LOG_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        const s = fs.statSync(full, { throwIfNoEntry: false });
+        if (s) files.push({ path: full, size: s.size, mtimeMs: s.mtimeMs });
+      }
+    }
+  };
+  walk(root);
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache
+
+const SCHEMA_VERSION = 1;
+/** Columns beyond this many distinct fields are not indexed; a query on such a field fails loudly. */
+const MAX_FIELDS = 500;
+/** Files at least this big are parsed on a worker thread while this thread writes SQLite. */
+const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
+const BATCH_ROWS = 4096;
+/** Batches a worker may have in flight before it waits: bounds memory when SQLite is the slower side. */
+const MAX_IN_FLIGHT = 8;
+const HASH_BYTES = 4096;
+const BUSY_TIMEOUT_MS = 120_000;
+
+interface FileRow {
+  id: number;
+  path: string;
+  size: number;
+  mtime_ms: number;
+  indexed_bytes: number;
+  lines: number;
+  malformed: number;
+  tail_ts: number | null;
+  tail_malformed: number;
+  head_hash: string;
+  end_hash: string;
+}
+
+interface IndexOptions {
+  timeField: string;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** One indexing pass per cache file at a time in this process (SQLite serializes processes). */
+const processLocks = new Map<string, Promise<unknown>>();
+
+function withProcessLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = processLocks.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  processLocks.set(key, settled);
+  void settled.then(() => {
+    if (processLocks.get(key) === settled) processLocks.delete(key);
+  });
+  return run;
+}
+
+let compiler: Knex | undefined;
+/** knex as a query compiler only (no connection): the statements run on better-sqlite3 directly. */
+function sqlCompiler(): Knex {
+  compiler ??= knexFactory({ client: 'better-sqlite3', useNullAsDefault: true });
+  return compiler;
+}
+
+type Db = BetterSqlite3.Database;
+
+class NdjsonCache {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  private constructor(
+    private readonly db: Db,
+    private readonly file: string,
+  ) {}
+
+  static async open(file: string): Promise<NdjsonCache> {
+    const Database = await loadDriver();
+    fs.mkdirSync(resolve(file, '..'), { recursive: true });
+    const connect = (): Db => {
+      const db = new Database(file);
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('temp_store = MEMORY');
+        ensureSchema(db);
+        return db;
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    };
+    try {
+      return new NdjsonCache(connect(), file);
+    } catch (error) {
+      // A cache is disposable: one that is not a database (or is corrupt) is rebuilt from the logs.
+      const code = (error as { code?: string }).code;
+      if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw cacheError(file, error);
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+      try {
+        return new NdjsonCache(connect(), file);
+      } catch (again) {
+        throw cacheError(file, again);
+      }
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** Brings the cache up to date with `inputs`; returns the malformed lines in them. */
+  index(inputs: InputFile[], options: IndexOptions): Promise<number> {
+    return withProcessLock(this.file, async () => {
+      const known = new Map((this.db.prepare('SELECT * FROM files').all() as FileRow[]).map((row) => [row.path, row]));
+      const stale = inputs.filter((f) => {
+        const row = known.get(f.path);
+        return !row || row.size !== f.size || row.mtime_ms !== f.mtimeMs;
+      });
+      const current = new Set(inputs.map((f) => f.path));
+      const gone = [...known.values()].filter((row) => !current.has(row.path));
+      if (stale.length > 0 || gone.length > 0) {
+        const parser = new ParserPool();
+        try {
+          for (const file of stale) {
+            if (options.signal.aborted) throw new WindowedError('ABORTED', 'ndjson source: indexing was aborted.');
+            await this.indexFile(file.path, parser, options);
+          }
+        } finally {
+          await parser.close();
+        }
+        if (gone.length > 0) {
+          this.transaction(() => {
+            for (const row of gone) {
+              this.db.prepare('DELETE FROM events WHERE file = ?').run(row.id);
+              this.db.prepare('DELETE FROM files WHERE id = ?').run(row.id);
+            }
+          });
+        }
+      }
+      let malformed = 0;
+      const byPath = new Map((this.db.prepare('SELECT path, malformed FROM files').all() as FileRow[]).map((r) => [r.path, r.malformed]));
+      for (const path of current) malformed += byPath.get(path) ?? 0;
+      return malformed;
+    });
+  }
+
+  private transaction(fn: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Indexes one file in one write transaction: all of it, or only what was appended. */
+  private async indexFile(path: string, parser: ParserPool, options: IndexOptions): Promise<void> {
+    const started = Date.now();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      // Another process may have indexed the file while this one waited for the write lock.
+      const stat = fs.statSync(path, { throwIfNoEntry: false });
+      const row = this.db.prepare('SELECT * FROM files WHERE path = ?').get(path) as FileRow | undefined;
+      if (!stat || (row && row.size === stat.size && row.mtime_ms === stat.mtimeMs)) {
+        this.db.exec('COMMIT');
+        return;
+      }
+      let fileId: number;
+      let start = 0;
+      let firstLine = 0;
+      let malformedBefore = 0;
+      if (row && stat.size > row.size && grewInPlace(path, row)) {
+        fileId = row.id;
+        start = row.indexed_bytes;
+        firstLine = row.lines;
+        malformedBefore = row.malformed - row.tail_malformed;
+        // The unterminated last line of the previous pass is read again, now that it may be complete.
+        if (row.tail_ts !== null) this.db.prepare('DELETE FROM events WHERE ts = ? AND file = ? AND line = ?').run(row.tail_ts, row.id, row.lines);
+      } else if (row) {
+        fileId = row.id;
+        this.db.prepare('DELETE FROM events WHERE file = ?').run(fileId);
+      } else {
+        fileId = Number(
+          this.db
+            .prepare(
+              `INSERT INTO files (path, size, mtime_ms, indexed_bytes, lines, malformed, tail_ts, tail_malformed, head_hash, end_hash)
+               VALUES (?, 0, 0, 0, 0, 0, NULL, 0, '', '')`,
+            )
+            .run(path).lastInsertRowid,
+        );
+      }
+
+      const columns = (this.db.prepare('SELECT name FROM fields ORDER BY num').all() as { name: string }[]).map((r) => r.name);
+      const writer = new BatchWriter(this.db, fileId, columns);
+      const job: ParseJob = {
+        path,
+        start,
+        end: stat.size,
+        firstLine,
+        timeField: options.timeField,
+        columns,
+        maxColumns: MAX_FIELDS,
+        batchRows: BATCH_ROWS,
+      };
+      const summary = await parser.parse(job, stat.size - start >= WORKER_THRESHOLD_BYTES, (batch) => writer.write(batch), options.signal);
+      if (summary.droppedFields > 0) {
+        this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('fields_overflow', '1')").run();
+        options.logger.warn(`ndjson: more than ${MAX_FIELDS} distinct fields; further fields are not indexed`, {
+          file: path,
+          fields: summary.droppedFields,
+        });
+      }
+      const hashes = boundaryHashes(path, summary.indexedBytes);
+      this.db
+        .prepare(
+          `UPDATE files SET size = ?, mtime_ms = ?, indexed_bytes = ?, lines = ?, malformed = ?, tail_ts = ?,
+             tail_malformed = ?, head_hash = ?, end_hash = ? WHERE id = ?`,
+        )
+        .run(
+          stat.size,
+          stat.mtimeMs,
+          summary.indexedBytes,
+          summary.nextLine,
+          malformedBefore + summary.malformed,
+          summary.tailTs,
+          summary.tailMalformed,
+          hashes.head,
+          hashes.end,
+          fileId,
+        );
+      this.db.exec('COMMIT');
+      if (summary.malformed > 0) {
+        options.logger.warn('ndjson: malformed lines skipped (counted as malformed)', {
+          file: path,
+          malformed: summary.malformed,
+          badJson: summary.badJson,
+          missingTime: summary.missingTime,
+          badTime: summary.badTime,
+        });
+      }
+      options.logger.debug('ndjson: indexed', {
+        file: path,
+        rows: summary.rows,
+        fromByte: start,
+        toByte: stat.size,
+        ms: Date.now() - started,
+      });
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (error instanceof WindowedError) throw error;
+      throw new WindowedError('SOURCE_FAILED', `ndjson source: could not index ${path}: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries
+
+  private fieldRef(timeField: string): FieldRef {
+    const knex = sqlCompiler();
+    const columns = new Map(
+      (this.db.prepare('SELECT name, num FROM fields').all() as { name: string; num: number }[]).map((r) => [r.name, `f${r.num}`]),
+    );
+    const overflow = this.db.prepare("SELECT value FROM meta WHERE key = 'fields_overflow'").get() !== undefined;
+    return (field) => {
+      if (field === timeField) return knex.ref('ts');
+      const column = columns.get(field);
+      if (column) return knex.ref(column);
+      if (overflow) {
+        throw new WindowedError(
+          'SOURCE_FAILED',
+          `ndjson source: field "${field}" is not indexed (the logs have more than ${MAX_FIELDS} distinct fields). Query fewer distinct fields or use the sql source.`,
+        );
+      }
+      return knex.raw('NULL');
+    };
+  }
+
+  queryWindow(query: DeclarativeQuery, window: Window, timeField: string): Row[] {
+    const knex = sqlCompiler();
+    const builder = knex.from('events').where(knex.raw('ts >= ? and ts < ?', [window.start.getTime(), window.end.getTime()]));
+    applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
+    return this.all(builder).map(toRow);
+  }
+
+  /**
+   * Every window in one statement: the windows go into a temporary table joined on the time range,
+   * so each row is read once and no sort by window is needed (the join walks the windows in order).
+   */
+  queryWindows(query: DeclarativeQuery, windows: readonly Window[], timeField: string): Map<string, Row[]> {
+    const knex = sqlCompiler();
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS windowed_windows (idx INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)');
+    const insert = this.db.prepare('INSERT INTO windowed_windows (idx, start_ms, end_ms) VALUES (?, ?, ?)');
+    this.db.exec('DELETE FROM windowed_windows');
+    this.db.transaction(() => {
+      windows.forEach((w, i) => insert.run(i, w.start.getTime(), w.end.getTime()));
+    })();
+    const builder = knex
+      .from(knex.raw('windowed_windows AS w CROSS JOIN events ON events.ts >= w.start_ms AND events.ts < w.end_ms'))
+      .select(knex.raw('w.idx as ??', [BUCKET_ALIAS]))
+      .groupBy('w.idx');
+    applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
+    const result = new Map<string, Row[]>();
+    for (const raw of this.all(builder)) {
+      const window = windows[Number(raw[BUCKET_ALIAS])];
+      if (!window) continue;
+      delete raw[BUCKET_ALIAS];
+      const list = result.get(window.key);
+      if (list) list.push(toRow(raw));
+      else result.set(window.key, [toRow(raw)]);
+    }
+    this.db.exec('DELETE FROM windowed_windows');
+    return result;
+  }
+
+  private all(builder: Knex.QueryBuilder): Record<string, unknown>[] {
+    const { sql, bindings } = builder.toSQL().toNative();
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size > 100) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    try {
+      return statement.all(...(bindings as unknown[])) as Record<string, unknown>[];
+    } catch (error) {
+      throw new WindowedError('SOURCE_FAILED', `ndjson source: query on the cache ${this.file} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function ensureSchema(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const now = db.pragma('user_version', { simple: true }) as number;
+    if (now !== SCHEMA_VERSION) {
+      for (const table of ['events', 'files', 'fields', 'meta']) db.exec(`DROP TABLE IF EXISTS ${table}`);
+      db.exec(`
+        CREATE TABLE files (
+          id INTEGER PRIMARY KEY,
+          path TEXT NOT NULL UNIQUE,
+          size INTEGER NOT NULL,
+          mtime_ms REAL NOT NULL,
+          indexed_bytes INTEGER NOT NULL,  -- end of the last newline-terminated line indexed
+          lines INTEGER NOT NULL,          -- newline-terminated lines indexed: the next line's number
+          malformed INTEGER NOT NULL,
+          tail_ts INTEGER,                 -- the row of an unterminated last line, re-read when the file grows
+          tail_malformed INTEGER NOT NULL, -- 1 if that line was counted as malformed
+          head_hash TEXT NOT NULL,
+          end_hash TEXT NOT NULL
+        );
+        CREATE TABLE fields (name TEXT PRIMARY KEY, num INTEGER NOT NULL UNIQUE);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE events (
+          ts INTEGER NOT NULL,
+          file INTEGER NOT NULL,
+          line INTEGER NOT NULL,
+          PRIMARY KEY (ts, file, line)
+        ) WITHOUT ROWID;
+      `);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** True when the bytes around the previous pass's end are unchanged: the file was appended to. */
+function grewInPlace(path: string, row: FileRow): boolean {
+  const now = boundaryHashes(path, row.indexed_bytes);
+  return now.head === row.head_hash && now.end === row.end_hash;
+}
+
+function boundaryHashes(path: string, indexedBytes: number): { head: string; end: string } {
+  return {
+    head: hashRange(path, 0, Math.min(HASH_BYTES, indexedBytes)),
+    end: hashRange(path, Math.max(0, indexedBytes - HASH_BYTES), indexedBytes),
+  };
+}
+
+function hashRange(path: string, from: number, to: number): string {
+  const buffer = Buffer.alloc(to - from);
+  if (buffer.length > 0) {
+    const fd = fs.openSync(path, 'r');
+    try {
+      let read = 0;
+      while (read < buffer.length) {
+        const n = fs.readSync(fd, buffer, read, buffer.length - read, from + read);
+        if (n === 0) return 'short';
+        read += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return createHash('sha1').update(buffer).digest('hex');
+}
+
+async function loadDriver(): Promise<typeof BetterSqlite3> {
+  try {
+    const module = (await import('better-sqlite3')) as unknown as { default?: typeof BetterSqlite3 } & typeof BetterSqlite3;
+    return module.default ?? module;
+  } catch (cause) {
+    throw new WindowedError('MISSING_DEPENDENCY', 'The ndjson source keeps its index in SQLite. Run: npm install better-sqlite3@12', { cause });
+  }
+}
+
+function cacheError(file: string, error: unknown): WindowedError {
+  if (error instanceof WindowedError) return error;
+  return new WindowedError('SOURCE_FAILED', `ndjson source: cannot open the index ${file}: ${(error as Error)?.message ?? error}`, {
+    cause: error,
+  });
+}
+
+function toRow(raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const [key, value] of Object.entries(raw)) {
+    row[key] = value === undefined || value === null ? null : typeof value === 'bigint' ? Number(value) : (value as string | number);
+  }
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing parsed batches
+
+class BatchWriter {
+  private readonly inserts = new Map<string, BetterSqlite3.Statement>();
+  private params: unknown[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly fileId: number,
+    /** Field names in column order (`f1`, `f2`, …); grows as batches report new fields. */
+    private readonly columns: string[],
+  ) {}
+
+  write(batch: ParsedBatch): void {
+    for (const name of batch.newColumns) {
+      const num = this.columns.length + 1;
+      this.db.exec(`ALTER TABLE events ADD COLUMN f${num}`);
+      this.db.prepare('INSERT INTO fields (name, num) VALUES (?, ?)').run(name, num);
+      this.columns.push(name);
+    }
+    const { width, rows, tags, nums, lens, strs } = batch;
+    const fields = width - 2;
+    const perRow = fields + 2;
+    const perStatement = Math.max(1, Math.min(256, Math.floor(32_000 / perRow)));
+    const full = this.insert(fields, perStatement);
+    const params = this.params;
+    params.length = perStatement * perRow;
+    let p = 0;
+    let pending = 0;
+    for (let r = 0; r < rows; r++) {
+      const base = r * width;
+      params[p++] = nums[base];
+      params[p++] = nums[base + 1];
+      for (let c = 2; c < width; c++) {
+        const slot = base + c;
+        const tag = tags[slot];
+        if (tag === 0) params[p++] = null;
+        else if (tag === 1) params[p++] = nums[slot];
+        else {
+          const from = nums[slot]!;
+          params[p++] = strs.slice(from, from + lens[slot]!);
+        }
+      }
+      if (++pending === perStatement) {
+        full.run(params);
+        p = 0;
+        pending = 0;
+      }
+    }
+    if (pending > 0) this.insert(fields, pending).run(params.slice(0, p));
+  }
+
+  private insert(fields: number, rows: number): BetterSqlite3.Statement {
+    const key = `${fields}:${rows}`;
+    let statement = this.inserts.get(key);
+    if (!statement) {
+      const names = ['ts', 'file', 'line'];
+      for (let i = 1; i <= fields; i++) names.push(`f${i}`);
+      // The file's id is the same for every row: an integer literal, not one more bound value per row.
+      const tuple = `(?,${Math.trunc(this.fileId)},${names.slice(2).map(() => '?').join(',')})`;
+      statement = this.db.prepare(`INSERT INTO events (${names.join(',')}) VALUES ${Array(rows).fill(tuple).join(',')}`);
+      this.inserts.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing, in this thread or on a worker
+
+interface ParseJob {
+  path: string;
+  /** Byte offset to start at: 0, or the end of the last newline-terminated line already indexed. */
+  start: number;
+  /** Byte offset to stop at: the size the file had when indexing began. */
+  end: number;
+  /** Number of the first line read (line numbers continue across appends). */
+  firstLine: number;
+  timeField: string;
+  /** Fields that already have a column, in column order. */
+  columns: string[];
+  maxColumns: number;
+  batchRows: number;
+}
+
+/**
+ * Rows of parsed lines, column-major within a row: slot 0 the time (epoch ms), slot 1 the line
+ * number, then one slot per field. `tags`: 0 null, 1 number in `nums`, 2 text at
+ * `strs.slice(nums, nums + lens)`. Typed arrays and one string cross threads cheaply.
+ */
+interface ParsedBatch {
+  width: number;
+  rows: number;
+  tags: Uint8Array;
+  nums: Float64Array;
+  lens: Uint32Array;
+  strs: string;
+  /** Fields first seen in this batch: they get the next columns, before its rows are written. */
+  newColumns: string[];
+}
+
+interface ParseSummary {
+  rows: number;
+  malformed: number;
+  badJson: number;
+  missingTime: number;
+  badTime: number;
+  droppedFields: number;
+  /** End of the last newline-terminated line read. */
+  indexedBytes: number;
+  /** Number the next newline-terminated line will get. */
+  nextLine: number;
+  /** The row of an unterminated last line (it may still be being written). */
+  tailTs: number | null;
+  tailMalformed: number;
+}
+
+interface ParserIo {
+  openSync: typeof fs.openSync;
+  readSync: typeof fs.readSync;
+  closeSync: typeof fs.closeSync;
+}
+
+/**
+ * Reads `[job.start, job.end)` of a file line by line. Self-contained (it references nothing
+ * outside its body) because its source text is also what the worker thread runs.
+ */
+function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch) => void): ParseSummary {
+  const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+  const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d\d(?::?\d\d)?)?$/;
+  const NUMERIC = /^-?\d+(?:\.\d+)?$/;
+  const MAX_TIME = 8.64e15;
+  const timeField = job.timeField;
+  const columns = new Map<string, number>();
+  for (const name of job.columns) columns.set(name, columns.size);
+  const ignored = new Set<string>();
+  const summary: ParseSummary = {
+    rows: 0,
+    malformed: 0,
+    badJson: 0,
+    missingTime: 0,
+    badTime: 0,
+    droppedFields: 0,
+    indexedBytes: job.start,
+    nextLine: job.firstLine,
+    tailTs: null,
+    tailMalformed: 0,
+  };
+
+  let width = 2 + columns.size;
+  let tags = new Uint8Array(job.batchRows * width);
+  let nums = new Float64Array(job.batchRows * width);
+  let lens = new Uint32Array(job.batchRows * width);
+  let strs = '';
+  let rows = 0;
+  let newColumns: string[] = [];
+
+  const flush = (): void => {
+    if (rows === 0 && newColumns.length === 0) return;
+    emit({
+      width,
+      rows,
+      tags: tags.subarray(0, rows * width),
+      nums: nums.subarray(0, rows * width),
+      lens: lens.subarray(0, rows * width),
+      strs,
+      newColumns,
+    });
+    tags = new Uint8Array(job.batchRows * width);
+    nums = new Float64Array(job.batchRows * width);
+    lens = new Uint32Array(job.batchRows * width);
+    strs = '';
+    rows = 0;
+    newColumns = [];
+  };
+
+  const daysIn = (y: number, m: number): number =>
+    m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+
+  const utc = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): number => {
+    if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 24 || mi > 59 || s > 59) return Number.NaN;
+    if (h === 24 && (mi !== 0 || s !== 0 || ms !== 0)) return Number.NaN;
+    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
+  };
+
+  const digit = (s: string, i: number): number => {
+    const c = s.charCodeAt(i) - 48;
+    return c >= 0 && c <= 9 ? c : Number.NaN;
+  };
+
+  const isoMs = (s: string): number => {
+    // Fast path: 2026-11-27T10:00:00.123Z, what JSON loggers write.
+    if (s.length === 24 && s.charCodeAt(10) === 84 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46) {
+      const v = utc(
+        digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3),
+        digit(s, 5) * 10 + digit(s, 6),
+        digit(s, 8) * 10 + digit(s, 9),
+        digit(s, 11) * 10 + digit(s, 12),
+        digit(s, 14) * 10 + digit(s, 15),
+        digit(s, 17) * 10 + digit(s, 18),
+        digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22),
+        0,
+      );
+      if (s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && v === v) return v;
+    }
+    const m = ISO.exec(s);
+    if (!m) return Number.NaN;
+    let offset = 0;
+    const zone = m[8];
+    if (zone && zone !== 'Z' && zone !== 'z') {
+      const hh = Number(zone.slice(1, 3));
+      const mm = zone.length > 3 ? Number(zone.slice(-2)) : 0;
+      if (hh > 23 || mm > 59) return Number.NaN;
+      offset = (zone[0] === '-' ? -1 : 1) * (hh * 60 + mm);
+    }
+    const fraction = m[7] ? Number(`${m[7]}00`.slice(0, 3)) : 0;
+    return utc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), fraction, offset);
+  };
+
+  const timeOf = (value: unknown): number => {
+    let ms = Number.NaN;
+    if (typeof value === 'number') ms = Math.floor(value);
+    else if (typeof value === 'string') {
+      ms = isoMs(value.trim());
+      if (ms !== ms && NUMERIC.test(value)) ms = Math.floor(Number(value));
+    }
+    return ms >= -MAX_TIME && ms <= MAX_TIME ? ms : Number.NaN;
+  };
+
+  /** Writes one object as a row; false if it met a new field (the row is then written again). */
+  const writeRow = (object: Record<string, unknown>, ts: number, line: number): boolean => {
+    const base = rows * width;
+    const mark = strs.length;
+    tags.fill(0, base, base + width);
+    tags[base] = 1;
+    nums[base] = ts;
+    tags[base + 1] = 1;
+    nums[base + 1] = line;
+    for (const key in object) {
+      if (key === timeField) continue;
+      let column = columns.get(key);
+      if (column === undefined) {
+        if (ignored.has(key)) continue;
+        if (!IDENTIFIER.test(key)) {
+          ignored.add(key);
+          continue;
+        }
+        if (columns.size >= job.maxColumns) {
+          ignored.add(key);
+          summary.droppedFields++;
+          continue;
+        }
+        strs = strs.slice(0, mark);
+        flush();
+        columns.set(key, columns.size);
+        newColumns.push(key);
+        width++;
+        tags = new Uint8Array(job.batchRows * width);
+        nums = new Float64Array(job.batchRows * width);
+        lens = new Uint32Array(job.batchRows * width);
+        return false;
+      }
+      const slot = base + 2 + column;
+      const value = object[key];
+      if (typeof value === 'string') {
+        tags[slot] = 2;
+        nums[slot] = strs.length;
+        lens[slot] = value.length;
+        strs += value;
+      } else if (typeof value === 'number') {
+        tags[slot] = 1;
+        nums[slot] = value;
+      } else if (typeof value === 'boolean') {
+        tags[slot] = 1;
+        nums[slot] = value ? 1 : 0;
+      } else if (value !== null && value !== undefined) {
+        const text = JSON.stringify(value);
+        tags[slot] = 2;
+        nums[slot] = strs.length;
+        lens[slot] = text.length;
+        strs += text;
+      }
+    }
+    rows++;
+    return true;
+  };
+
+  let lastTs = 0;
+  const handle = (text: string, line: number): 'row' | 'malformed' | 'blank' => {
+    let object: unknown;
+    try {
+      object = JSON.parse(text);
+    } catch {
+      if (text.trim() === '') return 'blank';
+      summary.badJson++;
+      return 'malformed';
+    }
+    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+      summary.badJson++;
+      return 'malformed';
+    }
+    const raw = (object as Record<string, unknown>)[timeField];
+    if (raw === undefined || raw === null || raw === '') {
+      summary.missingTime++;
+      return 'malformed';
+    }
+    const ts = timeOf(raw);
+    if (ts !== ts) {
+      summary.badTime++;
+      return 'malformed';
+    }
+    let written = writeRow(object as Record<string, unknown>, ts, line);
+    while (!written) written = writeRow(object as Record<string, unknown>, ts, line);
+    summary.rows++;
+    if (rows === job.batchRows) flush();
+    lastTs = ts;
+    return 'row';
+  };
+
+  const fd = io.openSync(job.path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let carry: Buffer | undefined;
+    let position = job.start;
+    let line = job.firstLine;
+    let first = job.start === 0;
+    while (position < job.end) {
+      const n = io.readSync(fd, chunk, 0, Math.min(chunk.length, job.end - position), position);
+      if (n === 0) break;
+      position += n;
+      const buffer = carry ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const cut = buffer.lastIndexOf(10);
+      if (cut < 0) {
+        carry = Buffer.from(buffer);
+        continue;
+      }
+      let text = buffer.toString('utf8', 0, cut);
+      carry = cut + 1 < buffer.length ? Buffer.from(buffer.subarray(cut + 1)) : undefined;
+      summary.indexedBytes = position - (buffer.length - cut - 1);
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+      let from = 0;
+      for (;;) {
+        const newline = text.indexOf('\n', from);
+        const result = handle(newline < 0 ? text.slice(from) : text.slice(from, newline), line++);
+        if (result === 'malformed') summary.malformed++;
+        if (newline < 0) break;
+        from = newline + 1;
+      }
+    }
+    summary.nextLine = line;
+    if (carry && carry.length > 0) {
+      let text = carry.toString('utf8');
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const result = handle(text, line);
+      if (result === 'malformed') {
+        summary.malformed++;
+        summary.tailMalformed = 1;
+      } else if (result === 'row') summary.tailTs = lastTs;
+    }
+    flush();
+  } finally {
+    io.closeSync(fd);
+  }
+  return summary;
+}
+
+/** The worker thread's program: the parser above plus a loop that waits for credit to send. */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+// A bundler's keepNames helper, in case it decorated the parser's inner functions.
+var __name = (target) => target;
+const parse = (${parseNdjsonRange.toString()});
+parentPort.on('message', (message) => {
+  const credit = new Int32Array(message.credit);
+  try {
+    const summary = parse(fs, message.job, (batch) => {
+      for (;;) {
+        const inFlight = Atomics.load(credit, 0);
+        if (inFlight < ${MAX_IN_FLIGHT}) break;
+        Atomics.wait(credit, 0, inFlight, 1000);
+      }
+      Atomics.add(credit, 0, 1);
+      parentPort.postMessage({ type: 'batch', batch }, [batch.tags.buffer, batch.nums.buffer, batch.lens.buffer]);
+    });
+    parentPort.postMessage({ type: 'done', summary });
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String((error && error.message) || error) });
+  }
+});
+`;
+
+/** Parses files on one worker thread (started on first need) or, for small files, in this thread. */
+class ParserPool {
+  private worker: Worker | undefined;
+
+  async parse(job: ParseJob, onWorker: boolean, write: (batch: ParsedBatch) => void, signal: AbortSignal): Promise<ParseSummary> {
+    if (!onWorker) return parseNdjsonRange(fs, job, write);
+    this.worker ??= new Worker(WORKER_SOURCE, { eval: true });
+    const worker = this.worker;
+    const credit = new SharedArrayBuffer(4);
+    const inFlight = new Int32Array(credit);
+    return new Promise<ParseSummary>((resolvePromise, reject) => {
+      const cleanup = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: unknown): void => {
+        cleanup();
+        this.worker = undefined;
+        void worker.terminate();
+        reject(error);
+      };
+      const onMessage = (message: { type: string; batch?: ParsedBatch; summary?: ParseSummary; message?: string }): void => {
+        try {
+          if (message.type === 'batch') {
+            write(message.batch!);
+            Atomics.sub(inFlight, 0, 1);
+            Atomics.notify(inFlight, 0);
+          } else if (message.type === 'done') {
+            cleanup();
+            resolvePromise(message.summary!);
+          } else fail(new Error(message.message));
+        } catch (error) {
+          fail(error);
+        }
+      };
+      const onError = (error: Error): void => fail(error);
+      const onExit = (code: number): void => fail(new Error(`the parser thread exited (code ${code})`));
+      const onAbort = (): void => fail(new WindowedError('ABORTED', 'ndjson source: indexing was aborted.'));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ job, credit });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}

@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import { closeDatabase, type DatabaseUrl, openDatabase, parseDatabaseUrl } from '../db/connect.js';
+import { WindowedError } from '../errors.js';
+import { BUCKET_ALIAS, compileRunQuery, compileWindowQuery, type SqlLogTable } from '../query/sql-compile.js';
+import type { DeclarativeQuery, Row } from '../query/types.js';
+import { assertValidQuery, IDENTIFIER } from '../query/validate.js';
+import { uniformRuns } from '../window/runs.js';
+import type { Window } from '../window/types.js';
+import type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './types.js';
+
+export interface SqlSourceOptions {
+  /** `sqlite:<path>`, `mysql://…`, `mariadb://…`, `postgres://…`. */
+  url: string;
+  /** The log table: `table` or `schema.table`. */
+  table: string;
+  /** Default `ts`. */
+  timeColumn?: string;
+  /**
+   * `datetime` (default): a DATETIME/TIMESTAMP column holding UTC (on SQLite, text such as
+   * `2026-11-27 10:00:00.123` or `2026-11-27T10:00:00.123Z`). `epoch_ms`: integer milliseconds.
+   */
+  timeType?: 'datetime' | 'epoch_ms';
+}
+
+/** `table` or `schema.table`, each part an identifier. */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63})?$/;
+
+/**
+ * Reads logs from any database table knex reaches. Opens its pool on the first query and keeps it
+ * across warm invocations; `close()` releases it (a later query reopens).
+ */
+export function createSqlSource(options: SqlSourceOptions): Source {
+  const table = options.table;
+  const timeColumn = options.timeColumn ?? 'ts';
+  const timeType = options.timeType ?? 'datetime';
+  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `sql source: table ${JSON.stringify(table)} is not a valid table name; expected "table" or "schema.table" (letters, digits and _).`,
+    );
+  }
+  if (typeof timeColumn !== 'string' || !IDENTIFIER.test(timeColumn)) {
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `sql source: timeColumn ${JSON.stringify(timeColumn)} is not a valid column name; expected letters, digits and _.`,
+    );
+  }
+  if (timeType !== 'datetime' && timeType !== 'epoch_ms') {
+    throw new WindowedError('INVALID_CONFIG', `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime" or "epoch_ms".`);
+  }
+  const db: DatabaseUrl = parseDatabaseUrl(options.url, 'sql source URL');
+  let knex: Knex | undefined;
+
+  const target = (): SqlLogTable => {
+    knex ??= openDatabase(db);
+    return { knex, dialect: db.dialect, table, timeColumn, timeType };
+  };
+
+  async function execute(builder: Knex.QueryBuilder, opts: SourceQueryOptions, window?: Window): Promise<Record<string, unknown>[]> {
+    if (opts.signal.aborted) throw new WindowedError('ABORTED', 'sql source: the query was aborted before it started.', { window });
+    if (opts.deadline !== undefined) {
+      const remaining = opts.deadline - Date.now();
+      if (remaining <= 0) throw new WindowedError('DEADLINE_EXCEEDED', `sql source ${describe()}: no time left for the query.`, { window });
+      builder.timeout(remaining, { cancel: db.dialect !== 'sqlite' });
+    }
+    try {
+      return (await builder) as Record<string, unknown>[];
+    } catch (error) {
+      throw sourceError(error, db, table, timeColumn, window);
+    }
+  }
+
+  function describe(): string {
+    return `sql ${db.display} table ${table}`;
+  }
+
+  return {
+    type: 'sql',
+    describe,
+
+    async query(query: DeclarativeQuery, window: Window, opts: SourceQueryOptions): Promise<SourceResult> {
+      assertValidQuery(query);
+      const rows = await execute(compileWindowQuery(target(), query, window), opts, window);
+      return { rows: rows.map(toRow) };
+    },
+
+    async queryMany(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<MultiWindowResult> {
+      assertValidQuery(query);
+      const result = new Map<string, Row[]>();
+      for (const run of uniformRuns(windows)) {
+        const rows = await execute(compileRunQuery(target(), query, run), opts);
+        for (const raw of rows) {
+          const index = Number(raw[BUCKET_ALIAS]);
+          const window = run.windows[index];
+          if (!window) continue;
+          delete raw[BUCKET_ALIAS];
+          const list = result.get(window.key);
+          if (list) list.push(toRow(raw));
+          else result.set(window.key, [toRow(raw)]);
+        }
+      }
+      return { rows: result };
+    },
+
+    async close(): Promise<void> {
+      const open = knex;
+      knex = undefined;
+      if (open) await closeDatabase(open);
+    },
+  };
+}
+
+/** Drivers answer counts as strings (pg) or bigints; the core normalizes, but keep numbers numbers. */
+function toRow(raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === null || value === undefined) row[key] = null;
+    else if (typeof value === 'number' || typeof value === 'string') row[key] = value;
+    else if (typeof value === 'bigint') row[key] = Number(value);
+    else if (value instanceof Date) row[key] = value.toISOString();
+    else if (Buffer.isBuffer(value)) row[key] = value.toString('utf8');
+    else row[key] = String(value);
+  }
+  return row;
+}
+
+const MISSING_TABLE = new Set(['ER_NO_SUCH_TABLE', '42P01']);
+const MISSING_COLUMN = new Set(['ER_BAD_FIELD_ERROR', '42703']);
+
+function sourceError(error: unknown, db: DatabaseUrl, table: string, timeColumn: string, window?: Window): WindowedError {
+  if (error instanceof WindowedError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const message = driverMessage(error);
+  const where = `sql source ${db.display}`;
+  if ((error as Error)?.name === 'KnexTimeoutError') {
+    return new WindowedError('DEADLINE_EXCEEDED', `${where}: the query on table "${table}" did not finish before the deadline.`, {
+      cause: error,
+      window,
+    });
+  }
+  if ((typeof code === 'string' && MISSING_TABLE.has(code)) || /no such table/i.test(message)) {
+    return new WindowedError(
+      'SOURCE_FAILED',
+      `${where}: table "${table}" does not exist. Create it or point the source at the log table (${message}).`,
+      { cause: error, window },
+    );
+  }
+  if ((typeof code === 'string' && MISSING_COLUMN.has(code)) || /no such column/i.test(message)) {
+    return new WindowedError(
+      'SOURCE_FAILED',
+      `${where}: a column the query reads is missing from table "${table}" (time column "${timeColumn}"): ${message}`,
+      { cause: error, window },
+    );
+  }
+  return new WindowedError('SOURCE_FAILED', `${where}, table "${table}": ${message}`, { cause: error, window });
+}
+
+/** knex prefixes the driver's message with the whole statement (bound values inlined): drop it. */
+function driverMessage(error: unknown): string {
+  const sqlMessage = (error as { sqlMessage?: unknown })?.sqlMessage;
+  if (typeof sqlMessage === 'string') return sqlMessage;
+  const message = String((error as Error)?.message ?? error);
+  const cut = message.lastIndexOf(' - ');
+  return /^\s*select\b/i.test(message) && cut >= 0 ? message.slice(cut + 3) : message;
+}

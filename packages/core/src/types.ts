@@ -1,0 +1,140 @@
+import type { WindowedError } from './errors.js';
+import type { LedgerEntry } from './ledger/types.js';
+import type { Logger } from './logger.js';
+import type { DeclarativeQuery, QueryFn } from './query/types.js';
+import type { Sink } from './sinks/types.js';
+import type { Source } from './sources/types.js';
+import type { TriggerEvent } from './trigger.js';
+import type { Window, WindowOptions, WindowSpec } from './window/types.js';
+
+/** Built-in source configurations; adapters register more types (`sls`, `cloudwatch`). */
+export type SourceConfig =
+  | { type: 'ndjson'; path: string; timeField?: string }
+  | { type: 'sql'; url: string; table: string; timeColumn?: string; timeType?: 'datetime' | 'epoch_ms' }
+  | { type: string; [option: string]: unknown };
+
+/** A sink URL (`sqlite:./x.db`, `mysql://…?table=t`, `postgres://…`, `stdout:`) or object. */
+export type SinkConfig = string | { url: string; table?: string } | Sink;
+
+/** What `defineWindowedJob` takes. */
+export interface JobSpec {
+  /** `[a-z][a-z0-9_]{0,62}`: the ledger key and the default sink table. */
+  name: string;
+  window: string | WindowOptions;
+  query: DeclarativeQuery | QueryFn;
+  source?: SourceConfig | Source | string;
+  sink?: SinkConfig;
+  /** Ledger database URL when the sink is not a SQL database (or to keep state elsewhere). */
+  state?: string;
+  catchUp?: {
+    /** Most missed windows one invocation re-runs, oldest first. Default 60; 0 disables catch-up. */
+    maxWindows?: number;
+    /** A `running` ledger row older than this is treated as failed (its invocation died). Default `15m`. */
+    staleAfter?: string;
+    /** How far back catch-up looks for failed or never-run windows. Default `1d`. */
+    lookback?: string;
+  };
+  logger?: Logger | false;
+}
+
+export interface RunContext {
+  /** Epoch ms by which the run must have finished (from the platform's remaining time). */
+  deadline?: number;
+  signal?: AbortSignal;
+  logger?: Logger;
+  requestId?: string;
+  /** The native event as the platform delivered it; the core never reads it. */
+  rawEvent?: unknown;
+  /** The function's timeout: a `running` ledger row older than this is treated as failed. */
+  functionTimeoutMs?: number;
+}
+
+export type WindowReason = 'scheduled' | 'lateness' | 'catch-up' | 'backfill';
+
+export interface WindowOutcome {
+  window: Window;
+  reason: WindowReason;
+  status: 'succeeded' | 'failed' | 'skipped';
+  rows: number;
+  error?: WindowedError;
+}
+
+export interface RunResult {
+  job: string;
+  trigger: TriggerEvent;
+  /** The scheduled window: what this trigger was for. */
+  window: Window;
+  /** Every window this invocation touched, oldest first. */
+  windows: WindowOutcome[];
+  /** Log lines the source could not parse (ndjson); counted, not fatal. */
+  malformed: number;
+  durationMs: number;
+}
+
+export interface BackfillProgress {
+  done: number;
+  total: number;
+  computed: number;
+  skipped: number;
+  failed: number;
+  window?: Window;
+}
+
+export interface BackfillOptions {
+  from: Date | string;
+  to: Date | string;
+  /** Batches computed at once. Default 1. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: BackfillProgress) => void;
+  /** Re-compute windows the ledger says already succeeded. */
+  force?: boolean;
+  /** Windows per multi-window query. Default: a day's worth, at most 1440. */
+  batchSize?: number;
+}
+
+export interface BackfillResult {
+  total: number;
+  computed: number;
+  skipped: number;
+  failed: number;
+  /** True when `signal` stopped it; every window written so far is complete, and a rerun resumes. */
+  aborted: boolean;
+  malformed: number;
+  windows: WindowOutcome[];
+}
+
+export interface JobStatus {
+  job: string;
+  ledger: boolean;
+  lastSucceeded?: LedgerEntry;
+  failed: LedgerEntry[];
+  running: LedgerEntry[];
+  /** Windows between the first recorded and the last succeeded that never succeeded. */
+  gaps: Window[];
+}
+
+export interface JobOverrides {
+  source?: SourceConfig | Source | string;
+  sink?: SinkConfig;
+  state?: string;
+  logger?: Logger | false;
+}
+
+export interface WindowedJob {
+  readonly name: string;
+  readonly windowSpec: WindowSpec;
+  /** The declarative query, or undefined for a functional one. */
+  readonly query: DeclarativeQuery | undefined;
+  /** The window a trigger is for. Pure: never reads the clock. */
+  windowFor(trigger: TriggerEvent | Date | string): Window;
+  /** The scheduled window plus the lateness windows, oldest first. */
+  windowsFor(trigger: TriggerEvent | Date | string): Window[];
+  run(trigger: TriggerEvent, ctx?: RunContext): Promise<RunResult>;
+  backfill(options: BackfillOptions): Promise<BackfillResult>;
+  status(options?: { from?: Date; to?: Date }): Promise<JobStatus>;
+  /** The same job on another source/sink/state (CLI targets, tests). Shares nothing with this one. */
+  with(overrides: JobOverrides): WindowedJob;
+  /** Releases pooled connections. The job can still run afterwards (it reconnects). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, countDistinct, defineWindowedJob, manualTrigger, sum, type WindowedJob } from '@windowed/core';
+import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { createLogTable, MINUTE_LOGS } from '../helpers.js';
+
+const databases = await testDatabases();
+const TRIGGER = manualTrigger('2026-11-27T10:01:00Z', { id: 'evt-1' });
+
+/** pg returns bigint columns as strings to plain clients; compare numbers. */
+const numeric = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]));
+
+describe.each(databases)('exactly one copy of each window on $dialect', (database) => {
+  const knex = openTestKnex(database);
+  const logs = uniqueName('logs');
+  const jobs: WindowedJob[] = [];
+
+  beforeAll(() => createLogTable(knex, database.dialect, logs, MINUTE_LOGS));
+  afterAll(async () => {
+    await Promise.all(jobs.map((j) => j.close()));
+    await knex.destroy();
+  });
+
+  function makeJob(name: string, groupBy?: string[]): WindowedJob {
+    const job = defineWindowedJob({
+      name,
+      window: '1m',
+      query: { metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') }, ...(groupBy ? { groupBy } : {}) },
+      source: { type: 'sql', url: database.url, table: logs, timeColumn: 'ts' },
+      sink: database.url,
+      logger: false,
+    });
+    jobs.push(job);
+    return job;
+  }
+
+  const rowsOf = (table: string) =>
+    knex(table).select('job', 'window_start', 'window_end', 'path', 'pv', 'uv', 'bytes').orderBy('path');
+  const ledgerOf = (job: string) => knex('windowed_runs').where({ job });
+
+  it('the same trigger run 3 times in sequence leaves one row with the right numbers', async () => {
+    const name = uniqueName('seq');
+    const job = makeJob(name);
+    for (let i = 0; i < 3; i++) {
+      const result = await job.run(TRIGGER);
+      expect(result.window.key).toBe('2026-11-27T10:00:00.000Z');
+    }
+    const rows = (await knex(name).select('pv', 'uv', 'bytes', 'window_start', 'window_end')).map(numeric);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ pv: 7, uv: 4, bytes: 760 });
+    expect(new Date(rows[0].window_start).toISOString()).toBe('2026-11-27T10:00:00.000Z');
+    expect(new Date(rows[0].window_end).toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    const [entry] = await ledgerOf(name);
+    expect(entry).toMatchObject({ status: 'succeeded', attempts: 3, trigger_id: 'evt-1', last_error: null });
+  });
+
+  it('8 concurrent deliveries from separate instances leave one row', async () => {
+    const name = uniqueName('conc');
+    const instances = Array.from({ length: 8 }, () => makeJob(name));
+    await Promise.all(instances.map((job) => job.run(TRIGGER)));
+    const rows = (await knex(name).select('pv', 'uv')).map(numeric);
+    expect(rows).toEqual([{ pv: 7, uv: 4 }]);
+    const [entry] = await ledgerOf(name);
+    expect(entry).toMatchObject({ status: 'succeeded', attempts: 8 });
+  });
+
+  it('with groupBy: one row per group, however often and concurrently it runs', async () => {
+    const name = uniqueName('grp');
+    const job = makeJob(name, ['path']);
+    for (let i = 0; i < 3; i++) await job.run(TRIGGER);
+    await Promise.all(Array.from({ length: 8 }, () => makeJob(name, ['path']).run(TRIGGER)));
+    const rows = (await rowsOf(name)).map((r: Record<string, unknown>) => numeric({ path: r.path, pv: r.pv, uv: r.uv, bytes: r.bytes }));
+    expect(rows).toEqual([
+      { path: '/a', pv: 4, uv: 3, bytes: 360 },
+      { path: '/b', pv: 3, uv: 3, bytes: 400 },
+    ]);
+  });
+
+  it('an idle window is written as zeros, not skipped', async () => {
+    const name = uniqueName('idle');
+    const job = makeJob(name);
+    await job.run(manualTrigger('2026-11-27T11:31:00Z'));
+    const rows = (await knex(name).select('pv', 'uv', 'bytes')).map(numeric);
+    expect(rows).toEqual([{ pv: 0, uv: 0, bytes: null }]);
+  });
+});

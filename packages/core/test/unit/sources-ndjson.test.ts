@@ -1,0 +1,449 @@
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { WindowedError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
+import { count, countDistinct, max, min, sum } from '../../src/query/metrics.js';
+import { normalizeRows } from '../../src/query/normalize.js';
+import type { DeclarativeQuery, Row } from '../../src/query/types.js';
+import { createNdjsonSource } from '../../src/sources/ndjson.js';
+import type { Source } from '../../src/sources/types.js';
+import { parseWindowSpec, windowsInRange } from '../../src/window/index.js';
+import { makeWindow, type Window } from '../../src/window/types.js';
+
+const dirs: string[] = [];
+const sources: Source[] = [];
+
+afterEach(async () => {
+  for (const source of sources.splice(0)) await source.close?.();
+});
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'windowed-ndjson-'));
+  dirs.push(dir);
+  return dir;
+}
+
+interface Captured extends Logger {
+  warnings: Array<{ message: string; fields?: Record<string, unknown> }>;
+  debugs: Array<{ message: string; fields?: Record<string, unknown> }>;
+}
+
+function capturingLogger(): Captured {
+  const warnings: Captured['warnings'] = [];
+  const debugs: Captured['debugs'] = [];
+  return {
+    warnings,
+    debugs,
+    debug: (message, fields) => debugs.push({ message, fields }),
+    info: () => {},
+    warn: (message, fields) => warnings.push({ message, fields }),
+    error: () => {},
+  };
+}
+
+function setup(content: string | Record<string, string>, name = 'access.ndjson', timeField?: string) {
+  const dir = tempDir();
+  const logs = join(dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  let path = logs;
+  if (typeof content === 'string') {
+    path = join(logs, name);
+    writeFileSync(path, content);
+  } else {
+    for (const [file, text] of Object.entries(content)) {
+      mkdirSync(join(logs, file, '..'), { recursive: true });
+      writeFileSync(join(logs, file), text);
+    }
+  }
+  const logger = capturingLogger();
+  const cacheDir = join(dir, 'cache');
+  const source = createNdjsonSource({ path, cacheDir, ...(timeField ? { timeField } : {}) });
+  sources.push(source);
+  const opts = { signal: new AbortController().signal, logger };
+  return { dir, path, logs, cacheDir, source, logger, opts };
+}
+
+const lines = (...objects: unknown[]): string => objects.map((o) => (typeof o === 'string' ? o : JSON.stringify(o))).join('\n') + '\n';
+
+const W = (start: string, end: string): Window => makeWindow(new Date(start), new Date(end));
+const MINUTE = W('2026-11-27T10:00:00.000Z', '2026-11-27T10:01:00.000Z');
+
+const sortRows = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+describe('ndjson source: metrics and filters', () => {
+  const events = lines(
+    { time: '2026-11-27T09:59:59.999Z', user_id: 'early', status: 200, bytes: 1000, country: 'cn' },
+    { time: '2026-11-27T10:00:00.000Z', user_id: 'u1', status: 200, bytes: 100, country: 'cn' },
+    { time: '2026-11-27T10:00:10.000Z', user_id: 'u1', status: 404, bytes: 50, country: 'us' },
+    { time: '2026-11-27T10:00:20.000Z', user_id: 'u2', status: 200, bytes: 300, country: 'us' },
+    { time: '2026-11-27T10:00:30.000Z', user_id: 'u3', status: 500, bytes: 7, country: null },
+    { time: '2026-11-27T10:00:59.999Z', user_id: 'u2', status: 200, bytes: 20, mobile: true },
+    { time: '2026-11-27T10:01:00.000Z', user_id: 'late', status: 200, bytes: 5000, country: 'cn' },
+  );
+
+  it('computes count, countDistinct, sum, min and max over [start, end) only', async () => {
+    const { source, opts } = setup(events);
+    const query: DeclarativeQuery = {
+      metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes'), smallest: min('bytes'), largest: max('bytes') },
+    };
+    const result = await source.query(query, MINUTE, opts);
+    expect(result.rows).toEqual([{ pv: 5, uv: 3, bytes: 477, smallest: 7, largest: 300 }]);
+    expect(result.malformed).toBe(0);
+  });
+
+  it('puts a row at exactly the window end into the next window, and end - 1ms into this one', async () => {
+    const { source, opts } = setup(events);
+    const next = await source.query({ metrics: { pv: count() } }, W('2026-11-27T10:01:00.000Z', '2026-11-27T10:02:00.000Z'), opts);
+    expect(next.rows).toEqual([{ pv: 1 }]);
+    const before = await source.query({ metrics: { pv: count() } }, W('2026-11-27T09:59:00.000Z', '2026-11-27T10:00:00.000Z'), opts);
+    expect(before.rows).toEqual([{ pv: 1 }]);
+  });
+
+  it.each([
+    ['=', 200, 3],
+    ['!=', 200, 2],
+    ['<', 404, 3],
+    ['<=', 404, 4],
+    ['>', 200, 2],
+    ['>=', 404, 2],
+  ] as const)('filters status %s %s', async (op, value, expected) => {
+    const { source, opts } = setup(events);
+    const result = await source.query({ metrics: { pv: count() }, where: [{ field: 'status', op, value }] }, MINUTE, opts);
+    expect(result.rows).toEqual([{ pv: expected }]);
+  });
+
+  it('filters with in, = null, != null, and != leaves out rows where the field is null or missing', async () => {
+    const { source, opts } = setup(events);
+    const pv = async (where: DeclarativeQuery['where']) => (await source.query({ metrics: { pv: count() }, where }, MINUTE, opts)).rows[0]?.pv;
+    expect(await pv([{ field: 'country', op: 'in', value: ['cn', 'us'] }])).toBe(3);
+    expect(await pv([{ field: 'country', op: 'in', value: ['cn', null] }])).toBe(3);
+    expect(await pv([{ field: 'country', op: '=', value: null }])).toBe(2);
+    expect(await pv([{ field: 'country', op: '!=', value: null }])).toBe(3);
+    expect(await pv([{ field: 'country', op: '!=', value: 'cn' }])).toBe(2);
+    expect(await pv([{ field: 'mobile', op: '=', value: true }])).toBe(1);
+    expect(await pv([{ field: 'status', op: '=', value: '200' }])).toBe(0);
+    expect(
+      await pv([
+        { field: 'status', op: '=', value: 200 },
+        { field: 'user_id', op: '=', value: 'u2' },
+      ]),
+    ).toBe(2);
+  });
+
+  it('groups by fields, with a null group for lines that lack the field', async () => {
+    const { source, opts } = setup(events);
+    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') }, groupBy: ['country'] }, MINUTE, opts);
+    expect(sortRows(result.rows)).toEqual(
+      sortRows([
+        { country: 'cn', pv: 1, uv: 1 },
+        { country: 'us', pv: 2, uv: 2 },
+        { country: null, pv: 2, uv: 2 },
+      ]),
+    );
+  });
+
+  it('answers an empty window with no rows (ungrouped: zero counts once normalized)', async () => {
+    const { source, opts } = setup(events);
+    const query: DeclarativeQuery = { metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') } };
+    const empty = W('2026-11-28T00:00:00.000Z', '2026-11-28T00:01:00.000Z');
+    const result = await source.query(query, empty, opts);
+    expect(normalizeRows(query, result.rows)).toEqual([{ pv: 0, uv: 0, bytes: null }]);
+    const grouped = await source.query({ ...query, groupBy: ['country'] }, empty, opts);
+    expect(grouped.rows).toEqual([]);
+  });
+
+  it('reads a field that no line has as null', async () => {
+    const { source, opts } = setup(events);
+    const result = await source.query(
+      { metrics: { pv: count(), n: countDistinct('nowhere'), s: sum('nowhere') }, where: [{ field: 'nowhere', op: '=', value: null }] },
+      MINUTE,
+      opts,
+    );
+    expect(result.rows).toEqual([{ pv: 5, n: 0, s: null }]);
+  });
+
+  it('treats filter values as literals and rejects field names that are not identifiers', async () => {
+    const { source, opts } = setup(
+      lines(
+        { time: '2026-11-27T10:00:01Z', user_id: "x' OR '1'='1" },
+        { time: '2026-11-27T10:00:02Z', user_id: 'a\\b"c' },
+        { time: '2026-11-27T10:00:03Z', user_id: 'plain' },
+      ),
+    );
+    const pv = async (value: string) =>
+      (await source.query({ metrics: { pv: count() }, where: [{ field: 'user_id', op: '=', value }] }, MINUTE, opts)).rows[0]?.pv;
+    expect(await pv("x' OR '1'='1")).toBe(1);
+    expect(await pv('a\\b"c')).toBe(1);
+    expect(await pv("' OR 1=1 --")).toBe(0);
+    expect(await pv("'; DROP TABLE events; --")).toBe(0);
+    expect(await pv('plain')).toBe(1);
+    await expect(
+      source.query({ metrics: { pv: count() }, where: [{ field: 'user_id; DROP TABLE events', op: '=', value: 1 }] }, MINUTE, opts),
+    ).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+    await expect(source.query({ metrics: { uv: countDistinct('a-b') } }, MINUTE, opts)).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+    expect((await source.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 3 }]);
+  });
+});
+
+describe('ndjson source: time formats', () => {
+  it('reads ISO-8601 (with and without offsets) and epoch milliseconds (number or numeric text)', async () => {
+    const at = Date.parse('2026-11-27T10:00:30.500Z');
+    const { source, opts } = setup(
+      lines(
+        { time: '2026-11-27T10:00:30.500Z', k: 'iso-z' },
+        { time: '2026-11-27T18:00:30.5+08:00', k: 'iso-offset' },
+        { time: '2026-11-27T05:00:30.500-0500', k: 'iso-offset-no-colon' },
+        { time: '2026-11-27 10:00:30.500', k: 'space-no-zone-is-utc' },
+        { time: '2026-11-27T10:00:30.500123Z', k: 'micros' },
+        { time: at, k: 'epoch' },
+        { time: String(at), k: 'epoch-text' },
+        { time: '2026-11-27T10:02:00Z', k: 'outside' },
+      ),
+    );
+    const result = await source.query({ metrics: { pv: count() }, groupBy: ['k'] }, W('2026-11-27T10:00:30.500Z', '2026-11-27T10:00:30.501Z'), opts);
+    expect(result.rows.map((r) => r.k).sort()).toEqual(
+      ['epoch', 'epoch-text', 'iso-offset', 'iso-offset-no-colon', 'iso-z', 'micros', 'space-no-zone-is-utc'].sort(),
+    );
+    expect(result.malformed).toBe(0);
+  });
+
+  it('uses the configured time field (any JSON key, such as @timestamp)', async () => {
+    const { source, opts } = setup(
+      lines({ '@timestamp': '2026-11-27T10:00:01Z', time: 'not a time', user_id: 'a' }, { '@timestamp': '2026-11-27T10:00:02Z', user_id: 'b' }),
+      'a.ndjson',
+      '@timestamp',
+    );
+    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') } }, MINUTE, opts);
+    expect(result).toEqual({ rows: [{ pv: 2, uv: 2 }], malformed: 0 });
+  });
+});
+
+describe('ndjson source: malformed lines', () => {
+  const content = lines(
+    { time: '2026-11-27T10:00:01Z', user_id: 'a' },
+    '{"time": "2026-11-27T10:00:02Z", "user_id": ', // bad JSON
+    'not json at all',
+    '[1, 2, 3]', // JSON, but not an object
+    { user_id: 'no time' },
+    { time: null, user_id: 'null time' },
+    { time: 'yesterday', user_id: 'bad time' },
+    { time: '2026-13-01T00:00:00Z', user_id: 'month 13' },
+    { time: '2026-02-30T00:00:00Z', user_id: 'february 30' },
+    '',
+    '   ',
+    { time: '2026-11-27T10:00:03Z', user_id: 'b' },
+  );
+
+  it('counts bad JSON, missing time and unparseable time; skips blank lines; logs once per indexing', async () => {
+    const { source, opts, logger } = setup(content);
+    const first = await source.query({ metrics: { pv: count() } }, MINUTE, opts);
+    expect(first).toEqual({ rows: [{ pv: 2 }], malformed: 8 });
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]!.fields).toMatchObject({ malformed: 8, badJson: 3, missingTime: 2, badTime: 3 });
+    expect(String(logger.warnings[0]!.fields?.file)).toMatch(/access\.ndjson$/);
+
+    const again = await source.queryMany!({ metrics: { pv: count() } }, [MINUTE], opts);
+    expect(again.malformed).toBe(8);
+    expect(logger.warnings).toHaveLength(1);
+  });
+
+  it('counts an unfinished last line once, and reads it again when the file grows', async () => {
+    const { source, opts, path } = setup(`${JSON.stringify({ time: '2026-11-27T10:00:01Z' })}\n{"time": "2026-11-27T10:00:0`);
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 1 }], malformed: 1 });
+    appendFileSync(path, '2Z"}\n');
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 2 }], malformed: 0 });
+  });
+});
+
+describe('ndjson source: the index', () => {
+  it('indexes once and reuses the cache across source instances (warm invocations, new processes)', async () => {
+    const { source, opts, logger, path, cacheDir } = setup(lines({ time: '2026-11-27T10:00:01Z' }));
+    await source.query({ metrics: { pv: count() } }, MINUTE, opts);
+    await source.query({ metrics: { pv: count() } }, MINUTE, opts);
+    expect(logger.debugs.filter((d) => d.message === 'ndjson: indexed')).toHaveLength(1);
+
+    const other = createNdjsonSource({ path, cacheDir });
+    sources.push(other);
+    const otherLogger = capturingLogger();
+    const result = await other.query({ metrics: { pv: count() } }, MINUTE, { ...opts, logger: otherLogger });
+    expect(result.rows).toEqual([{ pv: 1 }]);
+    expect(otherLogger.debugs.filter((d) => d.message === 'ndjson: indexed')).toHaveLength(0);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1);
+  });
+
+  it('re-indexes only the appended part of a file that grew', async () => {
+    const { source, opts, logger, path } = setup(lines({ time: '2026-11-27T10:00:01Z', user_id: 'a' }, 'garbage'));
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 1 }], malformed: 1 });
+    appendFileSync(path, lines({ time: '2026-11-27T10:00:02Z', user_id: 'b' }, { time: '2026-11-27T10:00:03Z', user_id: 'c', extra: 1 }));
+    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id'), e: sum('extra') } }, MINUTE, opts);
+    expect(result).toEqual({ rows: [{ pv: 3, uv: 3, e: 1 }], malformed: 1 });
+    const indexed = logger.debugs.filter((d) => d.message === 'ndjson: indexed');
+    expect(indexed).toHaveLength(2);
+    expect(indexed[1]!.fields?.fromByte).toBeGreaterThan(0);
+    expect(indexed[1]!.fields?.rows).toBe(2);
+  });
+
+  it('re-indexes a file that was rewritten (same size, new mtime) or truncated', async () => {
+    const a = { time: '2026-11-27T10:00:01Z', user_id: 'aaaa' };
+    const { source, opts, path } = setup(lines(a, a));
+    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([{ uv: 1 }]);
+    writeFileSync(path, lines(a, { ...a, user_id: 'bbbb' }));
+    utimesSync(path, new Date(), new Date(Date.now() + 5_000));
+    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([{ uv: 2 }]);
+    writeFileSync(path, lines(a));
+    expect((await source.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 1 }]);
+  });
+
+  it('reads every log file of a folder, recursively, and forgets files that are removed', async () => {
+    const at = (s: number) => ({ time: `2026-11-27T10:00:${String(s).padStart(2, '0')}Z`, user_id: `u${s}` });
+    const { source, opts, logs } = setup({
+      'a.ndjson': lines(at(1), at(2)),
+      'b.jsonl': lines(at(3)),
+      'nested/deeper/c.log': lines(at(4), 'broken'),
+      'nested/d.json': lines(at(5)),
+      'notes.txt': lines(at(6)),
+      '.hidden/e.ndjson': lines(at(7)),
+    });
+    expect(await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 5, uv: 5 }],
+      malformed: 1,
+    });
+    rmSync(join(logs, 'nested'), { recursive: true });
+    writeFileSync(join(logs, 'f.ndjson'), lines(at(8)));
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 4 }], malformed: 0 });
+  });
+
+  it('fails with SOURCE_FAILED when the path does not exist', async () => {
+    const dir = tempDir();
+    const source = createNdjsonSource({ path: join(dir, 'missing'), cacheDir: join(dir, 'cache') });
+    sources.push(source);
+    const error = await source.query({ metrics: { pv: count() } }, MINUTE, { signal: new AbortController().signal, logger: capturingLogger() }).catch((e) => e);
+    expect(error).toBeInstanceOf(WindowedError);
+    expect(error.code).toBe('SOURCE_FAILED');
+    expect(error.message).toContain('missing');
+  });
+
+  it('rebuilds a cache file that is not a database', async () => {
+    const { source, opts, path, cacheDir } = setup(lines({ time: '2026-11-27T10:00:01Z' }));
+    await source.query({ metrics: { pv: count() } }, MINUTE, opts);
+    await source.close!();
+    const file = readdirSync(cacheDir).find((f) => f.endsWith('.sqlite'))!;
+    for (const f of readdirSync(cacheDir)) rmSync(join(cacheDir, f));
+    writeFileSync(join(cacheDir, file), 'this is not a sqlite file, it is garbage '.repeat(200));
+    const again = createNdjsonSource({ path, cacheDir });
+    sources.push(again);
+    expect((await again.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 1 }]);
+  });
+});
+
+// A deterministic day of traffic, and an oracle computed without SQL.
+function day(startIso: string, hours: number, n: number, seed = 7) {
+  const start = Date.parse(startIso);
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const span = hours * 3_600_000;
+  const events: Array<{ t: number; user_id: string; status: number; path: string }> = [];
+  for (let i = 0; i < n; i++) {
+    // Some events sit exactly on minute boundaries and one millisecond before them.
+    const t = i % 50 === 0 ? start + Math.floor(random() * hours * 60) * 60_000 - (i % 100 === 0 ? 1 : 0) : start + Math.floor(random() * span);
+    events.push({ t, user_id: `u${Math.floor(random() * 300)}`, status: random() < 0.9 ? 200 : 500, path: `/p${Math.floor(random() * 5)}` });
+  }
+  const text = events
+    .map((e, i) =>
+      JSON.stringify({ time: i % 3 === 0 ? e.t : new Date(e.t).toISOString(), user_id: e.user_id, status: e.status, path: e.path }),
+    )
+    .join('\n');
+  return { events, text: `${text}\n` };
+}
+
+function oracle(events: Array<{ t: number; user_id: string; status: number }>, windows: Window[]) {
+  const expected = new Map<string, { pv: number; uv: number }>();
+  for (const w of windows) {
+    const inside = events.filter((e) => e.t >= w.start.getTime() && e.t < w.end.getTime() && e.status === 200);
+    if (inside.length > 0) expected.set(w.key, { pv: inside.length, uv: new Set(inside.map((e) => e.user_id)).size });
+  }
+  return expected;
+}
+
+describe('ndjson source: many windows at once', () => {
+  const query: DeclarativeQuery = { metrics: { pv: count(), uv: countDistinct('user_id') }, where: [{ field: 'status', op: '=', value: 200 }] };
+
+  it('answers a day of 1-minute windows exactly as one query per window (and as an independent count)', async () => {
+    const { events, text } = day('2026-11-27T00:00:00Z', 24, 20_000);
+    const { source, opts } = setup(text);
+    const windows = windowsInRange(new Date('2026-11-27T00:00:00Z'), new Date('2026-11-28T00:00:00Z'), parseWindowSpec('1m'));
+    expect(windows).toHaveLength(1440);
+    const many = await source.queryMany!(query, windows, opts);
+    const expected = oracle(events, windows);
+    const got = new Map([...many.rows].map(([key, rows]) => [key, rows[0]]));
+    expect(got).toEqual(expected);
+    for (const w of windows.filter((_, i) => i % 37 === 0 || i === 1439)) {
+      const single = await source.query(query, w, opts);
+      expect(single.rows).toEqual(many.rows.get(w.key) ?? []);
+    }
+    const grouped = { ...query, groupBy: ['path'] };
+    const groupedMany = await source.queryMany!(grouped, windows.slice(0, 120), opts);
+    for (const w of windows.slice(0, 120).filter((_, i) => i % 7 === 0)) {
+      expect(sortRows((await source.query(grouped, w, opts)).rows)).toEqual(sortRows(groupedMany.rows.get(w.key) ?? []));
+    }
+  });
+
+  it('answers hourly and 6-hour windows across the America/New_York fall-back day like per-window queries', async () => {
+    const { events, text } = day('2026-10-31T20:00:00Z', 36, 5_000, 11);
+    const { source, opts } = setup(text);
+    for (const size of ['1h', '6h', '1d']) {
+      const spec = parseWindowSpec({ size, timeZone: 'America/New_York' });
+      const windows = windowsInRange(new Date('2026-11-01T04:00:00Z'), new Date('2026-11-02T05:00:00Z'), spec);
+      if (size === '1h') expect(windows).toHaveLength(25); // 01:00 EDT and 01:00 EST are distinct hours
+      if (size === '6h') expect(windows.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000)).toEqual([7, 6, 6, 6]);
+      const many = await source.queryMany!(query, windows, opts);
+      expect(new Map([...many.rows].map(([key, rows]) => [key, rows[0]]))).toEqual(oracle(events, windows));
+      for (const w of windows) expect((await source.query(query, w, opts)).rows).toEqual(many.rows.get(w.key) ?? []);
+    }
+  });
+
+  it('parses big files on a worker thread with the same results', async () => {
+    // > 4 MiB: the parser runs on a worker thread while this thread writes SQLite.
+    const { events, text } = day('2026-11-27T00:00:00Z', 24, 60_000, 3);
+    const padded = text.replace(/\n/g, ',"pad":"................................................"}\n').replace(/},"pad"/g, ',"pad"');
+    expect(padded.length).toBeGreaterThan(4 * 1024 * 1024);
+    const { source, opts, logger } = setup(`${padded}{"time": 1, oops\n`);
+    const windows = windowsInRange(new Date('2026-11-27T00:00:00Z'), new Date('2026-11-28T00:00:00Z'), parseWindowSpec('15m'));
+    const many = await source.queryMany!(query, windows, opts);
+    expect(new Map([...many.rows].map(([key, rows]) => [key, rows[0]]))).toEqual(oracle(events, windows));
+    expect(many.malformed).toBe(1);
+    expect(logger.debugs.find((d) => d.message === 'ndjson: indexed')?.fields?.rows).toBe(60_000);
+  });
+});
+
+describe('ndjson source: concurrent indexing', () => {
+  it('lets two processes index the same cache at once; both answer right and rows are stored once', async () => {
+    const { events, text } = day('2026-11-27T00:00:00Z', 24, 40_000, 5);
+    const { path, cacheDir } = setup(text);
+    const child = fileURLToPath(new URL('../fixtures/ndjson-index-child.ts', import.meta.url));
+    const run = promisify(execFile);
+    const args = ['--import', 'tsx', child, path, cacheDir];
+    const [a, b] = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
+    const expectedPv = events.filter((e) => e.status === 200 && e.t >= Date.parse('2026-11-27T00:00:00Z')).length;
+    for (const out of [a, b]) expect(JSON.parse(out.stdout.trim())).toEqual({ pv: expectedPv, malformed: 0 });
+    const file = readdirSync(cacheDir).find((f) => f.endsWith('.sqlite'))!;
+    const db = new Database(join(cacheDir, file), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 40_000 });
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,0 +1,14 @@
+export { EventBridgeLoopback } from './eventbridge.js';
+export { evaluateInsightsQuery, parseInsightsQuery } from './insights.js';
+export { type LambdaFunctionRecord, LambdaLoopback } from './lambda.js';
+export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus } from './logs.js';
+export { AwsServiceError } from './protocol.js';
+export { SchedulerLoopback } from './scheduler.js';
+export {
+  type AwsLoopback,
+  type AwsLoopbackOptions,
+  type AwsLoopbackRequest,
+  AWS_LOOPBACK_CREDENTIALS,
+  startAwsLoopback,
+} from './server.js';
+export { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventBridgeLoopback } from './eventbridge.js';
+import { LambdaLoopback } from './lambda.js';
+import { LogsLoopback } from './logs.js';
+import { AwsServiceError, type LoopbackResponse } from './protocol.js';
+import { SchedulerLoopback } from './scheduler.js';
+import { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';
+
+export interface AwsLoopbackOptions {
+  credentials?: AwsLoopbackCredentials;
+  region?: string;
+  accountId?: string;
+  /** GetFunction polls that still see Pending / InProgress after each create or update. Default 0. */
+  lambdaSettlePolls?: number;
+}
+
+export interface AwsLoopbackRequest {
+  service: 'lambda' | 'scheduler' | 'events' | 'logs';
+  operation: string;
+  status: number;
+}
+
+export interface AwsLoopback {
+  endpoint: string;
+  region: string;
+  accountId: string;
+  credentials: AwsLoopbackCredentials;
+  /** Spread into any AWS SDK v3 client: `new LambdaClient(aws.clientConfig)`. */
+  clientConfig: { endpoint: string; region: string; credentials: AwsLoopbackCredentials };
+  lambda: LambdaLoopback;
+  scheduler: SchedulerLoopback;
+  events: EventBridgeLoopback;
+  logs: LogsLoopback;
+  /** Every request, in order (rejected ones too). */
+  requests: AwsLoopbackRequest[];
+  /** Operation names called on a service, in order. */
+  operations(service?: AwsLoopbackRequest['service']): string[];
+  close(): Promise<void>;
+}
+
+export const AWS_LOOPBACK_CREDENTIALS: AwsLoopbackCredentials = {
+  accessKeyId: 'AKIDLOOPBACKTEST0001',
+  secretAccessKey: 'loopback/secret/key/for/tests/only/0000000',
+};
+
+/**
+ * One HTTP server on 127.0.0.1 that plays Lambda and EventBridge Scheduler (REST-JSON), EventBridge
+ * and CloudWatch Logs (JSON 1.1, `X-Amz-Target`), checks every request's SigV4 signature, and keeps
+ * state, so the real SDK clients run against it unchanged.
+ */
+export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promise<AwsLoopback> {
+  const credentials = options.credentials ?? AWS_LOOPBACK_CREDENTIALS;
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const lambda = new LambdaLoopback(region, accountId, options.lambdaSettlePolls ?? 0);
+  const scheduler = new SchedulerLoopback(region, accountId);
+  const events = new EventBridgeLoopback(region, accountId);
+  const logs = new LogsLoopback(accountId);
+  const requests: AwsLoopbackRequest[] = [];
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: String((error as Error)?.message ?? error) }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const target = req.headers['x-amz-target'];
+    const route = routeOf(req, typeof target === 'string' ? target : undefined);
+    const json = route.protocol === 'json';
+    const record = (status: number) => requests.push({ service: route.service, operation: route.operation, status });
+    try {
+      const check = await verifySigV4(req, body, credentials);
+      if (!check.ok) throw new AwsServiceError(check.code, check.message, check.status);
+      if (check.service !== route.service) {
+        throw new AwsServiceError('InvalidSignatureException', `Credential should be scoped to correct service: '${route.service}'.`, 403);
+      }
+      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      let response: LoopbackResponse;
+      if (route.service === 'lambda' || route.service === 'scheduler') {
+        const url = new URL(req.url ?? '/', 'http://loopback');
+        const rest = { method: req.method ?? 'GET', segments: url.pathname.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams, body: input };
+        response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
+      } else {
+        response = { body: route.service === 'events' ? events.handle(route.operation, input) : logs.handle(route.operation, input) };
+      }
+      record(response.status ?? 200);
+      res.writeHead(response.status ?? 200, {
+        'content-type': json ? 'application/x-amz-json-1.1' : 'application/json',
+        'x-amzn-requestid': randomUUID(),
+        ...response.headers,
+      });
+      res.end(JSON.stringify(response.body ?? {}));
+    } catch (error) {
+      const failure = error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', String((error as Error)?.message ?? error), 500);
+      record(failure.status);
+      res.writeHead(failure.status, {
+        'content-type': json ? 'application/x-amz-json-1.1' : 'application/json',
+        'x-amzn-requestid': randomUUID(),
+        'x-amzn-errortype': failure.code,
+      });
+      res.end(JSON.stringify(json ? { __type: failure.code, message: failure.message } : { Type: 'User', message: failure.message }));
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    region,
+    accountId,
+    credentials,
+    clientConfig: { endpoint, region, credentials },
+    lambda,
+    scheduler,
+    events,
+    logs,
+    requests,
+    operations: (service) => requests.filter((r) => !service || r.service === service).map((r) => r.operation),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+interface Route {
+  service: AwsLoopbackRequest['service'];
+  operation: string;
+  protocol: 'json' | 'rest';
+}
+
+function routeOf(req: IncomingMessage, target: string | undefined): Route {
+  if (target) {
+    const [prefix = '', operation = ''] = target.split('.');
+    return { service: prefix === 'AWSEvents' ? 'events' : 'logs', operation, protocol: 'json' };
+  }
+  const path = (req.url ?? '/').split('?')[0]!;
+  const method = req.method ?? 'GET';
+  if (path.startsWith('/schedules')) {
+    const names: Record<string, string> = { POST: 'CreateSchedule', PUT: 'UpdateSchedule', GET: 'GetSchedule', DELETE: 'DeleteSchedule' };
+    return { service: 'scheduler', operation: names[method] ?? method, protocol: 'rest' };
+  }
+  return { service: 'lambda', operation: lambdaOperation(method, path), protocol: 'rest' };
+}
+
+function lambdaOperation(method: string, path: string): string {
+  const sub = path.split('/').filter(Boolean)[3];
+  if (path.includes('event-invoke-config')) return method === 'PUT' ? 'PutFunctionEventInvokeConfig' : `${method} EventInvokeConfig`;
+  if (sub === 'code') return 'UpdateFunctionCode';
+  if (sub === 'configuration') return method === 'PUT' ? 'UpdateFunctionConfiguration' : 'GetFunctionConfiguration';
+  if (sub === 'policy') return method === 'POST' ? 'AddPermission' : 'GetPolicy';
+  if (method === 'POST') return 'CreateFunction';
+  return method === 'GET' ? 'GetFunction' : `${method} ${path}`;
+}

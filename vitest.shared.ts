@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const pkg = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+
+/** Tests import sibling packages from source, so `npm test` never needs a prior build. */
+export const sharedConfig = defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@windowed\/core$/, replacement: pkg('core/src/index.ts') },
+      { find: /^@windowed\/adapter-aliyun\/deploy$/, replacement: pkg('adapter-aliyun/src/deploy/index.ts') },
+      { find: /^@windowed\/adapter-aliyun$/, replacement: pkg('adapter-aliyun/src/index.ts') },
+      { find: /^@windowed\/adapter-aws\/deploy$/, replacement: pkg('adapter-aws/src/deploy/index.ts') },
+      { find: /^@windowed\/adapter-aws$/, replacement: pkg('adapter-aws/src/index.ts') },
+      { find: /^@windowed\/cli$/, replacement: pkg('cli/src/index.ts') },
+      { find: /^@windowed\/testing$/, replacement: pkg('testing/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', 'json'],
+    outputFile: { json: './.vitest-report.json' },
+  },
+});
