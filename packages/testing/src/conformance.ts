@@ -82,7 +82,11 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'windowed-conformance-'));
       logsUrl = `sqlite:${join(dir, 'logs.db')}`;
-      const logs = knexFactory({ client: 'better-sqlite3', connection: { filename: join(dir, 'logs.db') }, useNullAsDefault: true });
+      const logs = knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: join(dir, 'logs.db') },
+        useNullAsDefault: true,
+      });
       await createLogTable(logs, 'access_log', events);
       await logs.destroy();
     });
@@ -100,7 +104,13 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
         name,
         window: { size: '1m', delay: '30s', timeZone: 'Asia/Shanghai' },
         query: { metrics: { pv: count(), uv: countDistinct('user_id') } },
-        source: { type: 'sql', url: options.logsUrl ?? logsUrl, table: options.table ?? 'access_log', timeColumn: 'ts', timeType: 'epoch_ms' },
+        source: {
+          type: 'sql',
+          url: options.logsUrl ?? logsUrl,
+          table: options.table ?? 'access_log',
+          timeColumn: 'ts',
+          timeType: 'epoch_ms',
+        },
         sink: `sqlite:${sinkFile}?table=${SINK_TABLE}`,
         catchUp: { maxWindows: 0 },
         logger: false,
@@ -110,7 +120,11 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
     }
 
     function reader(sinkFile: string): Knex {
-      const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: sinkFile }, useNullAsDefault: true });
+      const knex = knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: sinkFile },
+        useNullAsDefault: true,
+      });
       readers.push(knex);
       return knex;
     }
@@ -158,7 +172,9 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       // Another delivery of the same schedule firing (another id, a later attempt) names the same window.
       await invoke(adapter.scheduledEvent(times[1]!, { id: 'another-delivery', attempt: 2 }));
       expect(await stored(sinkFile, job)).toEqual(windows.map(expectedRow));
-      expect((await ledger(sinkFile, job)).map((e) => e.start)).toEqual(windows.map((w) => w.start.toISOString()));
+      expect((await ledger(sinkFile, job)).map((e) => e.start)).toEqual(
+        windows.map((w) => w.start.toISOString()),
+      );
     });
 
     it('warm reuse: one handler instance moves on to each next window, each written once', async () => {
@@ -168,7 +184,9 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       const windows = [0, 1, 2, 3, 4].map((i) => job.windowFor(scheduledFor(i)));
       expect(new Set(windows.map((w) => w.key)).size).toBe(5);
       expect(await stored(sinkFile, job)).toEqual(windows.map(expectedRow));
-      expect((await ledger(sinkFile, job)).map((e) => [e.status, e.attempts])).toEqual(windows.map(() => ['succeeded', 1]));
+      expect((await ledger(sinkFile, job)).map((e) => [e.status, e.attempts])).toEqual(
+        windows.map(() => ['succeeded', 1]),
+      );
     });
 
     it('duplicate and retried deliveries of one event write exactly one copy', async () => {
@@ -203,7 +221,11 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       await expect(invoke(adapter.scheduledEvent(time, { attempt: 2 }))).rejects.toBeDefined();
       expect((await ledger(sinkFile, job))[0]).toMatchObject({ status: 'failed', attempts: 2 });
 
-      const logs = knexFactory({ client: 'better-sqlite3', connection: { filename: lateLogs }, useNullAsDefault: true });
+      const logs = knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: lateLogs },
+        useNullAsDefault: true,
+      });
       await createLogTable(logs, 'late_log', events);
       await logs.destroy();
       await invoke(adapter.scheduledEvent(time, { attempt: 3 }));
@@ -215,9 +237,16 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       const { job, sinkFile } = makeJob();
       const invoke = adapter.invoker(job);
       const time = scheduledFor(1);
-      await expect(invoke(adapter.scheduledEvent(time), { remainingMs: 1 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      await expect(invoke(adapter.scheduledEvent(time), { remainingMs: 1 })).rejects.toMatchObject({
+        code: 'DEADLINE_EXCEEDED',
+      });
       expect(await ledger(sinkFile, job)).toEqual([
-        { start: job.windowFor(time).start.toISOString(), status: 'failed', attempts: 1, lastError: expect.stringMatching(/DEADLINE_EXCEEDED/) },
+        {
+          start: job.windowFor(time).start.toISOString(),
+          status: 'failed',
+          attempts: 1,
+          lastError: expect.stringMatching(/DEADLINE_EXCEEDED/),
+        },
       ]);
       await invoke(adapter.scheduledEvent(time), { remainingMs: 60_000 });
       expect(await stored(sinkFile, job)).toEqual([expectedRow(job.windowFor(time))]);
@@ -228,7 +257,9 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       const { job, sinkFile } = makeJob();
       const invoke = adapter.invoker(job);
       for (const event of adapter.malformedEvents) {
-        await expect(invoke(event), JSON.stringify(event) ?? String(event)).rejects.toMatchObject({ code: 'INVALID_TRIGGER_EVENT' });
+        await expect(invoke(event), JSON.stringify(event) ?? String(event)).rejects.toMatchObject({
+          code: 'INVALID_TRIGGER_EVENT',
+        });
       }
       expect(await stored(sinkFile, job)).toEqual([]);
       expect(await ledger(sinkFile, job)).toEqual([]);

@@ -1,4 +1,4 @@
-export * from './databases.js';
 export * from './aliyun/index.js';
 export * from './aws/index.js';
 export * from './conformance.js';
+export * from './databases.js';

@@ -30,7 +30,13 @@ describe('what the FC handlers hand the run', () => {
     expect(ctx.functionTimeoutMs).toBe(90_000);
     expect(ctx.deadline).toBeGreaterThanOrEqual(before + 90_000);
     expect(ctx.deadline).toBeLessThanOrEqual(at + 90_000);
-    expect(trigger).toEqual({ scheduledTime: '2026-11-27T10:01:30.000Z', source: 'aliyun.fc.timer', triggerName: 't', payload: '', id: 'req-1' });
+    expect(trigger).toEqual({
+      scheduledTime: '2026-11-27T10:01:30.000Z',
+      source: 'aliyun.fc.timer',
+      triggerName: 't',
+      payload: '',
+      id: 'req-1',
+    });
   });
 
   it('sets no deadline when FC gives no timeout', async () => {
@@ -40,13 +46,19 @@ describe('what the FC handlers hand the run', () => {
     expect(calls[0]!.ctx.functionTimeoutMs).toBeUndefined();
   });
 
-  it('records the latest invocation\'s STS credentials for SLS sources, unless told not to', async () => {
+  it("records the latest invocation's STS credentials for SLS sources, unless told not to", async () => {
     const { job } = recordingJob();
-    await fcAsyncHandler(job)(event, { credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't1' } });
+    await fcAsyncHandler(job)(event, {
+      credentials: { accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't1' },
+    });
     expect(getFcCredentials()).toEqual({ accessKeyId: 'STS.a', accessKeySecret: 's', securityToken: 't1' });
-    await fcAsyncHandler(job)(event, { credentials: { accessKeyId: 'STS.b', accessKeySecret: 's', securityToken: 't2' } });
+    await fcAsyncHandler(job)(event, {
+      credentials: { accessKeyId: 'STS.b', accessKeySecret: 's', securityToken: 't2' },
+    });
     expect(getFcCredentials()?.securityToken).toBe('t2');
-    await fcAsyncHandler(job, { useFunctionCredentials: false })(event, { credentials: { accessKeyId: 'STS.c', accessKeySecret: 's' } });
+    await fcAsyncHandler(job, { useFunctionCredentials: false })(event, {
+      credentials: { accessKeyId: 'STS.c', accessKeySecret: 's' },
+    });
     expect(getFcCredentials()?.accessKeyId).toBe('STS.b');
     await fcAsyncHandler(job)(event, {});
     expect(getFcCredentials()).toBeUndefined();
@@ -54,11 +66,15 @@ describe('what the FC handlers hand the run', () => {
 
   it('fcHandler reports success and failure through the callback exactly once', async () => {
     const ok = recordingJob();
-    const okResult = await new Promise<unknown[]>((resolve) => fcHandler(ok.job)(event, { requestId: 'r' }, (...args) => resolve(args)));
+    const okResult = await new Promise<unknown[]>((resolve) =>
+      fcHandler(ok.job)(event, { requestId: 'r' }, (...args) => resolve(args)),
+    );
     expect(okResult[0]).toBeNull();
     const boom = new Error('sink down');
     const bad = recordingJob(boom);
-    const badResult = await new Promise<unknown[]>((resolve) => fcHandler(bad.job)(event, { requestId: 'r' }, (...args) => resolve(args)));
+    const badResult = await new Promise<unknown[]>((resolve) =>
+      fcHandler(bad.job)(event, { requestId: 'r' }, (...args) => resolve(args)),
+    );
     expect(badResult).toEqual([boom]);
   });
 });

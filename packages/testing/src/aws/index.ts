@@ -5,10 +5,10 @@ export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus 
 export { AwsServiceError } from './protocol.js';
 export { SchedulerLoopback } from './scheduler.js';
 export {
+  AWS_LOOPBACK_CREDENTIALS,
   type AwsLoopback,
   type AwsLoopbackOptions,
   type AwsLoopbackRequest,
-  AWS_LOOPBACK_CREDENTIALS,
   startAwsLoopback,
 } from './server.js';
 export { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';

@@ -37,8 +37,20 @@ type Command = { cmd: 'filter'; expr: Expr } | { cmd: 'stats'; aggs: Named[]; by
 
 const AGGREGATES = new Set(['count', 'count_distinct', 'sum', 'min', 'max', 'avg']);
 const UNIT_MS: Record<string, number> = {
-  ms: 1, msec: 1, millisecond: 1, s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000,
-  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, d: 86_400_000, day: 86_400_000,
+  ms: 1,
+  msec: 1,
+  millisecond: 1,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
 };
 
 function tokenize(text: string): Token[] {
@@ -222,7 +234,15 @@ class Parser {
 function tokenText(tokens: Token[], from: number, to: number): string {
   return tokens
     .slice(from, to)
-    .map((t) => (t.t === 'str' ? JSON.stringify(t.v) : t.t === 'num' ? t.raw : t.t === 'id' && t.quoted ? `\`${t.v}\`` : t.v))
+    .map((t) =>
+      t.t === 'str'
+        ? JSON.stringify(t.v)
+        : t.t === 'num'
+          ? t.raw
+          : t.t === 'id' && t.quoted
+            ? `\`${t.v}\``
+            : t.v,
+    )
     .join('')
     .replace(/,/g, ', ');
 }
@@ -248,7 +268,8 @@ export function parseInsightsQuery(text: string): Command[] {
       do {
         if (aggs.length) parser.expectOp(',');
         const agg = parser.named(text);
-        if (agg.expr.k !== 'call' || !AGGREGATES.has(agg.expr.fn)) throw new InsightsSyntaxError('stats expects aggregation functions.');
+        if (agg.expr.k !== 'call' || !AGGREGATES.has(agg.expr.fn))
+          throw new InsightsSyntaxError('stats expects aggregation functions.');
         aggs.push(agg);
       } while (parser.isOp(','));
       if (parser.isWord('by')) {
@@ -270,10 +291,13 @@ export function parseInsightsQuery(text: string): Command[] {
     for (const named of [...stats[1]!.aggs, ...stats[1]!.by]) {
       for (const field of fieldsIn(named.expr)) {
         if (!defined.has(field)) {
-          throw new InsightsSyntaxError(`In the second stats command you can refer only to fields defined in the first: ${field}.`);
+          throw new InsightsSyntaxError(
+            `In the second stats command you can refer only to fields defined in the first: ${field}.`,
+          );
         }
       }
-      if (containsBin(named.expr)) throw new InsightsSyntaxError('bin() cannot be used in the second stats command.');
+      if (containsBin(named.expr))
+        throw new InsightsSyntaxError('bin() cannot be used in the second stats command.');
     }
   }
   return commands;
@@ -303,7 +327,10 @@ function containsBin(expr: Expr): boolean {
 }
 
 /** Runs a parsed query over records; result values are strings, as GetQueryResults returns them. */
-export function evaluateInsightsQuery(commands: Command[], records: InsightsRecord[]): Array<Record<string, string>> {
+export function evaluateInsightsQuery(
+  commands: Command[],
+  records: InsightsRecord[],
+): Array<Record<string, string>> {
   let rows = records;
   let aggregated = false;
   for (const command of commands) {
@@ -316,7 +343,8 @@ export function evaluateInsightsQuery(commands: Command[], records: InsightsReco
   if (!aggregated) rows = rows.map((r) => ({ '@timestamp': r['@timestamp'], '@message': r['@message'] }));
   return rows.map((row) => {
     const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(row)) if (value !== undefined && value !== null) out[key] = format(value);
+    for (const [key, value] of Object.entries(row))
+      if (value !== undefined && value !== null) out[key] = format(value);
     return out;
   });
 }
@@ -335,7 +363,8 @@ function aggregate(command: Extract<Command, { cmd: 'stats' }>, rows: InsightsRe
     command.by.forEach((b, i) => {
       out[b.name] = keys[i];
     });
-    for (const agg of command.aggs) out[agg.name] = aggregateValue(agg.expr as Extract<Expr, { k: 'call' }>, members);
+    for (const agg of command.aggs)
+      out[agg.name] = aggregateValue(agg.expr as Extract<Expr, { k: 'call' }>, members);
     return out;
   });
 }

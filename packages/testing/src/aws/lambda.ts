@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AwsServiceError, inRange, type LoopbackResponse, type RestRequest, requireString } from './protocol.js';
+import {
+  AwsServiceError,
+  inRange,
+  type LoopbackResponse,
+  type RestRequest,
+  requireString,
+} from './protocol.js';
 
 export interface LambdaFunctionRecord {
   configuration: Record<string, unknown>;
@@ -24,13 +30,15 @@ export class LambdaLoopback {
 
   handle(req: RestRequest): LoopbackResponse {
     const [version, collection, name, sub] = req.segments;
-    if (collection !== 'functions') throw new AwsServiceError('UnknownOperationException', 'Unknown operation', 404);
+    if (collection !== 'functions')
+      throw new AwsServiceError('UnknownOperationException', 'Unknown operation', 404);
     if (version === '2015-03-31') {
       if (!name && req.method === 'POST') return this.createFunction(req.body);
       if (name && !sub && req.method === 'GET') return this.getFunction(name);
       if (sub === 'code' && req.method === 'PUT') return this.updateCode(name!, req.body);
       if (sub === 'configuration' && req.method === 'PUT') return this.updateConfiguration(name!, req.body);
-      if (sub === 'configuration' && req.method === 'GET') return { body: this.settle(this.find(name!)).configuration };
+      if (sub === 'configuration' && req.method === 'GET')
+        return { body: this.settle(this.find(name!)).configuration };
       if (sub === 'policy' && req.method === 'POST') return this.addPermission(name!, req.body);
       if (sub === 'policy' && req.method === 'GET') return this.getPolicy(name!);
     }
@@ -38,23 +46,35 @@ export class LambdaLoopback {
       if (req.method === 'PUT') return this.putEventInvokeConfig(name!, req.body);
       if (req.method === 'GET') {
         const config = this.find(name!).eventInvokeConfig;
-        if (!config) throw new AwsServiceError('ResourceNotFoundException', `The function ${name} doesn't have an EventInvokeConfig`, 404);
+        if (!config)
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `The function ${name} doesn't have an EventInvokeConfig`,
+            404,
+          );
         return { body: config };
       }
     }
-    throw new AwsServiceError('UnknownOperationException', `Unknown operation ${req.method} ${req.segments.join('/')}`, 404);
+    throw new AwsServiceError(
+      'UnknownOperationException',
+      `Unknown operation ${req.method} ${req.segments.join('/')}`,
+      404,
+    );
   }
 
   private createFunction(body: Record<string, unknown>): LoopbackResponse {
     const name = requireString(body, 'FunctionName');
-    if (!/^[a-zA-Z0-9-_]{1,64}$/.test(name)) throw new AwsServiceError('InvalidParameterValueException', `Invalid FunctionName ${name}`);
-    if (this.functions.has(name)) throw new AwsServiceError('ResourceConflictException', `Function already exist: ${name}`, 409);
+    if (!/^[a-zA-Z0-9-_]{1,64}$/.test(name))
+      throw new AwsServiceError('InvalidParameterValueException', `Invalid FunctionName ${name}`);
+    if (this.functions.has(name))
+      throw new AwsServiceError('ResourceConflictException', `Function already exist: ${name}`, 409);
     const role = requireString(body, 'Role');
     if (!/^arn:(aws[a-zA-Z-]*):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)) {
       throw new AwsServiceError('ValidationException', `Role ${role} is not a valid IAM role ARN.`);
     }
     const zip = (body.Code as { ZipFile?: string } | undefined)?.ZipFile;
-    if (typeof zip !== 'string') throw new AwsServiceError('InvalidParameterValueException', 'Code.ZipFile is required.');
+    if (typeof zip !== 'string')
+      throw new AwsServiceError('InvalidParameterValueException', 'Code.ZipFile is required.');
     validateConfiguration(body);
     const code = Buffer.from(zip, 'base64');
     const configuration: Record<string, unknown> = {
@@ -85,16 +105,23 @@ export class LambdaLoopback {
     return {
       body: {
         Configuration: record.configuration,
-        Code: { RepositoryType: 'S3', Location: `https://awslambda-${this.region}-tasks.s3.${this.region}.amazonaws.com/snapshots/${name}` },
+        Code: {
+          RepositoryType: 'S3',
+          Location: `https://awslambda-${this.region}-tasks.s3.${this.region}.amazonaws.com/snapshots/${name}`,
+        },
       },
     };
   }
 
   private updateCode(name: string, body: Record<string, unknown>): LoopbackResponse {
     const record = this.ready(this.find(name));
-    if (typeof body.ZipFile !== 'string') throw new AwsServiceError('InvalidParameterValueException', 'ZipFile is required.');
+    if (typeof body.ZipFile !== 'string')
+      throw new AwsServiceError('InvalidParameterValueException', 'ZipFile is required.');
     record.code = Buffer.from(body.ZipFile, 'base64');
-    Object.assign(record.configuration, codeFacts(record.code), { RevisionId: randomUUID(), LastModified: lambdaTime() });
+    Object.assign(record.configuration, codeFacts(record.code), {
+      RevisionId: randomUUID(),
+      LastModified: lambdaTime(),
+    });
     if (body.Architectures) record.configuration.Architectures = body.Architectures;
     record.settling = this.settlePolls;
     Object.assign(record.configuration, this.status(record, 'update'));
@@ -139,18 +166,37 @@ export class LambdaLoopback {
 
   private getPolicy(name: string): LoopbackResponse {
     const record = this.find(name);
-    if (record.policy.length === 0) throw new AwsServiceError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
-    return { body: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: record.policy }), RevisionId: randomUUID() } };
+    if (record.policy.length === 0)
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        'The resource you requested does not exist.',
+        404,
+      );
+    return {
+      body: {
+        Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: record.policy }),
+        RevisionId: randomUUID(),
+      },
+    };
   }
 
   private putEventInvokeConfig(name: string, body: Record<string, unknown>): LoopbackResponse {
     const record = this.find(name);
     inRange(body.MaximumRetryAttempts, 0, 2, 'MaximumRetryAttempts', 'InvalidParameterValueException');
-    inRange(body.MaximumEventAgeInSeconds, 60, 21600, 'MaximumEventAgeInSeconds', 'InvalidParameterValueException');
+    inRange(
+      body.MaximumEventAgeInSeconds,
+      60,
+      21600,
+      'MaximumEventAgeInSeconds',
+      'InvalidParameterValueException',
+    );
     const destinations = body.DestinationConfig as Record<string, { Destination?: string }> | undefined;
     for (const [kind, target] of Object.entries(destinations ?? {})) {
       if (!/^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):/.test(target?.Destination ?? '')) {
-        throw new AwsServiceError('InvalidParameterValueException', `${kind}.Destination is not a supported destination ARN.`);
+        throw new AwsServiceError(
+          'InvalidParameterValueException',
+          `${kind}.Destination is not a supported destination ARN.`,
+        );
       }
     }
     // Put replaces the whole configuration (UpdateFunctionEventInvokeConfig would patch it).
@@ -165,10 +211,16 @@ export class LambdaLoopback {
   }
 
   private find(nameOrArn: string): LambdaFunctionRecord {
-    const name = nameOrArn.includes(':function:') ? nameOrArn.split(':function:')[1]!.split(':')[0]! : nameOrArn;
+    const name = nameOrArn.includes(':function:')
+      ? nameOrArn.split(':function:')[1]!.split(':')[0]!
+      : nameOrArn;
     const record = this.functions.get(name);
     if (!record) {
-      throw new AwsServiceError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`, 404);
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Function not found: arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`,
+        404,
+      );
     }
     return record;
   }
@@ -194,7 +246,9 @@ export class LambdaLoopback {
 
   private status(record: LambdaFunctionRecord, change: 'create' | 'update'): Record<string, string> {
     if (record.settling <= 0) return { State: 'Active', LastUpdateStatus: 'Successful' };
-    return change === 'create' ? { State: 'Pending', LastUpdateStatus: 'InProgress' } : { State: 'Active', LastUpdateStatus: 'InProgress' };
+    return change === 'create'
+      ? { State: 'Pending', LastUpdateStatus: 'InProgress' }
+      : { State: 'Active', LastUpdateStatus: 'InProgress' };
   }
 
   private settle(record: LambdaFunctionRecord): LambdaFunctionRecord {
@@ -208,7 +262,10 @@ function validateConfiguration(body: Record<string, unknown>): void {
   inRange(body.Timeout, 1, 900, 'Timeout', 'InvalidParameterValueException');
   inRange(body.MemorySize, 128, 10240, 'MemorySize', 'InvalidParameterValueException');
   if (body.Runtime !== undefined && !/^nodejs\d+\.x$/.test(String(body.Runtime))) {
-    throw new AwsServiceError('InvalidParameterValueException', `Unsupported runtime ${String(body.Runtime)} in this loopback.`);
+    throw new AwsServiceError(
+      'InvalidParameterValueException',
+      `Unsupported runtime ${String(body.Runtime)} in this loopback.`,
+    );
   }
 }
 

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { evaluateInsightsQuery, type InsightsRecord, InsightsSyntaxError, parseInsightsQuery } from './insights.js';
+import {
+  evaluateInsightsQuery,
+  type InsightsRecord,
+  InsightsSyntaxError,
+  parseInsightsQuery,
+} from './insights.js';
 import { AwsServiceError, requireString } from './protocol.js';
 
 export interface LogEventInput {
@@ -10,7 +15,14 @@ export interface LogEventInput {
   logStream?: string;
 }
 
-export type QueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown';
+export type QueryStatus =
+  | 'Scheduled'
+  | 'Running'
+  | 'Complete'
+  | 'Failed'
+  | 'Cancelled'
+  | 'Timeout'
+  | 'Unknown';
 
 export interface LoopbackQuery {
   queryId: string;
@@ -79,7 +91,11 @@ export class LogsLoopback {
     switch (operation) {
       case 'CreateLogGroup': {
         const name = requireString(body, 'logGroupName');
-        if (this.groups.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', 'The specified log group already exists');
+        if (this.groups.has(name))
+          throw new AwsServiceError(
+            'ResourceAlreadyExistsException',
+            'The specified log group already exists',
+          );
         this.groups.set(name, []);
         return {};
       }
@@ -91,7 +107,10 @@ export class LogsLoopback {
         this.group(group);
         const stream = requireString(body, 'logStreamName');
         const events = (body.logEvents as Array<{ timestamp: number; message: string }>) ?? [];
-        this.putEvents(group, events.map((e) => ({ ...e, logStream: stream })));
+        this.putEvents(
+          group,
+          events.map((e) => ({ ...e, logStream: stream })),
+        );
         return {};
       }
       case 'StartQuery':
@@ -111,28 +130,46 @@ export class LogsLoopback {
   }
 
   private startQuery(body: Record<string, unknown>): unknown {
-    const names = (body.logGroupNames as string[] | undefined) ?? (body.logGroupIdentifiers as string[] | undefined) ?? (body.logGroupName ? [String(body.logGroupName)] : []);
-    if (names.length === 0 || names.length > 50) throw new AwsServiceError('InvalidParameterException', 'Specify between 1 and 50 log groups.');
+    const names =
+      (body.logGroupNames as string[] | undefined) ??
+      (body.logGroupIdentifiers as string[] | undefined) ??
+      (body.logGroupName ? [String(body.logGroupName)] : []);
+    if (names.length === 0 || names.length > 50)
+      throw new AwsServiceError('InvalidParameterException', 'Specify between 1 and 50 log groups.');
     const startTime = body.startTime;
     const endTime = body.endTime;
-    if (typeof startTime !== 'number' || typeof endTime !== 'number' || !Number.isInteger(startTime) || !Number.isInteger(endTime) || endTime < startTime) {
-      throw new AwsServiceError('InvalidParameterException', 'startTime and endTime must be epoch seconds with endTime >= startTime.');
+    if (
+      typeof startTime !== 'number' ||
+      typeof endTime !== 'number' ||
+      !Number.isInteger(startTime) ||
+      !Number.isInteger(endTime) ||
+      endTime < startTime
+    ) {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        'startTime and endTime must be epoch seconds with endTime >= startTime.',
+      );
     }
     const limit = body.limit === undefined ? 10_000 : Number(body.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new AwsServiceError('InvalidParameterException', 'limit must be 1 to 10000.');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new AwsServiceError('InvalidParameterException', 'limit must be 1 to 10000.');
     const queryString = requireString(body, 'queryString');
     const groups = names.map((name) => {
       const group = name.includes(':log-group:') ? name.split(':log-group:')[1]!.replace(/:\*$/, '') : name;
       return { name: group, events: this.group(group) };
     });
     if (this.activeQueries().length >= this.maxConcurrentQueries) {
-      throw new AwsServiceError('LimitExceededException', `Account maximum query concurrency limit of [${this.maxConcurrentQueries}] reached.`);
+      throw new AwsServiceError(
+        'LimitExceededException',
+        `Account maximum query concurrency limit of [${this.maxConcurrentQueries}] reached.`,
+      );
     }
     let commands: ReturnType<typeof parseInsightsQuery>;
     try {
       commands = parseInsightsQuery(queryString);
     } catch (error) {
-      if (error instanceof InsightsSyntaxError) throw new AwsServiceError('MalformedQueryException', error.message);
+      if (error instanceof InsightsSyntaxError)
+        throw new AwsServiceError('MalformedQueryException', error.message);
       throw error;
     }
     const from = startTime * 1000;
@@ -150,7 +187,8 @@ export class LogsLoopback {
     try {
       results = evaluateInsightsQuery(commands, records);
     } catch (error) {
-      if (error instanceof InsightsSyntaxError) throw new AwsServiceError('MalformedQueryException', error.message);
+      if (error instanceof InsightsSyntaxError)
+        throw new AwsServiceError('MalformedQueryException', error.message);
       throw error;
     }
     const outcome = this.nextOutcome;
@@ -186,8 +224,14 @@ export class LogsLoopback {
     const complete = query.status === 'Complete';
     return {
       status: query.status,
-      results: complete ? query.results.map((row) => Object.entries(row).map(([field, value]) => ({ field, value }))) : [],
-      statistics: { recordsMatched: complete ? query.recordsMatched : 0, recordsScanned: query.recordsScanned, bytesScanned: query.recordsScanned * 100 },
+      results: complete
+        ? query.results.map((row) => Object.entries(row).map(([field, value]) => ({ field, value })))
+        : [],
+      statistics: {
+        recordsMatched: complete ? query.recordsMatched : 0,
+        recordsScanned: query.recordsScanned,
+        bytesScanned: query.recordsScanned * 100,
+      },
     };
   }
 
@@ -208,7 +252,8 @@ function toRecord(event: StoredEvent, log: string): InsightsRecord {
   };
   try {
     const parsed: unknown = JSON.parse(event.message);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) flatten(parsed as Record<string, unknown>, '', record);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      flatten(parsed as Record<string, unknown>, '', record);
   } catch {
     // Not JSON: only the discovered fields.
   }
@@ -219,7 +264,8 @@ function toRecord(event: StoredEvent, log: string): InsightsRecord {
 function flatten(object: Record<string, unknown>, prefix: string, into: InsightsRecord): void {
   for (const [key, value] of Object.entries(object)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) flatten(value as Record<string, unknown>, name, into);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      flatten(value as Record<string, unknown>, name, into);
     else into[name] = value;
   }
 }

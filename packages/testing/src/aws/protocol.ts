@@ -27,13 +27,23 @@ export interface RestRequest {
 
 export function requireString(body: Record<string, unknown>, key: string): string {
   const value = body[key];
-  if (typeof value !== 'string' || value === '') throw new AwsServiceError('ValidationException', `${key} is required.`);
+  if (typeof value !== 'string' || value === '')
+    throw new AwsServiceError('ValidationException', `${key} is required.`);
   return value;
 }
 
-export function inRange(value: unknown, min: number, max: number, name: string, code = 'ValidationException'): void {
+export function inRange(
+  value: unknown,
+  min: number,
+  max: number,
+  name: string,
+  code = 'ValidationException',
+): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new AwsServiceError(code, `${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(value)}.`);
+    throw new AwsServiceError(
+      code,
+      `${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(value)}.`,
+    );
   }
 }

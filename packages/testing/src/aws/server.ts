@@ -74,21 +74,36 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     const target = req.headers['x-amz-target'];
     const route = routeOf(req, typeof target === 'string' ? target : undefined);
     const json = route.protocol === 'json';
-    const record = (status: number) => requests.push({ service: route.service, operation: route.operation, status });
+    const record = (status: number) =>
+      requests.push({ service: route.service, operation: route.operation, status });
     try {
       const check = await verifySigV4(req, body, credentials);
       if (!check.ok) throw new AwsServiceError(check.code, check.message, check.status);
       if (check.service !== route.service) {
-        throw new AwsServiceError('InvalidSignatureException', `Credential should be scoped to correct service: '${route.service}'.`, 403);
+        throw new AwsServiceError(
+          'InvalidSignatureException',
+          `Credential should be scoped to correct service: '${route.service}'.`,
+          403,
+        );
       }
       const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       let response: LoopbackResponse;
       if (route.service === 'lambda' || route.service === 'scheduler') {
         const url = new URL(req.url ?? '/', 'http://loopback');
-        const rest = { method: req.method ?? 'GET', segments: url.pathname.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams, body: input };
+        const rest = {
+          method: req.method ?? 'GET',
+          segments: url.pathname.split('/').filter(Boolean).map(decodeURIComponent),
+          query: url.searchParams,
+          body: input,
+        };
         response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
       } else {
-        response = { body: route.service === 'events' ? events.handle(route.operation, input) : logs.handle(route.operation, input) };
+        response = {
+          body:
+            route.service === 'events'
+              ? events.handle(route.operation, input)
+              : logs.handle(route.operation, input),
+        };
       }
       record(response.status ?? 200);
       res.writeHead(response.status ?? 200, {
@@ -98,14 +113,23 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
       });
       res.end(JSON.stringify(response.body ?? {}));
     } catch (error) {
-      const failure = error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', String((error as Error)?.message ?? error), 500);
+      const failure =
+        error instanceof AwsServiceError
+          ? error
+          : new AwsServiceError('InternalFailure', String((error as Error)?.message ?? error), 500);
       record(failure.status);
       res.writeHead(failure.status, {
         'content-type': json ? 'application/x-amz-json-1.1' : 'application/json',
         'x-amzn-requestid': randomUUID(),
         'x-amzn-errortype': failure.code,
       });
-      res.end(JSON.stringify(json ? { __type: failure.code, message: failure.message } : { Type: 'User', message: failure.message }));
+      res.end(
+        JSON.stringify(
+          json
+            ? { __type: failure.code, message: failure.message }
+            : { Type: 'User', message: failure.message },
+        ),
+      );
     }
   }
 
@@ -122,7 +146,8 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     events,
     logs,
     requests,
-    operations: (service) => requests.filter((r) => !service || r.service === service).map((r) => r.operation),
+    operations: (service) =>
+      requests.filter((r) => !service || r.service === service).map((r) => r.operation),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -145,7 +170,12 @@ function routeOf(req: IncomingMessage, target: string | undefined): Route {
   const path = (req.url ?? '/').split('?')[0]!;
   const method = req.method ?? 'GET';
   if (path.startsWith('/schedules')) {
-    const names: Record<string, string> = { POST: 'CreateSchedule', PUT: 'UpdateSchedule', GET: 'GetSchedule', DELETE: 'DeleteSchedule' };
+    const names: Record<string, string> = {
+      POST: 'CreateSchedule',
+      PUT: 'UpdateSchedule',
+      GET: 'GetSchedule',
+      DELETE: 'DeleteSchedule',
+    };
     return { service: 'scheduler', operation: names[method] ?? method, protocol: 'rest' };
   }
   return { service: 'lambda', operation: lambdaOperation(method, path), protocol: 'rest' };
@@ -153,9 +183,11 @@ function routeOf(req: IncomingMessage, target: string | undefined): Route {
 
 function lambdaOperation(method: string, path: string): string {
   const sub = path.split('/').filter(Boolean)[3];
-  if (path.includes('event-invoke-config')) return method === 'PUT' ? 'PutFunctionEventInvokeConfig' : `${method} EventInvokeConfig`;
+  if (path.includes('event-invoke-config'))
+    return method === 'PUT' ? 'PutFunctionEventInvokeConfig' : `${method} EventInvokeConfig`;
   if (sub === 'code') return 'UpdateFunctionCode';
-  if (sub === 'configuration') return method === 'PUT' ? 'UpdateFunctionConfiguration' : 'GetFunctionConfiguration';
+  if (sub === 'configuration')
+    return method === 'PUT' ? 'UpdateFunctionConfiguration' : 'GetFunctionConfiguration';
   if (sub === 'policy') return method === 'POST' ? 'AddPermission' : 'GetPolicy';
   if (method === 'POST') return 'CreateFunction';
   return method === 'GET' ? 'GetFunction' : `${method} ${path}`;
