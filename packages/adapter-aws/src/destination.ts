@@ -19,7 +19,12 @@ export interface LambdaFailureRecord {
 
 interface InvocationRecord {
   timestamp?: unknown;
-  requestContext: { requestId?: unknown; functionArn?: unknown; condition?: unknown; approximateInvokeCount?: unknown };
+  requestContext: {
+    requestId?: unknown;
+    functionArn?: unknown;
+    condition?: unknown;
+    approximateInvokeCount?: unknown;
+  };
   requestPayload: unknown;
   responsePayload?: unknown;
 }
@@ -74,7 +79,8 @@ function unwrap(input: unknown): InvocationRecord {
       continue;
     }
     if (!isObject(value)) break;
-    if (isObject(value.requestContext) && 'requestPayload' in value) return value as unknown as InvocationRecord;
+    if (isObject(value.requestContext) && 'requestPayload' in value)
+      return value as unknown as InvocationRecord;
     if (Array.isArray(value.Records)) {
       throw new WindowedError(
         'INVALID_ARGUMENT',
@@ -97,7 +103,9 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new WindowedError('INVALID_ARGUMENT', `The failure record is not valid JSON. ${EXPECTED}`, { cause });
+    throw new WindowedError('INVALID_ARGUMENT', `The failure record is not valid JSON. ${EXPECTED}`, {
+      cause,
+    });
   }
 }
 

@@ -42,7 +42,14 @@ export interface ManualInvocation {
   payload?: unknown;
 }
 
-const SCHEDULER_KEYS = new Set(['source', 'scheduledTime', 'executionId', 'attemptNumber', 'scheduleArn', 'payload']);
+const SCHEDULER_KEYS = new Set([
+  'source',
+  'scheduledTime',
+  'executionId',
+  'attemptNumber',
+  'scheduleArn',
+  'payload',
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -82,15 +89,20 @@ export function fromScheduledEvent(event: unknown): TriggerEvent {
   if (isScheduledRuleEvent(event)) return fromRuleEvent(event);
   if (isSchedulerInput(event)) return fromSchedulerInput(event);
   if (isManualInvocation(event)) return parseTriggerEvent(event);
-  throw new WindowedError('INVALID_TRIGGER_EVENT', `Unrecognized Lambda event (${describeShape(event)}). ${EXPECTED}`);
+  throw new WindowedError(
+    'INVALID_TRIGGER_EVENT',
+    `Unrecognized Lambda event (${describeShape(event)}). ${EXPECTED}`,
+  );
 }
 
 function fromRuleEvent(event: ScheduledRuleEvent): TriggerEvent {
   const time = parseInstant(event.time, 'the Scheduled Event\'s "time"');
   // Rule schedules have minute precision and fire somewhere within the scheduled minute: the
   // minute the event names is the scheduled time; its seconds are jitter.
-  const scheduled = new Date(time);
-  const rule = Array.isArray(event.resources) ? event.resources.find((r) => typeof r === 'string') : undefined;
+  const scheduled = new Date(Math.floor(time / MINUTE_MS) * MINUTE_MS);
+  const rule = Array.isArray(event.resources)
+    ? event.resources.find((r) => typeof r === 'string')
+    : undefined;
   return parseTriggerEvent({
     scheduledTime: scheduled.toISOString(),
     source: 'aws.events',
@@ -109,8 +121,14 @@ function fromSchedulerInput(input: SchedulerInput): TriggerEvent {
   }
   const time = parseInstant(input.scheduledTime, 'the Scheduler input\'s "scheduledTime"');
   const attempt = parseAttempt(input.attemptNumber);
-  const id = typeof input.executionId === 'string' && !input.executionId.includes('<aws.') ? input.executionId : undefined;
-  const arn = typeof input.scheduleArn === 'string' && !input.scheduleArn.includes('<aws.') ? input.scheduleArn : undefined;
+  const id =
+    typeof input.executionId === 'string' && !input.executionId.includes('<aws.')
+      ? input.executionId
+      : undefined;
+  const arn =
+    typeof input.scheduleArn === 'string' && !input.scheduleArn.includes('<aws.')
+      ? input.scheduleArn
+      : undefined;
   return parseTriggerEvent({
     scheduledTime: new Date(time).toISOString(),
     source: 'aws.scheduler',
@@ -137,7 +155,12 @@ function parseInstant(value: unknown, what: string): number {
 function parseAttempt(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string' && value.includes('<aws.')) return undefined;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',
@@ -152,6 +175,7 @@ function describeShape(event: unknown): string {
   if (Array.isArray(event)) return 'an array';
   if (!isObject(event)) return `a ${typeof event}`;
   const keys = Object.keys(event).slice(0, 8);
-  const source = typeof event.source === 'string' ? `source ${JSON.stringify(event.source.slice(0, 64))}, ` : '';
+  const source =
+    typeof event.source === 'string' ? `source ${JSON.stringify(event.source.slice(0, 64))}, ` : '';
   return `${source}keys: ${keys.length ? keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ') : 'none'}`;
 }

@@ -45,7 +45,9 @@ export function lambdaHandler(job: WindowedJob, options: LambdaHandlerOptions = 
     const remaining = context?.getRemainingTimeInMillis?.();
     const result = await job.run(trigger, {
       rawEvent: event,
-      ...(typeof remaining === 'number' && Number.isFinite(remaining) ? { deadline: Date.now() + remaining } : {}),
+      ...(typeof remaining === 'number' && Number.isFinite(remaining)
+        ? { deadline: Date.now() + remaining }
+        : {}),
       ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
       ...(functionTimeoutMs ? { functionTimeoutMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

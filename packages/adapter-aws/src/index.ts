@@ -13,7 +13,13 @@ export {
   type ScheduledRuleEvent,
   type SchedulerInput,
 } from './event.js';
-export { type LambdaContext, type LambdaHandler, type LambdaHandlerOptions, type LambdaRunSummary, lambdaHandler } from './handler.js';
+export {
+  type LambdaContext,
+  type LambdaHandler,
+  type LambdaHandlerOptions,
+  type LambdaRunSummary,
+  lambdaHandler,
+} from './handler.js';
 export { type DrainedMessage, type DrainSqsOptions, drainSqsFailureQueue } from './sqs.js';
 
 // `{ type: 'cloudwatch', ... }` in a job spec, a config file or WINDOWED_SOURCE works once this package is imported.

@@ -60,7 +60,10 @@ export async function* drainSqsFailureQueue(options: DrainSqsOptions): AsyncGene
         seen++;
         const receipt = message.ReceiptHandle;
         const remove = async () => {
-          if (receipt) await client.send(new sqs.DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receipt }));
+          if (receipt)
+            await client.send(
+              new sqs.DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receipt }),
+            );
         };
         yield { messageId: message.MessageId ?? '', ...parse(message.Body ?? ''), delete: remove };
       }
@@ -83,8 +86,12 @@ async function loadSqs(): Promise<typeof import('@aws-sdk/client-sqs')> {
   try {
     return await import('@aws-sdk/client-sqs');
   } catch (cause) {
-    throw new WindowedError('MISSING_DEPENDENCY', 'Reading an SQS failure queue needs @aws-sdk/client-sqs. Run: npm install @aws-sdk/client-sqs', {
-      cause,
-    });
+    throw new WindowedError(
+      'MISSING_DEPENDENCY',
+      'Reading an SQS failure queue needs @aws-sdk/client-sqs. Run: npm install @aws-sdk/client-sqs',
+      {
+        cause,
+      },
+    );
   }
 }

@@ -62,18 +62,23 @@ export function compileInsightsQuery(
   const groupBy = query.groupBy ?? [];
   for (const name of [...Object.keys(query.metrics), ...groupBy]) {
     if (RESERVED.has(name)) {
-      throw new WindowedError('INVALID_QUERY', `"${name}" is reserved by the CloudWatch source; rename the metric or field.`);
+      throw new WindowedError(
+        'INVALID_QUERY',
+        `"${name}" is reserved by the CloudWatch source; rename the metric or field.`,
+      );
     }
   }
   const startMs = range.start.getTime();
   const endMs = range.end.getTime();
-  if (!(endMs > startMs)) throw new WindowedError('INVALID_ARGUMENT', 'The query range must end after it starts.');
+  if (!(endMs > startMs))
+    throw new WindowedError('INVALID_ARGUMENT', 'The query range must end after it starts.');
 
   const head = [
     `filter toMillis(@timestamp) >= ${startMs} and toMillis(@timestamp) < ${endMs}`,
     ...(query.where ?? []).map((f) => `filter ${compileFilter(f)}`),
   ];
-  const bin = options.binMs === undefined ? undefined : `bin(${durationLiteral(options.binMs)}) as ${BIN_FIELD}`;
+  const bin =
+    options.binMs === undefined ? undefined : `bin(${durationLiteral(options.binMs)}) as ${BIN_FIELD}`;
   const byFirst = [...groupBy.map(ref), ...(bin ? [bin] : [])];
   const bySecond = [...groupBy.map(ref), ...(bin ? [BIN_FIELD] : [])];
   const byClause = (by: string[]) => (by.length ? ` by ${by.join(', ')}` : '');
@@ -103,12 +108,18 @@ export function compileInsightsQuery(
 
   const queries: InsightsQuery[] = [];
   if (base.length > 0) {
-    queries.push({ queryString: [...head, `stats ${base.join(', ')}${byClause(byFirst)}`].join('\n| '), metrics: baseMetrics });
+    queries.push({
+      queryString: [...head, `stats ${base.join(', ')}${byClause(byFirst)}`].join('\n| '),
+      metrics: baseMetrics,
+    });
   }
   for (const [field, names] of exact) {
     const stage1 = `stats count(*) as ${STAGE_FIELD} by ${[ref(field), ...byFirst].join(', ')}`;
     const stage2 = `stats ${names.map((n) => `count(*) as ${alias(n)}`).join(', ')}${byClause(bySecond)}`;
-    queries.push({ queryString: [...head, `filter ispresent(${ref(field)})`, stage1, stage2].join('\n| '), metrics: names });
+    queries.push({
+      queryString: [...head, `filter ispresent(${ref(field)})`, stage1, stage2].join('\n| '),
+      metrics: names,
+    });
   }
   return {
     queries,
@@ -141,7 +152,10 @@ function compileFilter(filter: Filter): string {
   if (value === null) {
     if (filter.op === '=') return `not ispresent(${field})`;
     if (filter.op === '!=') return `ispresent(${field})`;
-    throw new WindowedError('INVALID_QUERY', `where ${filter.field} ${filter.op} null: only = and != compare with null.`);
+    throw new WindowedError(
+      'INVALID_QUERY',
+      `where ${filter.field} ${filter.op} null: only = and != compare with null.`,
+    );
   }
   return `${field} ${filter.op} ${literal(value)}`;
 }
@@ -151,7 +165,10 @@ export function literal(value: Exclude<FilterScalar, null>): string {
   if (typeof value === 'number') {
     const text = String(value);
     if (!Number.isFinite(value) || /e/i.test(text)) {
-      throw new WindowedError('INVALID_QUERY', `The number ${text} cannot be written in a Logs Insights query; use a plain decimal.`);
+      throw new WindowedError(
+        'INVALID_QUERY',
+        `The number ${text} cannot be written in a Logs Insights query; use a plain decimal.`,
+      );
     }
     return text;
   }
@@ -170,7 +187,8 @@ const UNITS: Array<[number, string]> = [
 ];
 
 function durationLiteral(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new WindowedError('INVALID_ARGUMENT', `Invalid bin size ${ms} ms.`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new WindowedError('INVALID_ARGUMENT', `Invalid bin size ${ms} ms.`);
   const [size, unit] = UNITS.find(([size]) => ms % size === 0)!;
   return `${ms / size}${unit}`;
 }

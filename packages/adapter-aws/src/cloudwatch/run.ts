@@ -54,14 +54,18 @@ export async function runInsightsQuery(
   try {
     for (;;) {
       await pause(delay, options);
-      const output: GetQueryResultsCommandOutput = await client.send(new GetQueryResultsCommand({ queryId }), {
-        abortSignal: options.signal,
-      });
+      const output: GetQueryResultsCommandOutput = await client.send(
+        new GetQueryResultsCommand({ queryId }),
+        {
+          abortSignal: options.signal,
+        },
+      );
       switch (output.status) {
         case 'Complete': {
           const rows = (output.results ?? []).map((fields) => {
             const row: Record<string, string> = {};
-            for (const { field, value } of fields) if (field !== undefined && value !== undefined) row[field] = value;
+            for (const { field, value } of fields)
+              if (field !== undefined && value !== undefined) row[field] = value;
             return row;
           });
           return { rows, truncated: rows.length >= request.limit };
@@ -69,18 +73,26 @@ export async function runInsightsQuery(
         case 'Failed':
         case 'Timeout':
         case 'Cancelled':
-          throw new WindowedError('SOURCE_FAILED', `The Logs Insights query ${queryId} ended with status ${output.status}.`);
+          throw new WindowedError(
+            'SOURCE_FAILED',
+            `The Logs Insights query ${queryId} ended with status ${output.status}.`,
+          );
         default:
           delay = Math.min(options.poll.maxMs, Math.ceil(delay * 1.5));
       }
     }
   } catch (error) {
-    if (!(error instanceof WindowedError && error.code === 'SOURCE_FAILED')) await stopQuery(client, queryId, options.logger);
+    if (!(error instanceof WindowedError && error.code === 'SOURCE_FAILED'))
+      await stopQuery(client, queryId, options.logger);
     throw asSourceError(error, options);
   }
 }
 
-async function startQuery(client: CloudWatchLogsClient, request: RunQueryRequest, options: RunQueryOptions): Promise<string> {
+async function startQuery(
+  client: CloudWatchLogsClient,
+  request: RunQueryRequest,
+  options: RunQueryOptions,
+): Promise<string> {
   let delay = options.poll.initialMs;
   for (;;) {
     try {
@@ -113,7 +125,10 @@ function pause(ms: number, options: RunQueryOptions): Promise<void> {
   if (options.signal.aborted) return Promise.reject(options.signal.reason);
   if (options.deadline !== undefined && Date.now() + wait >= options.deadline) {
     return Promise.reject(
-      new WindowedError('DEADLINE_EXCEEDED', 'The Logs Insights query did not complete before the deadline; it was stopped.'),
+      new WindowedError(
+        'DEADLINE_EXCEEDED',
+        'The Logs Insights query did not complete before the deadline; it was stopped.',
+      ),
     );
   }
   return new Promise((resolve, reject) => {
@@ -144,5 +159,7 @@ function asSourceError(error: unknown, options: RunQueryOptions): WindowedError 
       : name === 'MalformedQueryException'
         ? ' This is a bug in the compiled query; please report it.'
         : '';
-  return new WindowedError('SOURCE_FAILED', `CloudWatch Logs ${name}: ${message}.${advice}`, { cause: error });
+  return new WindowedError('SOURCE_FAILED', `CloudWatch Logs ${name}: ${message}.${advice}`, {
+    cause: error,
+  });
 }

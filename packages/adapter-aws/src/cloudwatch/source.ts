@@ -49,7 +49,11 @@ const optionsSchema = z
     endpoint: z.url().optional(),
     credentials: z
       // Not strict: credential objects from providers carry more (expiration, accountId, ...).
-      .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() })
+      .object({
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(1),
+        sessionToken: z.string().optional(),
+      })
       .optional(),
     limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
     poll: z
@@ -57,7 +61,9 @@ const optionsSchema = z
       .strict()
       .optional(),
     maxConcurrentQueries: z.number().int().min(1).max(30).optional(),
-    client: z.custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v).optional(),
+    client: z
+      .custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v)
+      .optional(),
   })
   .strict()
   .refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
@@ -104,16 +110,22 @@ class CloudWatchSource implements Source {
     return { rows: [...rows.values()].flat() };
   }
 
-  async queryMany(query: DeclarativeQuery, windows: readonly Window[], options: SourceQueryOptions): Promise<MultiWindowResult> {
+  async queryMany(
+    query: DeclarativeQuery,
+    windows: readonly Window[],
+    options: SourceQueryOptions,
+  ): Promise<MultiWindowResult> {
     const sorted = [...windows].sort((a, b) => a.start.getTime() - b.start.getTime());
     const result = new Map<string, Row[]>();
     const binMs = commonBin(sorted);
     const tasks: Array<() => Promise<void>> = [];
     if (binMs === undefined) {
       // Windows of varying length (DST days, months) or not aligned to the epoch: one query each.
-      for (const window of sorted) tasks.push(async () => void result.set(window.key, (await this.query(query, window, options)).rows));
+      for (const window of sorted)
+        tasks.push(async () => void result.set(window.key, (await this.query(query, window, options)).rows));
     } else {
-      for (const run of contiguousRuns(sorted)) tasks.push(() => this.binned(query, run, binMs, options, result));
+      for (const run of contiguousRuns(sorted))
+        tasks.push(() => this.binned(query, run, binMs, options, result));
     }
     await pool(tasks, Math.max(1, Math.floor(this.concurrency / 2)));
     return { rows: result };
@@ -137,7 +149,11 @@ class CloudWatchSource implements Source {
     options: SourceQueryOptions,
     into: Map<string, Row[]>,
   ): Promise<void> {
-    const compiled = compileInsightsQuery(query, { start: run[0]!.start, end: run[run.length - 1]!.end }, { binMs });
+    const compiled = compileInsightsQuery(
+      query,
+      { start: run[0]!.start, end: run[run.length - 1]!.end },
+      { binMs },
+    );
     const rows = await this.execute(compiled, options);
     if (rows === 'truncated') {
       if (run.length === 1) throw this.truncated(run[0]!, query);
@@ -154,7 +170,10 @@ class CloudWatchSource implements Source {
   }
 
   /** Runs the compiled queries side by side and merges their rows by time bin and group. */
-  private async execute(compiled: CompiledInsights, options: SourceQueryOptions): Promise<Map<number, Row[]> | 'truncated'> {
+  private async execute(
+    compiled: CompiledInsights,
+    options: SourceQueryOptions,
+  ): Promise<Map<number, Row[]> | 'truncated'> {
     const client = this.getClient();
     // One failing query stops its siblings (and their cost) at once.
     const controller = new AbortController();
@@ -168,13 +187,20 @@ class CloudWatchSource implements Source {
             client,
             {
               ...(this.options.logGroupNames ? { logGroupNames: this.options.logGroupNames } : {}),
-              ...(this.options.logGroupIdentifiers ? { logGroupIdentifiers: this.options.logGroupIdentifiers } : {}),
+              ...(this.options.logGroupIdentifiers
+                ? { logGroupIdentifiers: this.options.logGroupIdentifiers }
+                : {}),
               queryString: q.queryString,
               startTime: compiled.startTime,
               endTime: compiled.endTime,
               limit: this.limit,
             },
-            { signal: controller.signal, deadline: options.deadline, logger: options.logger, poll: this.poll },
+            {
+              signal: controller.signal,
+              deadline: options.deadline,
+              logger: options.logger,
+              poll: this.poll,
+            },
           ).catch((error) => {
             if (!controller.signal.aborted) controller.abort(error);
             throw error;
@@ -236,10 +262,12 @@ function field(raw: Record<string, string>, name: string): string | undefined {
 
 /** `bin()` values look like `2026-11-27 10:01:00.000` (UTC). */
 function parseBin(value: string | undefined): number {
-  if (value === undefined) throw new WindowedError('SOURCE_FAILED', 'A Logs Insights row came back without its time bin.');
+  if (value === undefined)
+    throw new WindowedError('SOURCE_FAILED', 'A Logs Insights row came back without its time bin.');
   const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`;
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new WindowedError('SOURCE_FAILED', `Unreadable Logs Insights time bin ${JSON.stringify(value)}.`);
+  if (Number.isNaN(ms))
+    throw new WindowedError('SOURCE_FAILED', `Unreadable Logs Insights time bin ${JSON.stringify(value)}.`);
   return ms;
 }
 
@@ -250,7 +278,9 @@ function parseBin(value: string | undefined): number {
 function commonBin(windows: readonly Window[]): number | undefined {
   const length = windows[0] ? windows[0].end.getTime() - windows[0].start.getTime() : 0;
   if (length <= 0 || length > 86_400_000) return undefined;
-  const aligned = windows.every((w) => w.end.getTime() - w.start.getTime() === length && w.start.getTime() % length === 0);
+  const aligned = windows.every(
+    (w) => w.end.getTime() - w.start.getTime() === length && w.start.getTime() % length === 0,
+  );
   return aligned ? length : undefined;
 }
 

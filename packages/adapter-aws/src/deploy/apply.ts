@@ -12,10 +12,25 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  GetScheduleCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { WindowedError } from '@windowed/core';
-import { type LambdaDeployOptions, type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
-import { type LambdaDeploymentPlan, type LambdaDeployState, type PlanStep, permissionStatementId, type WaiterName } from './plan.js';
+import {
+  type LambdaDeployOptions,
+  type LambdaDeployOptionsInput,
+  resolveLambdaDeployOptions,
+} from './options.js';
+import {
+  type LambdaDeploymentPlan,
+  type LambdaDeployState,
+  type PlanStep,
+  permissionStatementId,
+  type WaiterName,
+} from './plan.js';
 
 export interface LambdaDeployClients {
   lambda: LambdaClient;
@@ -37,7 +52,11 @@ export function createLambdaDeployClients(settings: ClientSettings): LambdaDeplo
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
-  return { lambda: new LambdaClient(config), scheduler: new SchedulerClient(config), eventBridge: new EventBridgeClient(config) };
+  return {
+    lambda: new LambdaClient(config),
+    scheduler: new SchedulerClient(config),
+    eventBridge: new EventBridgeClient(config),
+  };
 }
 
 export function destroyLambdaDeployClients(clients: LambdaDeployClients): void {
@@ -55,7 +74,10 @@ export async function discoverLambdaState(
   const options = resolveLambdaDeployOptions(input);
   const functionName = options.functionName ?? job.name;
   const scheduleName = options.schedule.name ?? `windowed-${job.name}`.slice(0, 64);
-  const fn = await absentIfNotFound(() => clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })), 'GetFunction');
+  const fn = await absentIfNotFound(
+    () => clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+    'GetFunction',
+  );
   const state: LambdaDeployState = {
     functionExists: fn !== undefined,
     ...(fn?.Configuration?.CodeSha256 ? { codeSha256: fn.Configuration.CodeSha256 } : {}),
@@ -63,13 +85,21 @@ export async function discoverLambdaState(
   };
   if (options.schedule.type === 'scheduler') {
     const schedule = await absentIfNotFound(
-      () => clients.scheduler.send(new GetScheduleCommand({ Name: scheduleName, GroupName: options.schedule.groupName })),
+      () =>
+        clients.scheduler.send(
+          new GetScheduleCommand({ Name: scheduleName, GroupName: options.schedule.groupName }),
+        ),
       'GetSchedule',
     );
     state.scheduleExists = schedule !== undefined;
   } else if (fn) {
-    const policy = await absentIfNotFound(() => clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName })), 'GetPolicy');
-    const statements = policy?.Policy ? ((JSON.parse(policy.Policy) as { Statement?: Array<{ Sid?: string }> }).Statement ?? []) : [];
+    const policy = await absentIfNotFound(
+      () => clients.lambda.send(new GetPolicyCommand({ FunctionName: functionName })),
+      'GetPolicy',
+    );
+    const statements = policy?.Policy
+      ? ((JSON.parse(policy.Policy) as { Statement?: Array<{ Sid?: string }> }).Statement ?? [])
+      : [];
     state.permissionExists = statements.some((s) => s.Sid === permissionStatementId(scheduleName));
   }
   return state;
@@ -100,10 +130,17 @@ export async function applyLambdaDeployment(
 ): Promise<ApplyResult> {
   const needsCode = plan.steps.some((s) => s.api === 'CreateFunction' || s.api === 'UpdateFunctionCode');
   if (needsCode) {
-    if (!plan.code || !options.zip) throw new WindowedError('DEPLOY_FAILED', 'The plan uploads code but no package was given; bundle the handler first.');
+    if (!plan.code || !options.zip)
+      throw new WindowedError(
+        'DEPLOY_FAILED',
+        'The plan uploads code but no package was given; bundle the handler first.',
+      );
     const sha256 = createHash('sha256').update(options.zip).digest('hex');
     if (sha256 !== plan.code.sha256) {
-      throw new WindowedError('DEPLOY_FAILED', `The package (sha256 ${sha256}) is not the one the plan was made for (${plan.code.sha256}).`);
+      throw new WindowedError(
+        'DEPLOY_FAILED',
+        `The package (sha256 ${sha256}) is not the one the plan was made for (${plan.code.sha256}).`,
+      );
     }
   }
   const calls: string[] = [];
@@ -124,10 +161,14 @@ async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array
   try {
     switch (step.api) {
       case 'CreateFunction':
-        await clients.lambda.send(new CreateFunctionCommand({ ...(step.input as object), Code: { ZipFile: zip } } as never));
+        await clients.lambda.send(
+          new CreateFunctionCommand({ ...(step.input as object), Code: { ZipFile: zip } } as never),
+        );
         return;
       case 'UpdateFunctionCode':
-        await clients.lambda.send(new UpdateFunctionCodeCommand({ ...(step.input as object), ZipFile: zip } as never));
+        await clients.lambda.send(
+          new UpdateFunctionCodeCommand({ ...(step.input as object), ZipFile: zip } as never),
+        );
         return;
       case 'UpdateFunctionConfiguration':
         await clients.lambda.send(new UpdateFunctionConfigurationCommand(input));
@@ -156,8 +197,13 @@ async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array
         // A target EventBridge cannot add is reported in the response, not thrown.
         const output = await clients.eventBridge.send(new PutTargetsCommand(input));
         if (output.FailedEntryCount) {
-          const entries = (output.FailedEntries ?? []).map((e) => `${e.TargetId}: ${e.ErrorCode} ${e.ErrorMessage}`).join('; ');
-          throw new WindowedError('DEPLOY_FAILED', `PutTargets failed for ${output.FailedEntryCount} target(s): ${entries}`);
+          const entries = (output.FailedEntries ?? [])
+            .map((e) => `${e.TargetId}: ${e.ErrorCode} ${e.ErrorMessage}`)
+            .join('; ');
+          throw new WindowedError(
+            'DEPLOY_FAILED',
+            `PutTargets failed for ${output.FailedEntryCount} target(s): ${entries}`,
+          );
         }
         return;
       }
@@ -165,20 +211,38 @@ async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array
   } catch (error) {
     if (error instanceof WindowedError) throw error;
     const name = (error as Error)?.name ?? 'Error';
-    throw new WindowedError('DEPLOY_FAILED', `${step.api} failed: ${name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new WindowedError(
+      'DEPLOY_FAILED',
+      `${step.api} failed: ${name}: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
   }
   throw new WindowedError('DEPLOY_FAILED', `Unknown plan step ${JSON.stringify(step.api)}.`);
 }
 
-async function wait(name: WaiterName, client: LambdaClient, functionName: string, timing: ApplyOptions['waiter'] = {}): Promise<void> {
-  const params = { client, maxWaitTime: timing.maxWaitTime ?? 300, minDelay: timing.minDelay ?? 1, maxDelay: timing.maxDelay ?? 10 };
+async function wait(
+  name: WaiterName,
+  client: LambdaClient,
+  functionName: string,
+  timing: ApplyOptions['waiter'] = {},
+): Promise<void> {
+  const params = {
+    client,
+    maxWaitTime: timing.maxWaitTime ?? 300,
+    minDelay: timing.minDelay ?? 1,
+    maxDelay: timing.maxDelay ?? 10,
+  };
   try {
     if (name === 'FunctionActiveV2') await waitUntilFunctionActiveV2(params, { FunctionName: functionName });
     else await waitUntilFunctionUpdatedV2(params, { FunctionName: functionName });
   } catch (error) {
-    throw new WindowedError('DEPLOY_FAILED', `Waiting for ${functionName} (${name}) failed: ${(error as Error)?.message ?? String(error)}`, {
-      cause: error,
-    });
+    throw new WindowedError(
+      'DEPLOY_FAILED',
+      `Waiting for ${functionName} (${name}) failed: ${(error as Error)?.message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -187,6 +251,10 @@ async function absentIfNotFound<T>(call: () => Promise<T>, api: string): Promise
     return await call();
   } catch (error) {
     if ((error as Error)?.name === 'ResourceNotFoundException') return undefined;
-    throw new WindowedError('DEPLOY_FAILED', `${api} failed: ${(error as Error)?.name}: ${(error as Error)?.message}`, { cause: error });
+    throw new WindowedError(
+      'DEPLOY_FAILED',
+      `${api} failed: ${(error as Error)?.name}: ${(error as Error)?.message}`,
+      { cause: error },
+    );
   }
 }

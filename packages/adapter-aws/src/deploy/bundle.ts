@@ -37,6 +37,8 @@ export const BUNDLE_EXTERNALS = [
   'oracledb',
   'tedious',
   'mysql',
+  'mariadb',
+  'mariadb/*',
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',
@@ -47,10 +49,12 @@ export const BUNDLE_EXTERNALS = [
 ];
 
 /** Imports that must never reach a function bundle: they are deploy-time code. */
-const DEPLOY_TIME = /^(esbuild|@windowed\/adapter-aws\/deploy|@windowed\/cli)$|[\\/]adapter-aws[\\/](src|dist)[\\/]deploy[\\/]/;
+const DEPLOY_TIME =
+  /^(esbuild|@windowed\/adapter-aws\/deploy|@windowed\/cli)$|[\\/]adapter-aws[\\/](src|dist)[\\/]deploy[\\/]/;
 
 // ESM output still contains CommonJS dependencies (knex, mysql2) that call require().
-const REQUIRE_SHIM = "import { createRequire as __windowedCreateRequire } from 'node:module';\nconst require = __windowedCreateRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire as __windowedCreateRequire } from 'node:module';\nconst require = __windowedCreateRequire(import.meta.url);";
 
 /** Fixed so that the same code always gives the same zip, and an unchanged function is not re-uploaded. */
 const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
@@ -101,7 +105,9 @@ export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise
     output = file.contents;
   } catch (cause) {
     const errors = (cause as { errors?: Array<{ text: string }> }).errors;
-    const detail = errors?.length ? errors.map((e) => e.text).join('; ') : String((cause as Error)?.message ?? cause);
+    const detail = errors?.length
+      ? errors.map((e) => e.text).join('; ')
+      : String((cause as Error)?.message ?? cause);
     throw new WindowedError('DEPLOY_FAILED', `Bundling ${options.entry} failed: ${detail}`, { cause });
   }
   const zip = zipSync({ 'index.mjs': [output, { level: 9, mtime: ZIP_MTIME }] });
@@ -118,6 +124,10 @@ async function loadEsbuild(): Promise<typeof import('esbuild')> {
   try {
     return await import('esbuild');
   } catch (cause) {
-    throw new WindowedError('MISSING_DEPENDENCY', 'Bundling a Lambda handler needs esbuild. Run: npm install --save-dev esbuild', { cause });
+    throw new WindowedError(
+      'MISSING_DEPENDENCY',
+      'Bundling a Lambda handler needs esbuild. Run: npm install --save-dev esbuild',
+      { cause },
+    );
   }
 }

@@ -1,13 +1,13 @@
-import { type WindowedJob, WindowedError } from '@windowed/core';
+import { WindowedError, type WindowedJob } from '@windowed/core';
 import {
   type ApplyOptions,
   type ApplyResult,
+  applyLambdaDeployment,
   type ClientSettings,
   createLambdaDeployClients,
   destroyLambdaDeployClients,
   discoverLambdaState,
   type LambdaDeployClients,
-  applyLambdaDeployment,
 } from './apply.js';
 import { bundleLambdaHandler, type LambdaBundle } from './bundle.js';
 import { type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
@@ -23,7 +23,12 @@ export {
   discoverLambdaState,
   type LambdaDeployClients,
 } from './apply.js';
-export { BUNDLE_EXTERNALS, bundleLambdaHandler, type LambdaBundle, type LambdaBundleOptions } from './bundle.js';
+export {
+  BUNDLE_EXTERNALS,
+  bundleLambdaHandler,
+  type LambdaBundle,
+  type LambdaBundleOptions,
+} from './bundle.js';
 export {
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
@@ -75,7 +80,8 @@ export async function deployLambda(
   const summary = { bytes: bundle.bytes, unzippedBytes: bundle.unzippedBytes, sha256: bundle.sha256 };
   const code = { bytes: bundle.bytes, sha256: bundle.sha256 };
   if (options.dryRun) return { plan: planLambdaDeployment(job, resolved, { code }), bundle: summary };
-  const clients = options.clients ?? createLambdaDeployClients({ region: resolved.region, ...options.clientSettings });
+  const clients =
+    options.clients ?? createLambdaDeployClients({ region: resolved.region, ...options.clientSettings });
   try {
     const state = await discoverLambdaState(clients, resolved, job);
     const plan = planLambdaDeployment(job, resolved, { code, state });
@@ -92,7 +98,10 @@ export async function deployLambda(
 
 async function bundleEntry(entry: string | undefined, runtime: string): Promise<LambdaBundle> {
   if (!entry) {
-    throw new WindowedError('INVALID_CONFIG', 'Deploying needs the handler module to bundle: set "entry" (e.g. "src/handler.ts").');
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      'Deploying needs the handler module to bundle: set "entry" (e.g. "src/handler.ts").',
+    );
   }
   return bundleLambdaHandler({ entry, runtime });
 }

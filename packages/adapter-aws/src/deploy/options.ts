@@ -15,7 +15,9 @@ const DESTINATION_ARN = new RegExp(
 );
 const SQS_ARN = new RegExp(`^arn:${PARTITION}:sqs:[a-z0-9-]+:\\d{12}:[\\w.-]{1,80}$`);
 
-const roleArn = z.string().regex(ROLE_ARN, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/windowed-pv-uv');
+const roleArn = z
+  .string()
+  .regex(ROLE_ARN, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/windowed-pv-uv');
 
 export const lambdaDeployOptionsSchema = z
   .object({
@@ -38,7 +40,9 @@ export const lambdaDeployOptionsSchema = z
     memorySize: z.number().int().min(128).max(10240).default(256),
     /** Seconds. */
     timeout: z.number().int().min(1).max(900).default(60),
-    environment: z.record(z.string().regex(/^[a-zA-Z]\w*$/, 'expected an environment variable name'), z.string()).default({}),
+    environment: z
+      .record(z.string().regex(/^[a-zA-Z]\w*$/, 'expected an environment variable name'), z.string())
+      .default({}),
     description: z.string().max(256).optional(),
     /** Default: taken from `roleArn`. */
     accountId: z
@@ -82,7 +86,8 @@ export const lambdaDeployOptionsSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['roleArn'],
-            message: 'EventBridge Scheduler needs a role to invoke the function (trusting scheduler.amazonaws.com, allowing lambda:InvokeFunction)',
+            message:
+              'EventBridge Scheduler needs a role to invoke the function (trusting scheduler.amazonaws.com, allowing lambda:InvokeFunction)',
           });
         }
       }),
@@ -113,7 +118,8 @@ export function resolveLambdaDeployOptions(input: unknown): LambdaDeployOptions 
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : 'options';
-    if (issue.code === 'unrecognized_keys') return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: required`;
     return `${where}: ${issue.message}`;
   });

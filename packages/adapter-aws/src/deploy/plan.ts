@@ -1,5 +1,10 @@
 import type { WindowedJob } from '@windowed/core';
-import { arnParts, type LambdaDeployOptions, type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
+import {
+  arnParts,
+  type LambdaDeployOptions,
+  type LambdaDeployOptionsInput,
+  resolveLambdaDeployOptions,
+} from './options.js';
 import { deriveSchedule } from './schedule.js';
 
 /** The deployment package as the plan shows it: size and SHA-256 (hex), never the bytes. */
@@ -68,8 +73,15 @@ export function planLambdaDeployment(
   const options = resolveLambdaDeployOptions(input);
   const notes: string[] = [];
   const dryRun = context.state === undefined;
-  const state: LambdaDeployState = context.state ?? { functionExists: false, scheduleExists: false, permissionExists: false };
-  if (dryRun) notes.push('Dry run: nothing was looked up in AWS; the plan assumes no resource exists yet (a real deploy updates what does).');
+  const state: LambdaDeployState = context.state ?? {
+    functionExists: false,
+    scheduleExists: false,
+    permissionExists: false,
+  };
+  if (dryRun)
+    notes.push(
+      'Dry run: nothing was looked up in AWS; the plan assumes no resource exists yet (a real deploy updates what does).',
+    );
 
   const { partition, accountId: roleAccount } = arnParts(options.roleArn);
   const accountId = options.accountId ?? roleAccount;
@@ -119,7 +131,11 @@ export function planLambdaDeployment(
         waitUntil: 'FunctionUpdatedV2',
       });
     }
-    steps.push({ api: 'UpdateFunctionConfiguration', input: { FunctionName: functionName, ...configuration }, waitUntil: 'FunctionUpdatedV2' });
+    steps.push({
+      api: 'UpdateFunctionConfiguration',
+      input: { FunctionName: functionName, ...configuration },
+      waitUntil: 'FunctionUpdatedV2',
+    });
   }
 
   steps.push({
@@ -175,7 +191,12 @@ export function planLambdaDeployment(
     notes.push('EventBridge rules are the legacy scheduling path; they read cron in UTC.');
     steps.push({
       api: 'PutRule',
-      input: { Name: scheduleName, ScheduleExpression: derived.expression, State: schedule.state, Description: derived.description },
+      input: {
+        Name: scheduleName,
+        ScheduleExpression: derived.expression,
+        State: schedule.state,
+        Description: derived.description,
+      },
     });
     if (!state.permissionExists) {
       steps.push({
@@ -189,7 +210,10 @@ export function planLambdaDeployment(
         },
       });
     }
-    steps.push({ api: 'PutTargets', input: { Rule: scheduleName, Targets: [{ Id: 'windowed', Arn: functionArn }] } });
+    steps.push({
+      api: 'PutTargets',
+      input: { Rule: scheduleName, Targets: [{ Id: 'windowed', Arn: functionArn }] },
+    });
   }
 
   return { target: 'aws', region: options.region, functionName, functionArn, dryRun, notes, code, steps };

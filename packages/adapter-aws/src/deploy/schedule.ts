@@ -57,7 +57,11 @@ export function deriveSchedule(spec: WindowSpec, target: 'scheduler' | 'rule'): 
       break;
     case 'month': {
       const day = 1 + Math.floor(h / 24);
-      if (day > 28) throw new WindowedError('INVALID_CONFIG', 'A monthly window cannot be scheduled with a delay of 28 days or more.');
+      if (day > 28)
+        throw new WindowedError(
+          'INVALID_CONFIG',
+          'A monthly window cannot be scheduled with a delay of 28 days or more.',
+        );
       expression = `cron(${m} ${h % 24} ${day} * ? *)`;
       break;
     }
@@ -77,7 +81,8 @@ export function deriveSchedule(spec: WindowSpec, target: 'scheduler' | 'rule'): 
 function ruleZone(spec: WindowSpec): string {
   const offsets = [Date.UTC(2026, 0, 15), Date.UTC(2026, 6, 15)].map((t) => offsetMinutes(spec.timeZone, t));
   const aligned =
-    offsets.every((o) => o === 0) || (spec.size.unit === 'minute' && offsets.every((o) => o % spec.size.amount === 0));
+    offsets.every((o) => o === 0) ||
+    (spec.size.unit === 'minute' && offsets.every((o) => o % spec.size.amount === 0));
   if (!aligned) {
     throw new WindowedError(
       'INVALID_CONFIG',

@@ -1,5 +1,14 @@
 import { CloudWatchLogsClient, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { count, countDistinct, type DeclarativeQuery, type Row, silentLogger, sum, type Window, type WindowedError } from '@windowed/core';
+import {
+  count,
+  countDistinct,
+  type DeclarativeQuery,
+  type Row,
+  silentLogger,
+  sum,
+  type Window,
+  type WindowedError,
+} from '@windowed/core';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCloudWatchSource } from '../../src/cloudwatch/source.js';
@@ -70,6 +79,16 @@ describe('CloudWatch Logs Insights source', () => {
     expect(result.rows).toEqual([{ pv: '5', uv: '3' }]);
   });
 
+  it('stays exact when a range does not fall on whole seconds (StartQuery only takes seconds)', async () => {
+    aws.logs.putEvents(
+      group,
+      [499, 500, 1_499, 1_500].map((ms) => ({ timestamp: T0 + ms, message: { user_id: `u${ms}` } })),
+    );
+    const start = new Date(T0 + 500);
+    const window: Window = { start, end: new Date(T0 + 1_500), key: start.toISOString() };
+    expect((await source().query(pvUv, window, options())).rows).toEqual([{ pv: '2', uv: '2' }]);
+  });
+
   it('answers an idle window with no rows (the core turns that into zeros)', async () => {
     const result = await source().query(pvUv, win(0), options());
     expect(result.rows).toEqual([]);
@@ -78,15 +97,24 @@ describe('CloudWatch Logs Insights source', () => {
   it('computes distinct counts exactly with two stats, and count_distinct only when approximate', async () => {
     aws.logs.putEvents(
       group,
-      Array.from({ length: 300 }, (_, i) => ({ timestamp: T0 + i * 100, message: { user_id: `u${i % 137}` } })),
+      Array.from({ length: 300 }, (_, i) => ({
+        timestamp: T0 + i * 100,
+        message: { user_id: `u${i % 137}` },
+      })),
     );
     const exact = await source().query(pvUv, win(0), options());
     expect(exact.rows).toEqual([{ pv: '300', uv: '137' }]);
     const issued = [...aws.logs.queries.values()].slice(-2).map((q) => q.queryString);
-    expect(issued.some((q) => /stats count\(\*\) as windowed_n by user_id\n\| stats count\(\*\) as uv/.test(q))).toBe(true);
+    expect(
+      issued.some((q) => /stats count\(\*\) as windowed_n by user_id\n\| stats count\(\*\) as uv/.test(q)),
+    ).toBe(true);
     expect(issued.some((q) => q.includes('count_distinct'))).toBe(false);
 
-    await source().query({ metrics: { uv: countDistinct('user_id', { approximate: true }) } }, win(0), options());
+    await source().query(
+      { metrics: { uv: countDistinct('user_id', { approximate: true }) } },
+      win(0),
+      options(),
+    );
     expect([...aws.logs.queries.values()].at(-1)!.queryString).toContain('count_distinct(user_id) as uv');
   });
 
@@ -118,29 +146,46 @@ describe('CloudWatch Logs Insights source', () => {
     const before = aws.operations('logs').length;
     const result = await source().query({ metrics: { pv: count() } }, win(0), options());
     expect(result.rows).toEqual([{ pv: '1' }]);
-    expect(aws.operations('logs').slice(before).filter((o) => o === 'GetQueryResults').length).toBe(4);
+    expect(
+      aws
+        .operations('logs')
+        .slice(before)
+        .filter((o) => o === 'GetQueryResults').length,
+    ).toBe(4);
   });
 
-  it.each(['Failed', 'Timeout', 'Cancelled'] as const)('fails with SOURCE_FAILED when the query ends %s', async (status) => {
-    aws.logs.failNextQuery(status);
-    const error = await failure(source().query({ metrics: { pv: count() } }, win(0), options()));
-    expect(error.code).toBe('SOURCE_FAILED');
-    expect(error.message).toContain(status);
-  });
+  it.each(['Failed', 'Timeout', 'Cancelled'] as const)(
+    'fails with SOURCE_FAILED when the query ends %s',
+    async (status) => {
+      aws.logs.failNextQuery(status);
+      const error = await failure(source().query({ metrics: { pv: count() } }, win(0), options()));
+      expect(error.code).toBe('SOURCE_FAILED');
+      expect(error.message).toContain(status);
+    },
+  );
 
   it('backs off and retries while the account is at its 30-concurrent-query limit', async () => {
     aws.logs.hold = true;
     const other = new CloudWatchLogsClient(aws.clientConfig);
     const occupied = await Promise.all(
       Array.from({ length: 30 }, () =>
-        other.send(new StartQueryCommand({ logGroupNames: [group], startTime: 0, endTime: 1, queryString: 'stats count(*)' })),
+        other.send(
+          new StartQueryCommand({
+            logGroupNames: [group],
+            startTime: 0,
+            endTime: 1,
+            queryString: 'stats count(*)',
+          }),
+        ),
       ),
     );
     aws.logs.putEvents(group, [{ timestamp: T0 + 1, message: { user_id: 'a' } }]);
     const before = aws.requests.length;
     const pending = source().query({ metrics: { pv: count() } }, win(0), options());
     await new Promise((r) => setTimeout(r, 150));
-    const refused = aws.requests.slice(before).filter((r) => r.operation === 'StartQuery' && r.status === 400).length;
+    const refused = aws.requests
+      .slice(before)
+      .filter((r) => r.operation === 'StartQuery' && r.status === 400).length;
     for (const { queryId } of occupied) await other.send(new StopQueryCommand({ queryId }));
     aws.logs.hold = false;
     expect((await pending).rows).toEqual([{ pv: '1' }]);
@@ -151,7 +196,9 @@ describe('CloudWatch Logs Insights source', () => {
   it('stops the query and fails at the deadline', async () => {
     aws.logs.hold = true;
     const started = Date.now();
-    const error = await failure(source().query({ metrics: { pv: count() } }, win(0), options({ deadline: Date.now() + 200 })));
+    const error = await failure(
+      source().query({ metrics: { pv: count() } }, win(0), options({ deadline: Date.now() + 200 })),
+    );
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(Date.now() - started).toBeLessThan(2_000);
     const last = [...aws.logs.queries.values()].at(-1)!;
@@ -175,7 +222,9 @@ describe('CloudWatch Logs Insights source', () => {
       group,
       ['a', 'b', 'c'].map((country, i) => ({ timestamp: T0 + i, message: { country } })),
     );
-    const error = await failure(source({ limit: 2 }).query({ metrics: { pv: count() }, groupBy: ['country'] }, win(0), options()));
+    const error = await failure(
+      source({ limit: 2 }).query({ metrics: { pv: count() }, groupBy: ['country'] }, win(0), options()),
+    );
     expect(error.code).toBe('SOURCE_FAILED');
     expect(error.message).toMatch(/2-row limit/);
   });
@@ -184,7 +233,10 @@ describe('CloudWatch Logs Insights source', () => {
     for (let i = 0; i < 6; i++) {
       aws.logs.putEvents(
         group,
-        Array.from({ length: i + 1 }, (_, j) => ({ timestamp: T0 + i * MINUTE + j * 1000, message: { user_id: `u${j % 2}` } })),
+        Array.from({ length: i + 1 }, (_, j) => ({
+          timestamp: T0 + i * MINUTE + j * 1000,
+          message: { user_id: `u${j % 2}` },
+        })),
       );
     }
     const windows = [win(0), win(1), win(2), win(4), win(5)];
@@ -202,10 +254,16 @@ describe('CloudWatch Logs Insights source', () => {
   });
 
   it('halves a binned query whose answer is truncated', async () => {
-    for (let i = 0; i < 4; i++) aws.logs.putEvents(group, [{ timestamp: T0 + i * MINUTE, message: { user_id: 'x' } }]);
+    for (let i = 0; i < 4; i++)
+      aws.logs.putEvents(group, [{ timestamp: T0 + i * MINUTE, message: { user_id: 'x' } }]);
     const windows = [0, 1, 2, 3].map((i) => win(i));
     const result = await source({ limit: 2 }).queryMany!({ metrics: { pv: count() } }, windows, options());
-    expect(windows.map((w) => result.rows.get(w.key))).toEqual([[{ pv: '1' }], [{ pv: '1' }], [{ pv: '1' }], [{ pv: '1' }]]);
+    expect(windows.map((w) => result.rows.get(w.key))).toEqual([
+      [{ pv: '1' }],
+      [{ pv: '1' }],
+      [{ pv: '1' }],
+      [{ pv: '1' }],
+    ]);
   });
 
   it('queries windows one by one when they do not line up with bin() (time-zoned days)', async () => {
@@ -226,18 +284,26 @@ describe('CloudWatch Logs Insights source', () => {
   });
 
   it('reports a missing log group as SOURCE_FAILED with advice', async () => {
-    const error = await failure(source({ logGroupNames: ['/does/not/exist'] }).query(pvUv, win(0), options()));
+    const error = await failure(
+      source({ logGroupNames: ['/does/not/exist'] }).query(pvUv, win(0), options()),
+    );
     expect(error.code).toBe('SOURCE_FAILED');
     expect(error.message).toMatch(/ResourceNotFoundException.*logGroupNames/);
   });
 
   it('validates its options with INVALID_CONFIG', () => {
-    expect(() => createCloudWatchSource({ type: 'cloudwatch' })).toThrowError(/exactly one of logGroupNames or logGroupIdentifiers/);
-    expect(() => createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], region: 'mars' })).toThrowError(
-      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    expect(() => createCloudWatchSource({ type: 'cloudwatch' })).toThrowError(
+      /exactly one of logGroupNames or logGroupIdentifiers/,
     );
-    expect(() => createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], limit: 20_000 })).toThrowError(/limit/);
-    expect(() => createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], logGroup: '/b' })).toThrowError(/logGroup|Unrecognized/);
+    expect(() =>
+      createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], region: 'mars' }),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() =>
+      createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], limit: 20_000 }),
+    ).toThrowError(/limit/);
+    expect(() =>
+      createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], logGroup: '/b' }),
+    ).toThrowError(/logGroup|Unrecognized/);
   });
 
   it('describes itself without credentials', () => {

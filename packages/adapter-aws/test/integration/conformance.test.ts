@@ -8,7 +8,8 @@ const SCHEDULE_ARN = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/wi
 
 const invoker = (job: Parameters<typeof lambdaHandler>[0]) => {
   const handler = lambdaHandler(job);
-  return (event: unknown, options?: { remainingMs?: number }) => handler(event, lambdaContext(options?.remainingMs));
+  return (event: unknown, options?: { remainingMs?: number }) =>
+    handler(event, lambdaContext(options?.remainingMs));
 };
 
 const malformedEvents: unknown[] = [
@@ -33,7 +34,9 @@ runAdapterConformance({
     'detail-type': 'Scheduled Event',
     source: 'aws.events',
     account: ACCOUNT,
-    time: new Date(time.getTime() + (7 + ((time.getTime() / 60_000) % 47)) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: new Date(time.getTime() + (7 + ((time.getTime() / 60_000) % 47)) * 1000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
     region: 'us-east-1',
     resources: [RULE_ARN],
     detail: {},

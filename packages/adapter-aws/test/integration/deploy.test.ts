@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { LambdaClient, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import {
+  LambdaClient,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +29,16 @@ const options: LambdaDeployOptionsInput = {
 };
 
 function bundleOf(source: string): LambdaBundle {
-  const zip = zipSync({ 'index.mjs': [new TextEncoder().encode(source), { mtime: new Date('1980-01-01T00:00:00Z') }] });
-  return { zip, bytes: zip.byteLength, sha256: createHash('sha256').update(zip).digest('hex'), unzippedBytes: source.length, entry: 'handler.ts' };
+  const zip = zipSync({
+    'index.mjs': [new TextEncoder().encode(source), { mtime: new Date('1980-01-01T00:00:00Z') }],
+  });
+  return {
+    zip,
+    bytes: zip.byteLength,
+    sha256: createHash('sha256').update(zip).digest('hex'),
+    unzippedBytes: source.length,
+    entry: 'handler.ts',
+  };
 }
 
 let aws: AwsLoopback;
@@ -35,7 +47,11 @@ const fast: DeployLambdaOptions['waiter'] = { minDelay: 0.01, maxDelay: 0.05, ma
 
 beforeAll(async () => {
   aws = await startAwsLoopback({ lambdaSettlePolls: 1 });
-  clients = createLambdaDeployClients({ region: 'us-east-1', endpoint: aws.endpoint, credentials: aws.credentials });
+  clients = createLambdaDeployClients({
+    region: 'us-east-1',
+    endpoint: aws.endpoint,
+    credentials: aws.credentials,
+  });
 });
 afterAll(async () => {
   destroyLambdaDeployClients(clients);
@@ -50,30 +66,59 @@ afterEach(() => {
 
 describe('deployLambda against the loopback', () => {
   it('creates on the first deploy and updates on the second, never duplicating', async () => {
-    const first = await deployLambda(job, options, { clients, bundle: bundleOf('export const handler = async () => 1;'), waiter: fast });
-    expect(first.applied?.calls).toEqual(['CreateFunction', 'waitUntilFunctionActiveV2', 'PutFunctionEventInvokeConfig', 'CreateSchedule']);
+    const first = await deployLambda(job, options, {
+      clients,
+      bundle: bundleOf('export const handler = async () => 1;'),
+      waiter: fast,
+    });
+    expect(first.applied?.calls).toEqual([
+      'CreateFunction',
+      'waitUntilFunctionActiveV2',
+      'PutFunctionEventInvokeConfig',
+      'CreateSchedule',
+    ]);
     const ops = aws.operations('lambda');
     // The waiter polled until the function left Pending.
-    expect(ops.slice(ops.indexOf('CreateFunction') + 1, ops.indexOf('PutFunctionEventInvokeConfig'))).toEqual(['GetFunction', 'GetFunction']);
+    expect(ops.slice(ops.indexOf('CreateFunction') + 1, ops.indexOf('PutFunctionEventInvokeConfig'))).toEqual(
+      ['GetFunction', 'GetFunction'],
+    );
     const fn = aws.lambda.functions.get('pv_uv')!;
     expect(fn.configuration).toMatchObject({
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
       State: 'Active',
-      Environment: { Variables: { WINDOWED_SINK: 'mysql://app@db.internal:3306/stats', WINDOWED_FUNCTION_TIMEOUT_MS: '60000' } },
+      Environment: {
+        Variables: {
+          WINDOWED_SINK: 'mysql://app@db.internal:3306/stats',
+          WINDOWED_FUNCTION_TIMEOUT_MS: '60000',
+        },
+      },
       CodeSize: first.bundle.bytes,
     });
-    expect(fn.eventInvokeConfig).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: QUEUE } } });
+    expect(fn.eventInvokeConfig).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: { OnFailure: { Destination: QUEUE } },
+    });
     const schedule = aws.scheduler.get('windowed-pv_uv')!;
     expect(schedule).toMatchObject({
       ScheduleExpression: 'cron(* * * * ? *)',
       ScheduleExpressionTimezone: 'Asia/Shanghai',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: 'arn:aws:lambda:us-east-1:123456789012:function:pv_uv', RetryPolicy: { MaximumRetryAttempts: 185 } },
+      Target: {
+        Arn: 'arn:aws:lambda:us-east-1:123456789012:function:pv_uv',
+        RetryPolicy: { MaximumRetryAttempts: 185 },
+      },
     });
-    expect(JSON.parse(String((schedule.Target as { Input: string }).Input)).scheduledTime).toBe('<aws.scheduler.scheduled-time>');
+    expect(JSON.parse(String((schedule.Target as { Input: string }).Input)).scheduledTime).toBe(
+      '<aws.scheduler.scheduled-time>',
+    );
 
-    const second = await deployLambda(job, { ...options, timeout: 120 }, { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast });
+    const second = await deployLambda(
+      job,
+      { ...options, timeout: 120 },
+      { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast },
+    );
     expect(second.applied?.calls).toEqual([
       'UpdateFunctionCode',
       'waitUntilFunctionUpdatedV2',
@@ -84,18 +129,35 @@ describe('deployLambda against the loopback', () => {
     ]);
     expect(aws.lambda.functions.size).toBe(1);
     expect(aws.scheduler.schedules.size).toBe(1);
-    expect(aws.lambda.functions.get('pv_uv')!.configuration).toMatchObject({ Timeout: 120, CodeSize: second.bundle.bytes });
-    expect(Buffer.from(aws.lambda.functions.get('pv_uv')!.code).equals(Buffer.from(bundleOf('export const handler = async () => 2;').zip))).toBe(true);
+    expect(aws.lambda.functions.get('pv_uv')!.configuration).toMatchObject({
+      Timeout: 120,
+      CodeSize: second.bundle.bytes,
+    });
+    expect(
+      Buffer.from(aws.lambda.functions.get('pv_uv')!.code).equals(
+        Buffer.from(bundleOf('export const handler = async () => 2;').zip),
+      ),
+    ).toBe(true);
 
-    const third = await deployLambda(job, { ...options, timeout: 120 }, { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast });
+    const third = await deployLambda(
+      job,
+      { ...options, timeout: 120 },
+      { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast },
+    );
     expect(third.applied?.calls[0]).toBe('UpdateFunctionConfiguration');
   });
 
   it('Lambda refuses a second change while the first is in progress: that is why the plan waits', async () => {
-    await deployLambda(job, options, { clients, bundle: bundleOf('export const handler = async () => 1;'), waiter: fast });
+    await deployLambda(job, options, {
+      clients,
+      bundle: bundleOf('export const handler = async () => 1;'),
+      waiter: fast,
+    });
     const lambda = new LambdaClient(aws.clientConfig);
     await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'pv_uv', ZipFile: bundleOf('x').zip }));
-    await expect(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pv_uv', Timeout: 30 }))).rejects.toMatchObject({
+    await expect(
+      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pv_uv', Timeout: 30 })),
+    ).rejects.toMatchObject({
       name: 'ResourceConflictException',
     });
     lambda.destroy();
@@ -108,12 +170,18 @@ describe('deployLambda against the loopback', () => {
     expect(first.applied?.calls.slice(-3)).toEqual(['PutRule', 'AddPermission', 'PutTargets']);
     const second = await deployLambda(utc, ruleOptions, { clients, bundle: bundleOf('a'), waiter: fast });
     expect(second.applied?.calls).not.toContain('AddPermission');
-    expect(aws.events.rules.get('windowed-pv_uv')).toMatchObject({ ScheduleExpression: 'cron(1/5 * * * ? *)' });
-    expect(aws.events.targets.get('windowed-pv_uv')).toEqual([{ Id: 'windowed', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:pv_uv' }]);
+    expect(aws.events.rules.get('windowed-pv_uv')).toMatchObject({
+      ScheduleExpression: 'cron(1/5 * * * ? *)',
+    });
+    expect(aws.events.targets.get('windowed-pv_uv')).toEqual([
+      { Id: 'windowed', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:pv_uv' },
+    ]);
     expect(aws.lambda.functions.get('pv_uv')!.policy).toEqual([
       expect.objectContaining({
         Principal: { Service: 'events.amazonaws.com' },
-        Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/windowed-pv_uv' } },
+        Condition: {
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/windowed-pv_uv' },
+        },
       }),
     ]);
   });
@@ -121,9 +189,17 @@ describe('deployLambda against the loopback', () => {
   it('fails the deploy when PutTargets reports failed entries (they do not throw)', async () => {
     const utc = jobLike('pv_uv', '1m');
     aws.events.failNextPutTargets();
-    await expect(deployLambda(utc, { ...options, schedule: { type: 'rule' } }, { clients, bundle: bundleOf('a'), waiter: fast })).rejects.toMatchObject({
+    await expect(
+      deployLambda(
+        utc,
+        { ...options, schedule: { type: 'rule' } },
+        { clients, bundle: bundleOf('a'), waiter: fast },
+      ),
+    ).rejects.toMatchObject({
       code: 'DEPLOY_FAILED',
-      message: expect.stringMatching(/PutTargets failed for 1 target\(s\): windowed: ConcurrentModificationException/),
+      message: expect.stringMatching(
+        /PutTargets failed for 1 target\(s\): windowed: ConcurrentModificationException/,
+      ),
     });
   });
 
@@ -134,12 +210,22 @@ describe('deployLambda against the loopback', () => {
     expect(aws.requests.length).toBe(before);
     expect(result.applied).toBeUndefined();
     expect(result.plan.dryRun).toBe(true);
-    expect(result.plan.steps.map((s) => s.api)).toEqual(['CreateFunction', 'PutFunctionEventInvokeConfig', 'CreateSchedule']);
+    expect(result.plan.steps.map((s) => s.api)).toEqual([
+      'CreateFunction',
+      'PutFunctionEventInvokeConfig',
+      'CreateSchedule',
+    ]);
   });
 
   it('reports AWS errors as DEPLOY_FAILED naming the operation', async () => {
-    const wrong = createLambdaDeployClients({ region: 'us-east-1', endpoint: aws.endpoint, credentials: { ...aws.credentials, secretAccessKey: 'nope' } });
-    await expect(deployLambda(job, options, { clients: wrong, bundle: bundleOf('a'), waiter: fast })).rejects.toMatchObject({
+    const wrong = createLambdaDeployClients({
+      region: 'us-east-1',
+      endpoint: aws.endpoint,
+      credentials: { ...aws.credentials, secretAccessKey: 'nope' },
+    });
+    await expect(
+      deployLambda(job, options, { clients: wrong, bundle: bundleOf('a'), waiter: fast }),
+    ).rejects.toMatchObject({
       code: 'DEPLOY_FAILED',
       message: expect.stringMatching(/^GetFunction failed: InvalidSignatureException/),
     });
@@ -147,6 +233,9 @@ describe('deployLambda against the loopback', () => {
   });
 
   it('needs an entry to bundle when no bundle is given', async () => {
-    await expect(deployLambda(job, options, { dryRun: true })).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/entry/) });
+    await expect(deployLambda(job, options, { dryRun: true })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringMatching(/entry/),
+    });
   });
 });

@@ -1,4 +1,8 @@
-import { CloudWatchLogsClient, DescribeQueriesCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  DescribeQueriesCommand,
+  StartQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +25,20 @@ describe('AWS loopback server', () => {
   });
 
   it('rejects a signature made with the wrong secret key', async () => {
-    const client = new CloudWatchLogsClient({ ...aws.clientConfig, credentials: { ...aws.credentials, secretAccessKey: 'wrong' } });
-    await expect(client.send(new StartQueryCommand({ logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*)' }))).rejects.toMatchObject({
+    const client = new CloudWatchLogsClient({
+      ...aws.clientConfig,
+      credentials: { ...aws.credentials, secretAccessKey: 'wrong' },
+    });
+    await expect(
+      client.send(
+        new StartQueryCommand({
+          logGroupNames: ['/g'],
+          startTime: 0,
+          endTime: 1,
+          queryString: 'stats count(*)',
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidSignatureException',
       $metadata: { httpStatusCode: 403 },
     });
@@ -30,8 +46,13 @@ describe('AWS loopback server', () => {
   });
 
   it('rejects an unknown access key', async () => {
-    const lambda = new LambdaClient({ ...aws.clientConfig, credentials: { accessKeyId: 'AKIDSOMEONEELSE00000', secretAccessKey: 'x' } });
-    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'x' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    const lambda = new LambdaClient({
+      ...aws.clientConfig,
+      credentials: { accessKeyId: 'AKIDSOMEONEELSE00000', secretAccessKey: 'x' },
+    });
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'x' }))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
     lambda.destroy();
   });
 
@@ -40,14 +61,23 @@ describe('AWS loopback server', () => {
     client.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { body: Uint8Array | string };
-        const text = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+        const text = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
         if (!text.includes('"startTime":0')) throw new Error('unexpected body');
         request.body = text.replace('"startTime":0', '"startTime":1');
         return next(args);
       },
       { step: 'deserialize', name: 'tamper' },
     );
-    await expect(client.send(new StartQueryCommand({ logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*)' }))).rejects.toMatchObject({
+    await expect(
+      client.send(
+        new StartQueryCommand({
+          logGroupNames: ['/g'],
+          startTime: 0,
+          endTime: 1,
+          queryString: 'stats count(*)',
+        }),
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidSignatureException',
     });
     client.destroy();
@@ -55,12 +85,31 @@ describe('AWS loopback server', () => {
 
   it('rejects operations it does not play and queries outside the implemented language', async () => {
     const client = new CloudWatchLogsClient(aws.clientConfig);
-    await expect(client.send(new DescribeQueriesCommand({}))).rejects.toMatchObject({ name: 'UnknownOperationException' });
+    await expect(client.send(new DescribeQueriesCommand({}))).rejects.toMatchObject({
+      name: 'UnknownOperationException',
+    });
     await expect(
-      client.send(new StartQueryCommand({ logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*) by a | stats count(*) by b' })),
-    ).rejects.toMatchObject({ name: 'MalformedQueryException', message: expect.stringMatching(/second stats/) });
+      client.send(
+        new StartQueryCommand({
+          logGroupNames: ['/g'],
+          startTime: 0,
+          endTime: 1,
+          queryString: 'stats count(*) by a | stats count(*) by b',
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'MalformedQueryException',
+      message: expect.stringMatching(/second stats/),
+    });
     await expect(
-      client.send(new StartQueryCommand({ logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*) | stats count(*) | stats count(*)' })),
+      client.send(
+        new StartQueryCommand({
+          logGroupNames: ['/g'],
+          startTime: 0,
+          endTime: 1,
+          queryString: 'stats count(*) | stats count(*) | stats count(*)',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'MalformedQueryException' });
     client.destroy();
   });

@@ -12,14 +12,22 @@ describe('compileInsightsQuery', () => {
     expect(compiled.startTime).toBe(startMs / 1000);
     expect(compiled.endTime).toBe(endMs / 1000 - 1);
     expect(compiled.queries).toEqual([
-      { queryString: `filter toMillis(@timestamp) >= ${startMs} and toMillis(@timestamp) < ${endMs}\n| stats count(*) as pv`, metrics: ['pv'] },
+      {
+        queryString: `filter toMillis(@timestamp) >= ${startMs} and toMillis(@timestamp) < ${endMs}\n| stats count(*) as pv`,
+        metrics: ['pv'],
+      },
     ]);
   });
 
   it('widens a range that does not fall on whole seconds, and the ms filter keeps it exact', () => {
-    const compiled = compileInsightsQuery({ metrics: { pv: count() } }, { start: new Date(1_500), end: new Date(2_500) });
+    const compiled = compileInsightsQuery(
+      { metrics: { pv: count() } },
+      { start: new Date(1_500), end: new Date(2_500) },
+    );
     expect([compiled.startTime, compiled.endTime]).toEqual([1, 2]);
-    expect(compiled.queries[0]!.queryString).toContain('toMillis(@timestamp) >= 1500 and toMillis(@timestamp) < 2500');
+    expect(compiled.queries[0]!.queryString).toContain(
+      'toMillis(@timestamp) >= 1500 and toMillis(@timestamp) < 2500',
+    );
   });
 
   it('counts distinct values exactly with two stats (group by the field, count the groups)', () => {
@@ -32,7 +40,10 @@ describe('compileInsightsQuery', () => {
   });
 
   it('uses count_distinct only when the job asks for an approximate count', () => {
-    const compiled = compileInsightsQuery({ metrics: { uv: countDistinct('user_id', { approximate: true }) } }, window);
+    const compiled = compileInsightsQuery(
+      { metrics: { uv: countDistinct('user_id', { approximate: true }) } },
+      window,
+    );
     expect(compiled.queries).toHaveLength(1);
     expect(compiled.queries[0]!.queryString).toMatch(/\| stats count_distinct\(user_id\) as uv$/);
   });
@@ -40,7 +51,12 @@ describe('compileInsightsQuery', () => {
   it('compiles sum/min/max, filters and groupBy → by', () => {
     const compiled = compileInsightsQuery(
       {
-        metrics: { bytes: sum('size'), fastest: min('latency'), slowest: max('latency'), users: countDistinct('user_id') },
+        metrics: {
+          bytes: sum('size'),
+          fastest: min('latency'),
+          slowest: max('latency'),
+          users: countDistinct('user_id'),
+        },
         where: [
           { field: 'status', op: '>=', value: 200 },
           { field: 'path', op: '!=', value: '/health' },
@@ -65,7 +81,10 @@ describe('compileInsightsQuery', () => {
   });
 
   it('keeps every group when the only metrics are exact distinct counts', () => {
-    const compiled = compileInsightsQuery({ metrics: { uv: countDistinct('user_id') }, groupBy: ['country'] }, window);
+    const compiled = compileInsightsQuery(
+      { metrics: { uv: countDistinct('user_id') }, groupBy: ['country'] },
+      window,
+    );
     expect(compiled.queries[0]!.queryString).toMatch(/stats count\(\*\) as windowed_events by country$/);
     expect(compiled.queries[0]!.metrics).toEqual([]);
   });
@@ -77,12 +96,17 @@ describe('compileInsightsQuery', () => {
       { binMs: 300_000 },
     );
     expect(compiled.binMs).toBe(300_000);
-    expect(compiled.queries[0]!.queryString).toMatch(/stats count\(\*\) as pv by country, bin\(5m\) as windowed_bin$/);
+    expect(compiled.queries[0]!.queryString).toMatch(
+      /stats count\(\*\) as pv by country, bin\(5m\) as windowed_bin$/,
+    );
     expect(compiled.queries[1]!.queryString).toMatch(
       /stats count\(\*\) as windowed_n by user_id, country, bin\(5m\) as windowed_bin\n\| stats count\(\*\) as uv by country, windowed_bin$/,
     );
     const units = [60_000, 3_600_000, 86_400_000, 90_000].map(
-      (binMs) => /bin\((\w+)\)/.exec(compileInsightsQuery({ metrics: { pv: count() } }, window, { binMs }).queries[0]!.queryString)![1],
+      (binMs) =>
+        /bin\((\w+)\)/.exec(
+          compileInsightsQuery({ metrics: { pv: count() } }, window, { binMs }).queries[0]!.queryString,
+        )![1],
     );
     expect(units).toEqual(['1m', '1h', '1d', '90s']);
   });
@@ -106,15 +130,20 @@ describe('compileInsightsQuery', () => {
       'filter (tier in ["gold"] or not ispresent(tier))',
       'filter beta = true',
     ]);
-    expect(() => compileInsightsQuery({ metrics: { pv: count() }, where: [{ field: 'x', op: '<', value: null }] }, window)).toThrowError(
-      expect.objectContaining({ code: 'INVALID_QUERY' }),
-    );
+    expect(() =>
+      compileInsightsQuery(
+        { metrics: { pv: count() }, where: [{ field: 'x', op: '<', value: null }] },
+        window,
+      ),
+    ).toThrowError(expect.objectContaining({ code: 'INVALID_QUERY' }));
   });
 
   it('escapes string literals so a value can never end the literal or add a command', () => {
     expect(literal('a"b')).toBe('"a\\"b"');
     expect(literal('back\\slash')).toBe('"back\\\\slash"');
-    expect(literal('x" | stats count(*) as pwned | filter "')).toBe('"x\\" | stats count(*) as pwned | filter \\""');
+    expect(literal('x" | stats count(*) as pwned | filter "')).toBe(
+      '"x\\" | stats count(*) as pwned | filter \\""',
+    );
     expect(literal('line\nbreak\ttab')).toBe('"line\\nbreak\\ttab"');
     expect(literal(-1.5)).toBe('-1.5');
     expect(() => literal(1e21)).toThrowError(expect.objectContaining({ code: 'INVALID_QUERY' }));
@@ -122,7 +151,10 @@ describe('compileInsightsQuery', () => {
   });
 
   it('writes fields named like keywords in backticks', () => {
-    const compiled = compileInsightsQuery({ metrics: { pv: count() }, where: [{ field: 'source', op: '=', value: 'web' }], groupBy: ['by'] }, window);
+    const compiled = compileInsightsQuery(
+      { metrics: { pv: count() }, where: [{ field: 'source', op: '=', value: 'web' }], groupBy: ['by'] },
+      window,
+    );
     expect(compiled.queries[0]!.queryString).toContain('filter `source` = "web"');
     expect(compiled.queries[0]!.queryString).toMatch(/by `by`$/);
   });
@@ -131,7 +163,9 @@ describe('compileInsightsQuery', () => {
     expect(() => compileInsightsQuery({ metrics: { pv: count() }, groupBy: ['a b'] }, window)).toThrowError(
       expect.objectContaining({ code: 'INVALID_QUERY' }),
     );
-    expect(() => compileInsightsQuery({ metrics: { windowed_bin: count() } }, window)).toThrowError(/reserved/);
+    expect(() => compileInsightsQuery({ metrics: { windowed_bin: count() } }, window)).toThrowError(
+      /reserved/,
+    );
     expect(() => compileInsightsQuery({ metrics: { pv: countDistinct('x y') } }, window)).toThrowError(
       expect.objectContaining({ code: 'INVALID_QUERY' }),
     );

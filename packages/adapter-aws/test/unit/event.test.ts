@@ -1,7 +1,12 @@
 import { isWindowedError, type WindowedError } from '@windowed/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromScheduledEvent, isManualInvocation, isScheduledRuleEvent, isSchedulerInput } from '../../src/event.js';
+import {
+  fromScheduledEvent,
+  isManualInvocation,
+  isScheduledRuleEvent,
+  isSchedulerInput,
+} from '../../src/event.js';
 import { fixture } from '../fixtures.js';
 
 function rejection(event: unknown): WindowedError {
@@ -33,8 +38,10 @@ describe('fromScheduledEvent', () => {
 
   it('every second of the scheduled minute names the same scheduled time', () => {
     const base = fixture('scheduled-rule-event');
-    const times = [0, 1, 37, 59].map((s) =>
-      fromScheduledEvent({ ...base, time: `2026-11-27T10:01:${String(s).padStart(2, '0')}Z` }).scheduledTime,
+    const times = [0, 1, 37, 59].map(
+      (s) =>
+        fromScheduledEvent({ ...base, time: `2026-11-27T10:01:${String(s).padStart(2, '0')}Z` })
+          .scheduledTime,
     );
     expect(new Set(times)).toEqual(new Set(['2026-11-27T10:01:00.000Z']));
   });
@@ -65,8 +72,14 @@ describe('fromScheduledEvent', () => {
   });
 
   it('takes a manual invocation', () => {
-    expect(fromScheduledEvent(fixture('manual-invocation'))).toEqual({ scheduledTime: '2026-11-27T10:01:00.000Z', source: 'manual' });
-    expect(fromScheduledEvent({ source: 'simulator', scheduledTime: '2026-11-27T10:01:00Z', attempt: 2, id: 'x' }).attempt).toBe(2);
+    expect(fromScheduledEvent(fixture('manual-invocation'))).toEqual({
+      scheduledTime: '2026-11-27T10:01:00.000Z',
+      source: 'manual',
+    });
+    expect(
+      fromScheduledEvent({ source: 'simulator', scheduledTime: '2026-11-27T10:01:00Z', attempt: 2, id: 'x' })
+        .attempt,
+    ).toBe(2);
   });
 
   it.each([
@@ -75,14 +88,20 @@ describe('fromScheduledEvent', () => {
     ['a string', '2026-11-27T10:01:00Z'],
     ['an array', [fixture('manual-invocation')]],
     ['an empty object', {}],
-    ['another EventBridge event', { ...fixture('scheduled-rule-event'), 'detail-type': 'Object Created', source: 'aws.s3' }],
+    [
+      'another EventBridge event',
+      { ...fixture('scheduled-rule-event'), 'detail-type': 'Object Created', source: 'aws.s3' },
+    ],
     ['a rule event without time', { ...fixture('scheduled-rule-event'), time: undefined }],
     ['a rule event with a local time', { ...fixture('scheduled-rule-event'), time: '2015-10-08 16:53:06' }],
     ['a Scheduler input with an invalid time', { scheduledTime: 'yesterday' }],
     ['a Scheduler input with attempt 0', { scheduledTime: '2026-11-27T10:01:00Z', attemptNumber: '0' }],
     ['a Scheduler input with a typo', { scheduledtime: '2026-11-27T10:01:00Z' }],
     ['a manual invocation without time', { source: 'manual' }],
-    ['a manual invocation with unknown keys', { source: 'manual', scheduledTime: '2026-11-27T10:01:00Z', window: 'x' }],
+    [
+      'a manual invocation with unknown keys',
+      { source: 'manual', scheduledTime: '2026-11-27T10:01:00Z', window: 'x' },
+    ],
     ['an SQS batch', { Records: [{ body: '{}' }] }],
   ])('rejects %s with INVALID_TRIGGER_EVENT and says what was expected', (_name, event) => {
     const error = rejection(event);
@@ -98,17 +117,41 @@ describe('fromScheduledEvent', () => {
 
   it('fuzz: any input either normalizes to a valid trigger or throws INVALID_TRIGGER_EVENT', () => {
     const iso = fc
-      .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .date({
+        min: new Date('1970-01-01T00:00:00Z'),
+        max: new Date('2100-01-01T00:00:00Z'),
+        noInvalidDate: true,
+      })
       .map((d) => d.toISOString());
-    const timeLike = fc.oneof(iso, fc.string(), fc.constant('<aws.scheduler.scheduled-time>'), fc.integer(), fc.constant(null));
+    const timeLike = fc.oneof(
+      iso,
+      fc.string(),
+      fc.constant('<aws.scheduler.scheduled-time>'),
+      fc.integer(),
+      fc.constant(null),
+    );
     const candidates = fc.oneof(
       fc.anything(),
       fc.record(
-        { source: fc.constantFrom('aws.events', 'aws.scheduler', 'manual', 'simulator', 'x'), 'detail-type': fc.constantFrom('Scheduled Event', 'y'), time: timeLike, id: fc.anything(), resources: fc.anything() },
+        {
+          source: fc.constantFrom('aws.events', 'aws.scheduler', 'manual', 'simulator', 'x'),
+          'detail-type': fc.constantFrom('Scheduled Event', 'y'),
+          time: timeLike,
+          id: fc.anything(),
+          resources: fc.anything(),
+        },
         { requiredKeys: [] },
       ),
       fc.record(
-        { scheduledTime: timeLike, executionId: fc.anything(), attemptNumber: fc.oneof(fc.integer(), fc.string(), fc.anything()), scheduleArn: fc.anything(), source: fc.constantFrom('aws.scheduler', 'manual', 'simulator'), payload: fc.anything(), attempt: fc.anything() },
+        {
+          scheduledTime: timeLike,
+          executionId: fc.anything(),
+          attemptNumber: fc.oneof(fc.integer(), fc.string(), fc.anything()),
+          scheduleArn: fc.anything(),
+          source: fc.constantFrom('aws.scheduler', 'manual', 'simulator'),
+          payload: fc.anything(),
+          attempt: fc.anything(),
+        },
         { requiredKeys: ['scheduledTime'] },
       ),
     );
@@ -134,8 +177,20 @@ describe('type guards', () => {
     const rule = fixture('scheduled-rule-event');
     const scheduler = fixture('scheduler-input');
     const manual = fixture('manual-invocation');
-    expect([isScheduledRuleEvent(rule), isSchedulerInput(rule), isManualInvocation(rule)]).toEqual([true, false, false]);
-    expect([isScheduledRuleEvent(scheduler), isSchedulerInput(scheduler), isManualInvocation(scheduler)]).toEqual([false, true, false]);
-    expect([isScheduledRuleEvent(manual), isSchedulerInput(manual), isManualInvocation(manual)]).toEqual([false, false, true]);
+    expect([isScheduledRuleEvent(rule), isSchedulerInput(rule), isManualInvocation(rule)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([
+      isScheduledRuleEvent(scheduler),
+      isSchedulerInput(scheduler),
+      isManualInvocation(scheduler),
+    ]).toEqual([false, true, false]);
+    expect([isScheduledRuleEvent(manual), isSchedulerInput(manual), isManualInvocation(manual)]).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 });

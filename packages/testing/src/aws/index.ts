@@ -12,3 +12,4 @@ export {
   startAwsLoopback,
 } from './server.js';
 export { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';
+export { SqsLoopback } from './sqs.js';

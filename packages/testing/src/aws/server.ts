@@ -7,6 +7,7 @@ import { LogsLoopback } from './logs.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
 import { SchedulerLoopback } from './scheduler.js';
 import { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';
+import { SqsLoopback } from './sqs.js';
 
 export interface AwsLoopbackOptions {
   credentials?: AwsLoopbackCredentials;
@@ -17,7 +18,7 @@ export interface AwsLoopbackOptions {
 }
 
 export interface AwsLoopbackRequest {
-  service: 'lambda' | 'scheduler' | 'events' | 'logs';
+  service: 'lambda' | 'scheduler' | 'events' | 'logs' | 'sqs';
   operation: string;
   status: number;
 }
@@ -33,6 +34,7 @@ export interface AwsLoopback {
   scheduler: SchedulerLoopback;
   events: EventBridgeLoopback;
   logs: LogsLoopback;
+  sqs: SqsLoopback;
   /** Every request, in order (rejected ones too). */
   requests: AwsLoopbackRequest[];
   /** Operation names called on a service, in order. */
@@ -58,6 +60,8 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   const scheduler = new SchedulerLoopback(region, accountId);
   const events = new EventBridgeLoopback(region, accountId);
   const logs = new LogsLoopback(accountId);
+  let endpoint = '';
+  const sqs = new SqsLoopback(() => endpoint, accountId);
   const requests: AwsLoopbackRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -98,16 +102,12 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
         };
         response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
       } else {
-        response = {
-          body:
-            route.service === 'events'
-              ? events.handle(route.operation, input)
-              : logs.handle(route.operation, input),
-        };
+        const service = { events, logs, sqs }[route.service];
+        response = { body: service.handle(route.operation, input) };
       }
       record(response.status ?? 200);
       res.writeHead(response.status ?? 200, {
-        'content-type': json ? 'application/x-amz-json-1.1' : 'application/json',
+        'content-type': contentType(route),
         'x-amzn-requestid': randomUUID(),
         ...response.headers,
       });
@@ -119,7 +119,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
           : new AwsServiceError('InternalFailure', String((error as Error)?.message ?? error), 500);
       record(failure.status);
       res.writeHead(failure.status, {
-        'content-type': json ? 'application/x-amz-json-1.1' : 'application/json',
+        'content-type': contentType(route),
         'x-amzn-requestid': randomUUID(),
         'x-amzn-errortype': failure.code,
       });
@@ -134,7 +134,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     endpoint,
     region,
@@ -145,6 +145,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     scheduler,
     events,
     logs,
+    sqs,
     requests,
     operations: (service) =>
       requests.filter((r) => !service || r.service === service).map((r) => r.operation),
@@ -165,7 +166,11 @@ interface Route {
 function routeOf(req: IncomingMessage, target: string | undefined): Route {
   if (target) {
     const [prefix = '', operation = ''] = target.split('.');
-    return { service: prefix === 'AWSEvents' ? 'events' : 'logs', operation, protocol: 'json' };
+    return {
+      service: prefix === 'AWSEvents' ? 'events' : prefix === 'AmazonSQS' ? 'sqs' : 'logs',
+      operation,
+      protocol: 'json',
+    };
   }
   const path = (req.url ?? '/').split('?')[0]!;
   const method = req.method ?? 'GET';
@@ -179,6 +184,11 @@ function routeOf(req: IncomingMessage, target: string | undefined): Route {
     return { service: 'scheduler', operation: names[method] ?? method, protocol: 'rest' };
   }
   return { service: 'lambda', operation: lambdaOperation(method, path), protocol: 'rest' };
+}
+
+function contentType(route: Route): string {
+  if (route.protocol === 'rest') return 'application/json';
+  return route.service === 'sqs' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
 }
 
 function lambdaOperation(method: string, path: string): string {

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
+import { unzipSync } from 'fflate';
+import knexFactory from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_EXTERNALS, bundleLambdaHandler, type LambdaBundle } from '../../src/deploy/index.js';
+
+const run = promisify(execFile);
+const fixtures = fileURLToPath(new URL('../fixtures/handler/', import.meta.url));
+const rootModules = fileURLToPath(new URL('../../../../node_modules', import.meta.url));
+
+let bundle: LambdaBundle;
+let aws: AwsLoopback;
+let dir: string;
+
+beforeAll(async () => {
+  [bundle, aws] = await Promise.all([
+    bundleLambdaHandler({ entry: join(fixtures, 'handler.ts') }),
+    startAwsLoopback(),
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'windowed-bundle-'));
+}, 120_000);
+afterAll(async () => {
+  await aws.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bundleLambdaHandler', () => {
+  it('zips one ESM file, reports its size, and is reproducible', async () => {
+    const files = unzipSync(bundle.zip);
+    expect(Object.keys(files)).toEqual(['index.mjs']);
+    expect(bundle.bytes).toBe(bundle.zip.byteLength);
+    expect(bundle.unzippedBytes).toBe(files['index.mjs']!.byteLength);
+    expect(bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const again = await bundleLambdaHandler({ entry: join(fixtures, 'handler.ts') });
+    expect(again.sha256).toBe(bundle.sha256);
+  }, 60_000);
+
+  it('contains runtime code only: no deploy SDKs, no esbuild, native and unused drivers left out', () => {
+    const code = new TextDecoder().decode(unzipSync(bundle.zip)['index.mjs']);
+    expect(code).not.toMatch(/CreateFunctionCommand|CreateScheduleCommand|PutTargetsCommand|esbuild/);
+    expect(code).toMatch(/StartQueryCommand|GetQueryResults/);
+    for (const external of ['better-sqlite3', 'oracledb', 'tedious', 'pg-native'])
+      expect(BUNDLE_EXTERNALS).toContain(external);
+  });
+
+  it('refuses to bundle deploy-time code into the function', async () => {
+    await expect(
+      bundleLambdaHandler({ entry: join(fixtures, 'deploy-time-handler.ts') }),
+    ).rejects.toMatchObject({
+      code: 'DEPLOY_FAILED',
+      message: expect.stringMatching(/@windowed\/adapter-aws\/deploy is deploy-time code/),
+    });
+  }, 60_000);
+
+  it('the bundled handler runs as Lambda would load it: CloudWatch Logs in, SQLite out', async () => {
+    const T0 = Date.parse('2026-11-27T02:00:00Z');
+    aws.logs.putEvents('/bundle', [
+      { timestamp: T0 + 1, message: { user_id: 'a' } },
+      { timestamp: T0 + 2, message: { user_id: 'b' } },
+      { timestamp: T0 + 3, message: { user_id: 'a' } },
+    ]);
+    writeFileSync(join(dir, 'index.mjs'), unzipSync(bundle.zip)['index.mjs']!);
+    const sinkFile = join(dir, 'out.db');
+    const invoke = `
+      const { handler, job } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+      const deadline = Date.now() + 30000;
+      const result = await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
+      process.stdout.write(JSON.stringify(result));
+      await job.close();`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
+      timeout: 30_000,
+      env: {
+        PATH: process.env.PATH,
+        // CommonJS require() of the drivers left external resolves through NODE_PATH, like a Lambda layer.
+        NODE_PATH: rootModules,
+        EVENT: JSON.stringify({
+          source: 'aws.scheduler',
+          scheduledTime: '2026-11-27T02:02:00Z',
+          executionId: 'x',
+          attemptNumber: '1',
+        }),
+        WINDOWED_SOURCE: JSON.stringify({
+          type: 'cloudwatch',
+          logGroupNames: ['/bundle'],
+          ...aws.clientConfig,
+          poll: { initialMs: 5, maxMs: 20 },
+        }),
+        WINDOWED_SINK: `sqlite:${sinkFile}?table=pv_uv`,
+      },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({
+      window: { start: '2026-11-27T02:00:00.000Z' },
+      windows: [{ status: 'succeeded' }],
+    });
+    const db = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: sinkFile },
+      useNullAsDefault: true,
+    });
+    expect(await db('pv_uv').select('job', 'pv', 'uv')).toEqual([{ job: 'bundled_pv_uv', pv: 3, uv: 2 }]);
+    await db.destroy();
+  }, 60_000);
+});
