@@ -37,7 +37,9 @@ export async function computeWindows(
   if (typeof query === 'function') {
     const all: Row[] = [];
     for (const window of windows) {
-      const computed = await guard(window, options, async () => toRows(await query({ window, source, signal: options.signal })));
+      const computed = await guard(window, options, async () =>
+        toRows(await query({ window, source, signal: options.signal })),
+      );
       byWindow.set(window.key, computed);
       if (computed.ok) all.push(...computed.rows);
     }
@@ -51,9 +53,11 @@ export async function computeWindows(
     try {
       const result = await raceAbort(queryMany(query, windows, sourceOptions), options.signal);
       malformed = result.malformed ?? 0;
-      for (const window of windows) byWindow.set(window.key, { ok: true, rows: normalizeRows(query, result.rows.get(window.key) ?? []) });
+      for (const window of windows)
+        byWindow.set(window.key, { ok: true, rows: normalizeRows(query, result.rows.get(window.key) ?? []) });
     } catch (error) {
-      for (const window of windows) byWindow.set(window.key, { ok: false, error: asWindowedError(error, window, options) });
+      for (const window of windows)
+        byWindow.set(window.key, { ok: false, error: asWindowedError(error, window, options) });
     }
     return { byWindow, malformed, columns };
   }
@@ -69,7 +73,8 @@ export async function computeWindows(
 }
 
 async function guard(window: Window, options: ComputeOptions, fn: () => Promise<Row[]>): Promise<Computed> {
-  if (options.signal.aborted) return { ok: false, error: asWindowedError(options.signal.reason, window, options) };
+  if (options.signal.aborted)
+    return { ok: false, error: asWindowedError(options.signal.reason, window, options) };
   try {
     return { ok: true, rows: await raceAbort(fn(), options.signal) };
   } catch (error) {
@@ -88,24 +93,41 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Any failure as a WindowedError about `window`; an abort at the deadline is DEADLINE_EXCEEDED. */
-export function asWindowedError(error: unknown, window: Window, options: { signal: AbortSignal }): WindowedError {
+export function asWindowedError(
+  error: unknown,
+  window: Window,
+  options: { signal: AbortSignal },
+): WindowedError {
   if (error instanceof WindowedError) {
-    return error.window ? error : new WindowedError(error.code, error.message, { cause: error.cause ?? error, window });
+    return error.window
+      ? error
+      : new WindowedError(error.code, error.message, { cause: error.cause ?? error, window });
   }
-  if (options.signal.aborted && (error === options.signal.reason || (error as Error)?.name === 'AbortError')) {
+  if (
+    options.signal.aborted &&
+    (error === options.signal.reason || (error as Error)?.name === 'AbortError')
+  ) {
     const reason = options.signal.reason;
-    if (reason instanceof WindowedError) return new WindowedError(reason.code, reason.message, { cause: reason, window });
+    if (reason instanceof WindowedError)
+      return new WindowedError(reason.code, reason.message, { cause: reason, window });
   }
-  return new WindowedError('SOURCE_FAILED', `Querying window ${window.key} failed: ${(error as Error)?.message ?? String(error)}`, {
-    cause: error,
-    window,
-  });
+  return new WindowedError(
+    'SOURCE_FAILED',
+    `Querying window ${window.key} failed: ${(error as Error)?.message ?? String(error)}`,
+    {
+      cause: error,
+      window,
+    },
+  );
 }
 
 /** A functional query's rows: strings and numbers as they are, Dates as ISO text, the rest as JSON. */
 function toRows(rows: unknown): Row[] {
   if (!Array.isArray(rows)) {
-    throw new WindowedError('INVALID_QUERY', `The query function must resolve to an array of rows; got ${typeof rows}.`);
+    throw new WindowedError(
+      'INVALID_QUERY',
+      `The query function must resolve to an array of rows; got ${typeof rows}.`,
+    );
   }
   return rows.map((raw) => {
     const row: Row = {};

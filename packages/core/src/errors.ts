@@ -41,7 +41,9 @@ export class WindowedError extends Error {
       name: this.name,
       code: this.code,
       message: this.message,
-      ...(this.window ? { window: { start: this.window.start.toISOString(), end: this.window.end.toISOString() } } : {}),
+      ...(this.window
+        ? { window: { start: this.window.start.toISOString(), end: this.window.end.toISOString() } }
+        : {}),
     };
   }
 }
@@ -53,7 +55,8 @@ export function isWindowedError(error: unknown, code?: WindowedErrorCode): error
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)(?::([^/\s@]*))?@/gi;
 const SECRET_PARAMS =
   /\b(password|passwd|pwd|secret|token|accessKeySecret|secretAccessKey|securityToken|sessionToken|x-amz-security-token|signature)=([^&\s"']+)/gi;
-const SECRET_JSON = /("(?:password|secret|accessKeySecret|secretAccessKey|securityToken|sessionToken)"\s*:\s*)"[^"]*"/gi;
+const SECRET_JSON =
+  /("(?:password|secret|accessKeySecret|secretAccessKey|securityToken|sessionToken)"\s*:\s*)"[^"]*"/gi;
 const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
 
 /** Removes credentials from text that may end up in an error message, a ledger row or a log line. */

@@ -1,4 +1,37 @@
+export { type Dialect, parseDatabaseUrl } from './db/connect.js';
+export { parseDurationMs } from './duration.js';
+export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';
 export { defineWindowedJob } from './job.js';
+export { LEDGER_TABLE, SqlLedger } from './ledger/sql-ledger.js';
+export type { Ledger, LedgerEntry, RunStatus } from './ledger/types.js';
+export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
+export { count, countDistinct, max, min, sum } from './query/metrics.js';
+export { columnsOfQuery, normalizeRows } from './query/normalize.js';
+export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, Row } from './query/types.js';
+export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/validate.js';
+export { createSink, defaultSinkUrl } from './sinks/create.js';
+export { SqlSink } from './sinks/sql.js';
+export { StdoutSink } from './sinks/stdout.js';
+export type { ColumnSet, Sink, SinkWriteOptions, StoredRow, WindowRows } from './sinks/types.js';
+export { isSink } from './sinks/types.js';
+export { createNdjsonSource, type NdjsonSourceOptions } from './sources/ndjson.js';
+export {
+  createSource,
+  registeredSourceTypes,
+  registerSourceType,
+  type SourceFactory,
+} from './sources/registry.js';
+export { createSqlSource, type SqlSourceOptions } from './sources/sql.js';
+export type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './sources/types.js';
+export { isSource } from './sources/types.js';
+export {
+  manualTrigger,
+  parseTriggerEvent,
+  TRIGGER_SOURCES,
+  type TriggerEvent,
+  type TriggerSource,
+  triggerEventSchema,
+} from './trigger.js';
 export type {
   BackfillOptions,
   BackfillProgress,
@@ -14,25 +47,4 @@ export type {
   WindowOutcome,
   WindowReason,
 } from './types.js';
-export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';
-export { manualTrigger, parseTriggerEvent, TRIGGER_SOURCES, type TriggerEvent, type TriggerSource, triggerEventSchema } from './trigger.js';
 export * from './window/index.js';
-export { count, countDistinct, max, min, sum } from './query/metrics.js';
-export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, Row } from './query/types.js';
-export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/validate.js';
-export { columnsOfQuery, normalizeRows } from './query/normalize.js';
-export type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './sources/types.js';
-export { isSource } from './sources/types.js';
-export { createSource, registerSourceType, registeredSourceTypes, type SourceFactory } from './sources/registry.js';
-export { createNdjsonSource, type NdjsonSourceOptions } from './sources/ndjson.js';
-export { createSqlSource, type SqlSourceOptions } from './sources/sql.js';
-export type { ColumnSet, Sink, SinkWriteOptions, StoredRow, WindowRows } from './sinks/types.js';
-export { isSink } from './sinks/types.js';
-export { createSink, defaultSinkUrl } from './sinks/create.js';
-export { SqlSink } from './sinks/sql.js';
-export { StdoutSink } from './sinks/stdout.js';
-export type { Ledger, LedgerEntry, RunStatus } from './ledger/types.js';
-export { LEDGER_TABLE, SqlLedger } from './ledger/sql-ledger.js';
-export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
-export { parseDurationMs } from './duration.js';
-export { parseDatabaseUrl, type Dialect } from './db/connect.js';

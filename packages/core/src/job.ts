@@ -7,7 +7,16 @@ import { backfillRange, type JobRuntime, jobStatus, runTrigger } from './runner.
 import { validateSinkConfig } from './sinks/create.js';
 import { validateJobSpec } from './spec.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
-import type { BackfillOptions, BackfillResult, JobOverrides, JobSpec, JobStatus, RunContext, RunResult, WindowedJob } from './types.js';
+import type {
+  BackfillOptions,
+  BackfillResult,
+  JobOverrides,
+  JobSpec,
+  JobStatus,
+  RunContext,
+  RunResult,
+  WindowedJob,
+} from './types.js';
 import { deriveWindow, windowsForTrigger } from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
@@ -34,7 +43,9 @@ export function defineWindowedJob(spec: JobSpec): WindowedJob {
     try {
       validateSinkConfig(valid.sink);
     } catch (error) {
-      throw new WindowedError('INVALID_JOB', `Invalid job spec at "sink": ${(error as Error).message}`, { cause: error });
+      throw new WindowedError('INVALID_JOB', `Invalid job spec at "sink": ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   return new Job(valid, windowSpec, {});
@@ -114,10 +125,12 @@ class Job implements WindowedJob {
 
 function scheduledTimeOf(trigger: TriggerEvent | Date | string): Date {
   if (trigger instanceof Date) {
-    if (Number.isNaN(trigger.getTime())) throw new WindowedError('INVALID_TRIGGER_EVENT', 'windowFor: the Date is invalid.');
+    if (Number.isNaN(trigger.getTime()))
+      throw new WindowedError('INVALID_TRIGGER_EVENT', 'windowFor: the Date is invalid.');
     return trigger;
   }
-  if (typeof trigger === 'string') return new Date(parseTriggerEvent({ scheduledTime: trigger, source: 'manual' }).scheduledTime);
+  if (typeof trigger === 'string')
+    return new Date(parseTriggerEvent({ scheduledTime: trigger, source: 'manual' }).scheduledTime);
   return new Date(parseTriggerEvent(trigger).scheduledTime);
 }
 

@@ -53,5 +53,9 @@ export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger:
 }
 
 export async function closeResources(resources: Resources): Promise<void> {
-  await Promise.allSettled([resources.source?.close?.(), resources.sink.close(), resources.ownedLedger?.close()]);
+  await Promise.allSettled([
+    resources.source?.close?.(),
+    resources.sink.close(),
+    resources.ownedLedger?.close(),
+  ]);
 }

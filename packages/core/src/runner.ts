@@ -5,7 +5,15 @@ import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { Resources } from './resources.js';
 import type { TriggerEvent } from './trigger.js';
-import type { BackfillOptions, BackfillResult, JobStatus, RunContext, RunResult, WindowOutcome, WindowReason } from './types.js';
+import type {
+  BackfillOptions,
+  BackfillResult,
+  JobStatus,
+  RunContext,
+  RunResult,
+  WindowOutcome,
+  WindowReason,
+} from './types.js';
 import { windowsForTrigger, windowsInRange } from './window/derive.js';
 import type { Window, WindowSpec } from './window/types.js';
 
@@ -48,7 +56,12 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
       ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
       ...catchUp.map((window) => ({ window, reason: 'catch-up' as const })),
     ];
-    const outcomes = await processWindows(rt, res, planned, { signal: budget.signal, deadline: ctx.deadline, logger, triggerId: trigger.id });
+    const outcomes = await processWindows(rt, res, planned, {
+      signal: budget.signal,
+      deadline: ctx.deadline,
+      logger,
+      triggerId: trigger.id,
+    });
     const sorted = outcomes.outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     const result: RunResult = {
       job: rt.name,
@@ -95,7 +108,13 @@ async function processWindows(
       batch: options.batch ?? true,
     });
   } catch (error) {
-    computed = { byWindow: new Map(windows.map((w) => [w.key, { ok: false, error: asWindowedError(error, w, options) }])), malformed: 0, columns: { dimensions: [], metrics: [] } };
+    computed = {
+      byWindow: new Map(
+        windows.map((w) => [w.key, { ok: false, error: asWindowedError(error, w, options) }]),
+      ),
+      malformed: 0,
+      columns: { dimensions: [], metrics: [] },
+    };
   }
   const ready = windows.flatMap((window) => {
     const c = computed.byWindow.get(window.key);
@@ -115,13 +134,25 @@ async function processWindows(
         computedAt: now(),
         ...(sameDb ? { markSucceeded: { triggerId: options.triggerId } } : {}),
       });
-      if (ledger && !sameDb) await ledger.markSucceeded(rt.name, ready.map((r) => r.window), options.triggerId, now());
+      if (ledger && !sameDb)
+        await ledger.markSucceeded(
+          rt.name,
+          ready.map((r) => r.window),
+          options.triggerId,
+          now(),
+        );
     } catch (error) {
       for (const { window } of ready) failures.set(window.key, asWindowedError(error, window, options));
     }
   }
   if (ledger && failures.size > 0) {
-    await recordFailures(ledger, rt.name, windows.filter((w) => failures.has(w.key)), failures, options.logger);
+    await recordFailures(
+      ledger,
+      rt.name,
+      windows.filter((w) => failures.has(w.key)),
+      failures,
+      options.logger,
+    );
   }
   const rowsByKey = new Map(ready.map((r) => [r.window.key, r.rows.length]));
   const outcomes = planned.map(({ window, reason }): WindowOutcome => {
@@ -146,7 +177,11 @@ async function recordFailures(
       await ledger.markFailed(job, [window], describeError(failures.get(window.key)), now);
     } catch (error) {
       // The original failure is what the platform must see; the ledger row stays `running` and goes stale.
-      logger.error('Could not record a failed window in the ledger', { job, window: window.key, error: describeError(error) });
+      logger.error('Could not record a failed window in the ledger', {
+        job,
+        window: window.key,
+        error: describeError(error),
+      });
     }
   }
 }
@@ -156,16 +191,25 @@ async function recordFailures(
  * never succeeded — failed, never recorded, or `running` for longer than a function can run.
  * Never reaches before the job's first recorded window; one cheap count when nothing is missing.
  */
-async function findMissedWindows(rt: JobRuntime, ledger: Ledger, before: Window, ctx: RunContext): Promise<Window[]> {
+async function findMissedWindows(
+  rt: JobRuntime,
+  ledger: Ledger,
+  before: Window,
+  ctx: RunContext,
+): Promise<Window[]> {
   if (rt.catchUp.maxWindows === 0) return [];
   rt.firstWindowStart ??= await ledger.firstWindowStart(rt.name);
   if (!rt.firstWindowStart) return [];
-  const from = new Date(Math.max(rt.firstWindowStart.getTime(), before.start.getTime() - rt.catchUp.lookbackMs));
+  const from = new Date(
+    Math.max(rt.firstWindowStart.getTime(), before.start.getTime() - rt.catchUp.lookbackMs),
+  );
   if (from >= before.start) return [];
   const expected = windowsInRange(from, before.start, rt.windowSpec);
   if (expected.length === 0) return [];
   if ((await ledger.countSucceeded(rt.name, from, before.start)) >= expected.length) return [];
-  const entries = new Map((await ledger.entries(rt.name, { from, to: before.start })).map((e) => [e.windowStart.getTime(), e]));
+  const entries = new Map(
+    (await ledger.entries(rt.name, { from, to: before.start })).map((e) => [e.windowStart.getTime(), e]),
+  );
   const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
   const staleBefore = Date.now() - staleMs;
   return expected
@@ -181,7 +225,8 @@ async function findMissedWindows(rt: JobRuntime, ledger: Ledger, before: Window,
 /** Stop work early enough to record a failure before the platform kills the invocation. */
 function deadlineBudget(ctx: RunContext): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal?.reason ?? new WindowedError('ABORTED', 'The run was aborted.'));
+  const onAbort = () =>
+    controller.abort(ctx.signal?.reason ?? new WindowedError('ABORTED', 'The run was aborted.'));
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal?.aborted) onAbort();
   let timer: NodeJS.Timeout | undefined;
@@ -215,9 +260,14 @@ function logRun(logger: Logger, result: RunResult): void {
     malformed: result.malformed,
     durationMs: Math.round(result.durationMs),
   };
-  if (failed.length) logger.error('windowed run had failures', { ...fields, errors: failed.map((f) => `${f.window.key}: ${f.error?.message}`) });
+  if (failed.length)
+    logger.error('windowed run had failures', {
+      ...fields,
+      errors: failed.map((f) => `${f.window.key}: ${f.error?.message}`),
+    });
   else logger.info('windowed run succeeded', fields);
-  if (result.malformed) logger.warn('malformed log lines were skipped', { job: result.job, malformed: result.malformed });
+  if (result.malformed)
+    logger.warn('malformed log lines were skipped', { job: result.job, malformed: result.malformed });
 }
 
 /** Backfill `[from, to)`: batches of windows, one multi-window query each, skipping succeeded windows unless forced. */
@@ -237,7 +287,13 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   const batches: Window[][] = [];
   for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize));
   const signal = options.signal ?? new AbortController().signal;
-  const progress = { done: all.length - todo.length, total: all.length, computed: 0, skipped: all.length - todo.length, failed: 0 };
+  const progress = {
+    done: all.length - todo.length,
+    total: all.length,
+    computed: 0,
+    skipped: all.length - todo.length,
+    failed: 0,
+  };
   const outcomes: WindowOutcome[] = [];
   let malformed = 0;
   options.onProgress?.({ ...progress });
@@ -301,8 +357,10 @@ export async function jobStatus(rt: JobRuntime, range: { from?: Date; to?: Date 
 function toDate(value: Date | string, name: string): Date {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime()) || (typeof value === 'string' && !/\d{4}-\d{2}-\d{2}/.test(value))) {
-    throw new WindowedError('INVALID_ARGUMENT', `backfill ${name}: ${JSON.stringify(String(value))} is not an ISO-8601 date-time; expected e.g. 2026-11-27T00:00:00Z.`);
+    throw new WindowedError(
+      'INVALID_ARGUMENT',
+      `backfill ${name}: ${JSON.stringify(String(value))} is not an ISO-8601 date-time; expected e.g. 2026-11-27T00:00:00Z.`,
+    );
   }
   return date;
 }
-

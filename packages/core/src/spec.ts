@@ -17,7 +17,9 @@ const duration = z.string().refine((s) => parseDurationMs(s) !== undefined, {
 
 const metric = z.union([
   z.object({ kind: z.literal('count') }).strict(),
-  z.object({ kind: z.literal('countDistinct'), field: identifier, approximate: z.boolean().default(false) }).strict(),
+  z
+    .object({ kind: z.literal('countDistinct'), field: identifier, approximate: z.boolean().default(false) })
+    .strict(),
   z.object({ kind: z.enum(['sum', 'min', 'max']), field: identifier }).strict(),
 ]);
 
@@ -35,7 +37,9 @@ const filter = z
 
 const declarativeQuery = z
   .object({
-    metrics: z.record(identifier, metric).refine((m) => Object.keys(m).length > 0, { message: 'expected at least one metric' }),
+    metrics: z
+      .record(identifier, metric)
+      .refine((m) => Object.keys(m).length > 0, { message: 'expected at least one metric' }),
     where: z.array(filter).optional(),
     groupBy: z.array(identifier).optional(),
   })
@@ -44,11 +48,15 @@ const declarativeQuery = z
     const names = [...Object.keys(q.metrics), ...(q.groupBy ?? [])];
     for (const name of names) {
       if ((RESERVED_COLUMNS as readonly string[]).includes(name.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', message: `"${name}" is a reserved sink column (${RESERVED_COLUMNS.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${name}" is a reserved sink column (${RESERVED_COLUMNS.join(', ')})`,
+        });
       }
     }
     const dupes = names.filter((n, i) => names.indexOf(n) !== i);
-    if (dupes.length) ctx.addIssue({ code: 'custom', message: `"${dupes[0]}" is both a metric and a groupBy field` });
+    if (dupes.length)
+      ctx.addIssue({ code: 'custom', message: `"${dupes[0]}" is both a metric and a groupBy field` });
   });
 
 const windowObject = z
@@ -66,9 +74,16 @@ const isFunction = (v: unknown): v is (...args: unknown[]) => unknown => typeof 
 /** The job spec schema: structure only; window and source/sink contents are checked by their own parsers. */
 export const jobSpecSchema = z
   .object({
-    name: z.string().regex(JOB_NAME, { message: 'expected [a-z][a-z0-9_]{0,62}: lowercase letter first, then lowercase letters, digits, _' }),
+    name: z
+      .string()
+      .regex(JOB_NAME, {
+        message: 'expected [a-z][a-z0-9_]{0,62}: lowercase letter first, then lowercase letters, digits, _',
+      }),
     window: z.union([z.string(), windowObject]),
-    query: z.union([z.custom<(...args: unknown[]) => unknown>(isFunction, { message: 'expected a function' }), declarativeQuery]),
+    query: z.union([
+      z.custom<(...args: unknown[]) => unknown>(isFunction, { message: 'expected a function' }),
+      declarativeQuery,
+    ]),
     source: z
       .union([
         z.string(),
@@ -93,7 +108,10 @@ export const jobSpecSchema = z
       .strict()
       .optional(),
     logger: z
-      .union([z.literal(false), z.custom((v) => typeof v === 'object' && v !== null && isFunction((v as { warn?: unknown }).warn))])
+      .union([
+        z.literal(false),
+        z.custom((v) => typeof v === 'object' && v !== null && isFunction((v as { warn?: unknown }).warn)),
+      ])
       .optional(),
   })
   .strict();
@@ -103,9 +121,13 @@ export function validateJobSpec(input: unknown): JobSpec {
   const result = jobSpecSchema.safeParse(input);
   if (result.success) return result.data as JobSpec;
   const { path, issue } = innermost(result.error.issues[0]!, []);
-  throw new WindowedError('INVALID_JOB', `Invalid job spec at "${path.join('.') || 'spec'}": ${describeIssue(issue)}.`, {
-    cause: result.error,
-  });
+  throw new WindowedError(
+    'INVALID_JOB',
+    `Invalid job spec at "${path.join('.') || 'spec'}": ${describeIssue(issue)}.`,
+    {
+      cause: result.error,
+    },
+  );
 }
 
 type Issue = z.core.$ZodIssue;
@@ -117,13 +139,18 @@ function innermost(issue: Issue, prefix: PropertyKey[]): { path: string[]; issue
     const nested = issue.errors.flat().sort((a, b) => depth(b) - depth(a))[0];
     if (nested) return innermost(nested, path);
   }
-  if (issue.code === 'invalid_key' && issue.issues[0]) return { path: path.map(String), issue: issue.issues[0] };
+  if (issue.code === 'invalid_key' && issue.issues[0])
+    return { path: path.map(String), issue: issue.issues[0] };
   if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]!);
   return { path: path.map(String), issue };
 }
 
 function depth(issue: Issue): number {
-  return issue.path.length + (issue.code === 'unrecognized_keys' ? 1 : 0) + (issue.code === 'invalid_type' ? 0 : 0.5);
+  return (
+    issue.path.length +
+    (issue.code === 'unrecognized_keys' ? 1 : 0) +
+    (issue.code === 'invalid_type' ? 0 : 0.5)
+  );
 }
 
 function describeIssue(issue: Issue): string {

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { WindowedError } from './errors.js';
 
-export const TRIGGER_SOURCES = ['aliyun.fc.timer', 'aws.events', 'aws.scheduler', 'manual', 'simulator'] as const;
+export const TRIGGER_SOURCES = [
+  'aliyun.fc.timer',
+  'aws.events',
+  'aws.scheduler',
+  'manual',
+  'simulator',
+] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 /**
@@ -23,9 +29,14 @@ export interface TriggerEvent {
 
 const isoInstant = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
-    message: 'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:01:00Z',
-  });
+  .refine(
+    (s) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) &&
+      !Number.isNaN(Date.parse(s)),
+    {
+      message: 'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:01:00Z',
+    },
+  );
 
 export const triggerEventSchema = z
   .object({
@@ -55,7 +66,11 @@ export function parseTriggerEvent(input: unknown): TriggerEvent {
 }
 
 /** A trigger for a local run: `manualTrigger('2026-11-27T10:01:00Z')`. The caller names the time. */
-export function manualTrigger(at: Date | string, extra: Partial<Omit<TriggerEvent, 'scheduledTime'>> = {}): TriggerEvent {
-  const time = typeof at === 'string' ? at : at instanceof Date && !Number.isNaN(at.getTime()) ? at.toISOString() : '';
+export function manualTrigger(
+  at: Date | string,
+  extra: Partial<Omit<TriggerEvent, 'scheduledTime'>> = {},
+): TriggerEvent {
+  const time =
+    typeof at === 'string' ? at : at instanceof Date && !Number.isNaN(at.getTime()) ? at.toISOString() : '';
   return parseTriggerEvent({ source: 'manual', ...extra, scheduledTime: time });
 }

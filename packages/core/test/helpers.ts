@@ -1,5 +1,5 @@
-import type { Knex } from 'knex';
 import type { TestDatabase } from '@windowed/testing';
+import type { Knex } from 'knex';
 
 /** A log row: time plus fields; `ts` is an ISO instant. */
 export interface LogRow {
@@ -9,7 +9,12 @@ export interface LogRow {
   bytes: number;
 }
 
-export async function createLogTable(db: Knex, dialect: TestDatabase['dialect'], table: string, rows: LogRow[] = []): Promise<void> {
+export async function createLogTable(
+  db: Knex,
+  dialect: TestDatabase['dialect'],
+  table: string,
+  rows: LogRow[] = [],
+): Promise<void> {
   await db.schema.createTable(table, (t) => {
     t.datetime('ts', { precision: 3 }).notNullable().index();
     t.string('user_id', 64);
@@ -19,9 +24,16 @@ export async function createLogTable(db: Knex, dialect: TestDatabase['dialect'],
   await insertLogs(db, dialect, table, rows);
 }
 
-export async function insertLogs(db: Knex, dialect: TestDatabase['dialect'], table: string, rows: LogRow[]): Promise<void> {
+export async function insertLogs(
+  db: Knex,
+  dialect: TestDatabase['dialect'],
+  table: string,
+  rows: LogRow[],
+): Promise<void> {
   if (rows.length === 0) return;
-  await db(table).insert(rows.map((r) => ({ ...r, ts: dialect === 'sqlite' ? new Date(r.ts).toISOString() : new Date(r.ts) })));
+  await db(table).insert(
+    rows.map((r) => ({ ...r, ts: dialect === 'sqlite' ? new Date(r.ts).toISOString() : new Date(r.ts) })),
+  );
 }
 
 /** Seven views by four users in 2026-11-27 10:00–10:01 UTC, and a few outside that minute. */

@@ -45,7 +45,13 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
     const [pathPart = '', query = ''] = input.slice(scheme.length).split('?', 2);
     let filename = pathPart.startsWith('//') ? pathPart.slice(2) : pathPart;
     if (filename === '') filename = ':memory:';
-    return { dialect, url: `sqlite:${filename}`, filename, params: new URLSearchParams(query), display: `sqlite:${filename}` };
+    return {
+      dialect,
+      url: `sqlite:${filename}`,
+      filename,
+      params: new URLSearchParams(query),
+      display: `sqlite:${filename}`,
+    };
   }
   let url: URL;
   try {
@@ -107,7 +113,10 @@ function connect(db: DatabaseUrl): Knex {
           pool: {
             min: 1,
             max: 1,
-            afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+            afterCreate: (
+              conn: { pragma(s: string): unknown },
+              done: (err: Error | null, conn: unknown) => void,
+            ) => {
               conn.pragma('journal_mode = WAL');
               conn.pragma('busy_timeout = 5000');
               done(null, conn);
@@ -134,7 +143,10 @@ function connect(db: DatabaseUrl): Knex {
           pool: {
             min: 0,
             max: Number(db.params.get('poolMax') ?? 10),
-            afterCreate: (conn: { query(s: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
+            afterCreate: (
+              conn: { query(s: string, cb: (err: Error | null) => void): void },
+              done: (err: Error | null, conn: unknown) => void,
+            ) => {
               conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
             },
           },
@@ -152,13 +164,21 @@ function connect(db: DatabaseUrl): Knex {
     if (cause instanceof WindowedError) throw cause;
     // knex loads the driver when the instance is created; turn its failure into advice.
     if (/Cannot find module|npm install/.test(String((cause as Error)?.message))) {
-      throw new WindowedError('MISSING_DEPENDENCY', `The ${db.dialect} driver is not installed. Run: npm install ${DRIVERS[db.dialect]}`, {
-        cause,
-      });
+      throw new WindowedError(
+        'MISSING_DEPENDENCY',
+        `The ${db.dialect} driver is not installed. Run: npm install ${DRIVERS[db.dialect]}`,
+        {
+          cause,
+        },
+      );
     }
-    throw new WindowedError('INVALID_CONFIG', `Could not open ${db.display}: ${String((cause as Error)?.message ?? cause)}`, {
-      cause,
-    });
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `Could not open ${db.display}: ${String((cause as Error)?.message ?? cause)}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -172,7 +192,9 @@ function pgNumericTypes() {
   const NUMERIC = 1700;
   return {
     getTypeParser: (oid: number, format?: string) =>
-      oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+      oid === INT8 || oid === NUMERIC
+        ? (v: string) => Number(v)
+        : pg.types.getTypeParser(oid, format as 'text'),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { WindowedError } from '../errors.js';
 import { closeDatabase, type Dialect, fromDbTime, toDbTime } from '../db/connect.js';
+import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
 import type { Ledger, LedgerEntry, RunStatus } from './types.js';
 
@@ -28,9 +28,13 @@ export class SqlLedger implements Ledger {
   ensure(): Promise<void> {
     this.ready ??= this.createTable().catch((error) => {
       this.ready = undefined;
-      throw new WindowedError('LEDGER_FAILED', `Could not create ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new WindowedError(
+        'LEDGER_FAILED',
+        `Could not create ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     });
     return this.ready;
   }
@@ -55,11 +59,21 @@ export class SqlLedger implements Ledger {
     }
   }
 
-  async markRunning(job: string, windows: readonly Window[], triggerId: string | undefined, now: Date): Promise<void> {
+  async markRunning(
+    job: string,
+    windows: readonly Window[],
+    triggerId: string | undefined,
+    now: Date,
+  ): Promise<void> {
     await this.upsert(this.db, job, windows, 'running', { triggerId, now, countAttempt: true });
   }
 
-  async markSucceeded(job: string, windows: readonly Window[], triggerId: string | undefined, now: Date): Promise<void> {
+  async markSucceeded(
+    job: string,
+    windows: readonly Window[],
+    triggerId: string | undefined,
+    now: Date,
+  ): Promise<void> {
     await this.upsert(this.db, job, windows, 'succeeded', { triggerId, now });
   }
 
@@ -110,7 +124,10 @@ export class SqlLedger implements Ledger {
 
   async lastSucceeded(job: string): Promise<LedgerEntry | undefined> {
     await this.ensure();
-    const row = await this.db(LEDGER_TABLE).where({ job, status: 'succeeded' }).orderBy('window_start', 'desc').first();
+    const row = await this.db(LEDGER_TABLE)
+      .where({ job, status: 'succeeded' })
+      .orderBy('window_start', 'desc')
+      .first();
     return row ? toEntry(row) : undefined;
   }
 

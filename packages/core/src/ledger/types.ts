@@ -17,8 +17,18 @@ export interface LedgerEntry {
 /** The only memory between stateless invocations: which windows ran, and how. */
 export interface Ledger {
   /** Marks windows `running` and counts an attempt for each. */
-  markRunning(job: string, windows: readonly Window[], triggerId: string | undefined, now: Date): Promise<void>;
-  markSucceeded(job: string, windows: readonly Window[], triggerId: string | undefined, now: Date): Promise<void>;
+  markRunning(
+    job: string,
+    windows: readonly Window[],
+    triggerId: string | undefined,
+    now: Date,
+  ): Promise<void>;
+  markSucceeded(
+    job: string,
+    windows: readonly Window[],
+    triggerId: string | undefined,
+    now: Date,
+  ): Promise<void>;
   /** `error` must already be redacted. */
   markFailed(job: string, windows: readonly Window[], error: string, now: Date): Promise<void>;
   /** Entries whose window starts in `[from, to)`, oldest first. */

@@ -8,7 +8,10 @@ export function metricColumnType(metric: Metric): ColumnType {
 export function columnsOfQuery(query: DeclarativeQuery): ColumnSet {
   return {
     dimensions: [...(query.groupBy ?? [])],
-    metrics: Object.entries(query.metrics).map(([name, metric]) => ({ name, type: metricColumnType(metric) })),
+    metrics: Object.entries(query.metrics).map(([name, metric]) => ({
+      name,
+      type: metricColumnType(metric),
+    })),
   };
 }
 
@@ -40,7 +43,8 @@ function toDimension(value: unknown): string | null {
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined || value === '' || value === 'null') return null;
-  const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(String(value));
+  const n =
+    typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number(String(value));
   return Number.isFinite(n) ? n : null;
 }
 

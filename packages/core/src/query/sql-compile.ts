@@ -37,7 +37,8 @@ export function applyQuery(
 ): Knex.QueryBuilder {
   const groupBy = query.groupBy ?? [];
   const columns: Knex.Raw[] = groupBy.map((field) => knex.raw('? as ??', [ref(field), field]));
-  for (const [name, metric] of Object.entries(query.metrics)) columns.push(metricSql(knex, metric, name, ref));
+  for (const [name, metric] of Object.entries(query.metrics))
+    columns.push(metricSql(knex, metric, name, ref));
   builder.select(columns);
   for (const filter of query.where ?? []) builder.where(filterSql(knex, filter, ref, dialect));
   // Grouping by the output aliases keeps one expression per field (PostgreSQL rejects a repeated
@@ -64,7 +65,9 @@ function metricSql(knex: Knex, metric: Metric, name: string, ref: FieldRef): Kne
 function filterSql(knex: Knex, filter: Filter, ref: FieldRef, dialect: Dialect): Knex.Raw {
   const column = ref(filter.field);
   if (filter.op === 'in') {
-    const values = (filter.value as FilterScalar[]).filter((v) => v !== null).map((v) => bindable(v, dialect));
+    const values = (filter.value as FilterScalar[])
+      .filter((v) => v !== null)
+      .map((v) => bindable(v, dialect));
     const withNull = (filter.value as FilterScalar[]).includes(null);
     const parts: string[] = [];
     const bindings: unknown[] = [];
@@ -108,7 +111,11 @@ export interface SqlLogTable {
 }
 
 /** One window: `WHERE time >= start AND time < end`, plus the query. */
-export function compileWindowQuery(target: SqlLogTable, query: DeclarativeQuery, window: Window): Knex.QueryBuilder {
+export function compileWindowQuery(
+  target: SqlLogTable,
+  query: DeclarativeQuery,
+  window: Window,
+): Knex.QueryBuilder {
   const { knex } = target;
   const builder = knex.from(target.table);
   builder.where(timeRange(target, window.start.getTime(), window.end.getTime()));
@@ -119,7 +126,11 @@ export function compileWindowQuery(target: SqlLogTable, query: DeclarativeQuery,
  * A run of contiguous equal-length windows in one statement: rows carry {@link BUCKET_ALIAS}, the
  * index of their window in `run.windows` (`floor((t - originMs) / sizeMs)`).
  */
-export function compileRunQuery(target: SqlLogTable, query: DeclarativeQuery, run: UniformRun): Knex.QueryBuilder {
+export function compileRunQuery(
+  target: SqlLogTable,
+  query: DeclarativeQuery,
+  run: UniformRun,
+): Knex.QueryBuilder {
   const { knex } = target;
   const endMs = run.originMs + run.windows.length * run.sizeMs;
   const builder = knex.from(target.table);
@@ -138,7 +149,8 @@ export function compileRunQuery(target: SqlLogTable, query: DeclarativeQuery, ru
  */
 export function timeRange(target: SqlLogTable, startMs: number, endMs: number): Knex.Raw {
   const { knex, dialect, timeColumn, timeType } = target;
-  if (timeType === 'epoch_ms') return knex.raw('?? >= ? and ?? < ?', [timeColumn, startMs, timeColumn, endMs]);
+  if (timeType === 'epoch_ms')
+    return knex.raw('?? >= ? and ?? < ?', [timeColumn, startMs, timeColumn, endMs]);
   switch (dialect) {
     case 'sqlite': {
       const ms = sqliteDatetimeMs(knex, timeColumn);
@@ -169,7 +181,11 @@ function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Knex.
   if (timeType === 'epoch_ms') {
     switch (dialect) {
       case 'sqlite':
-        return knex.raw('cast((?? - cast(? as integer)) / cast(? as integer) as integer)', [timeColumn, originMs, sizeMs]);
+        return knex.raw('cast((?? - cast(? as integer)) / cast(? as integer) as integer)', [
+          timeColumn,
+          originMs,
+          sizeMs,
+        ]);
       case 'mysql':
         return knex.raw('(?? - ?) div ?', [timeColumn, originMs, sizeMs]);
       case 'postgres':
@@ -185,14 +201,28 @@ function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Knex.
       ]);
     case 'mysql':
       // Session time zone is UTC, so TIMESTAMP columns read as UTC too.
-      return knex.raw('timestampdiff(microsecond, ?, ??) div ?', [new Date(originMs), timeColumn, sizeMs * 1000]);
+      return knex.raw('timestampdiff(microsecond, ?, ??) div ?', [
+        new Date(originMs),
+        timeColumn,
+        sizeMs * 1000,
+      ]);
     case 'postgres':
       // extract(epoch) of a `timestamp` is its UTC reading; round() guards float results on PG < 14.
-      return knex.raw('div(round(extract(epoch from ??) * 1000)::numeric - ?, ?)', [timeColumn, originMs, sizeMs]);
+      return knex.raw('div(round(extract(epoch from ??) * 1000)::numeric - ?, ?)', [
+        timeColumn,
+        originMs,
+        sizeMs,
+      ]);
   }
 }
 
-/** A SQLite DATETIME text (any spelling SQLite's date functions read) as integer epoch ms. */
+/**
+ * A SQLite DATETIME value as integer epoch ms: text in any spelling SQLite's date functions read,
+ * or a number, which is taken as epoch ms (what knex writes for a JS Date on better-sqlite3).
+ */
 function sqliteDatetimeMs(knex: Knex, column: string): Knex.Raw {
-  return knex.raw('cast(round((julianday(??) - 2440587.5) * 86400000) as integer)', [column]);
+  return knex.raw(
+    "(case when typeof(??) in ('integer', 'real') then cast(?? as integer) else cast(round((julianday(??) - 2440587.5) * 86400000) as integer) end)",
+    [column, column, column],
+  );
 }

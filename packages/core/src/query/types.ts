@@ -1,5 +1,5 @@
-import type { Window } from '../window/types.js';
 import type { Source } from '../sources/types.js';
+import type { Window } from '../window/types.js';
 
 export type Metric =
   | { readonly kind: 'count' }

@@ -48,15 +48,24 @@ function assertMetric(metric: Metric, name: string): void {
 function assertFilter(filter: Filter): void {
   assertIdentifier(filter.field, 'where');
   if (!(FILTER_OPS as readonly string[]).includes(filter.op)) {
-    throw new WindowedError('INVALID_QUERY', `where: unknown operator ${JSON.stringify(filter.op)}; expected one of ${FILTER_OPS.join(' ')}.`);
+    throw new WindowedError(
+      'INVALID_QUERY',
+      `where: unknown operator ${JSON.stringify(filter.op)}; expected one of ${FILTER_OPS.join(' ')}.`,
+    );
   }
   const values = filter.op === 'in' ? filter.value : [filter.value];
   if (!Array.isArray(values) || (filter.op === 'in' && values.length === 0)) {
-    throw new WindowedError('INVALID_QUERY', `where ${filter.field} in: expected a non-empty array of values.`);
+    throw new WindowedError(
+      'INVALID_QUERY',
+      `where ${filter.field} in: expected a non-empty array of values.`,
+    );
   }
   for (const value of values) {
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new WindowedError('INVALID_QUERY', `where ${filter.field}: values must be strings, numbers, booleans or null.`);
+      throw new WindowedError(
+        'INVALID_QUERY',
+        `where ${filter.field}: values must be strings, numbers, booleans or null.`,
+      );
     }
   }
 }

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { closeDatabase, type DatabaseUrl, fromDbTime, openDatabase, toDbTime, withDbRetry } from '../db/connect.js';
+import {
+  closeDatabase,
+  type DatabaseUrl,
+  fromDbTime,
+  openDatabase,
+  toDbTime,
+  withDbRetry,
+} from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Row } from '../query/types.js';
@@ -38,7 +45,10 @@ export class SqlSink implements Sink {
     }
     this.type = options.db.dialect;
     this.knex = openDatabase(options.db);
-    this.ledger = options.ledger === false ? undefined : new SqlLedger(this.knex, options.db.dialect, options.db.display, false);
+    this.ledger =
+      options.ledger === false
+        ? undefined
+        : new SqlLedger(this.knex, options.db.dialect, options.db.display, false);
   }
 
   describe(): string {
@@ -63,7 +73,8 @@ export class SqlSink implements Sink {
               triggerId: options.markSucceeded.triggerId,
             });
           } else if (dialect === 'postgres') {
-            for (const w of all) await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${options.job}/${w.key}`]);
+            for (const w of all)
+              await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${options.job}/${w.key}`]);
           }
           for (let i = 0; i < all.length; i += INSERT_CHUNK) {
             const starts = all.slice(i, i + INSERT_CHUNK).map((w) => toDbTime(dialect, w.start));
@@ -78,11 +89,16 @@ export class SqlSink implements Sink {
               computed_at: computedAt,
             })),
           );
-          for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx(this.options.table).insert(rows.slice(i, i + INSERT_CHUNK));
+          for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+            await trx(this.options.table).insert(rows.slice(i, i + INSERT_CHUNK));
         }),
       );
     } catch (error) {
-      throw new WindowedError('SINK_FAILED', `Writing to ${this.describe()} failed: ${(error as Error).message}`, { cause: error });
+      throw new WindowedError(
+        'SINK_FAILED',
+        `Writing to ${this.describe()} failed: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -126,7 +142,11 @@ export class SqlSink implements Sink {
         this.ensured = undefined;
         throw error instanceof WindowedError
           ? error
-          : new WindowedError('SINK_FAILED', `Could not prepare ${this.describe()}: ${(error as Error).message}`, { cause: error });
+          : new WindowedError(
+              'SINK_FAILED',
+              `Could not prepare ${this.describe()}: ${(error as Error).message}`,
+              { cause: error },
+            );
       });
     }
     return this.ensured;
@@ -136,7 +156,10 @@ export class SqlSink implements Sink {
     const table = this.options.table;
     for (const name of [...columns.dimensions, ...columns.metrics.map((m) => m.name)]) {
       if ((RESERVED_COLUMNS as readonly string[]).includes(name)) {
-        throw new WindowedError('SINK_FAILED', `Column "${name}" is reserved in sink tables; rename the metric or field.`);
+        throw new WindowedError(
+          'SINK_FAILED',
+          `Column "${name}" is reserved in sink tables; rename the metric or field.`,
+        );
       }
     }
     await this.ledger?.ensure();
@@ -179,7 +202,11 @@ export class SqlSink implements Sink {
   }
 }
 
-function addMetricColumn(t: Knex.CreateTableBuilder, name: string, type: ColumnSet['metrics'][number]['type']): void {
+function addMetricColumn(
+  t: Knex.CreateTableBuilder,
+  name: string,
+  type: ColumnSet['metrics'][number]['type'],
+): void {
   if (type === 'integer') t.bigInteger(name).nullable();
   else if (type === 'number') t.double(name).nullable();
   else t.text(name).nullable();
@@ -199,6 +226,7 @@ function pick(row: Row, columns: string[]): Row {
 /** Drivers are set to return numbers (see db/connect.ts); better-sqlite3 may still hand a bigint. */
 function normalizeStored(values: Record<string, unknown>): Row {
   const out: Row = {};
-  for (const [k, v] of Object.entries(values)) out[k] = typeof v === 'bigint' ? Number(v) : ((v as string | number | null) ?? null);
+  for (const [k, v] of Object.entries(values))
+    out[k] = typeof v === 'bigint' ? Number(v) : ((v as string | number | null) ?? null);
   return out;
 }

@@ -5,7 +5,9 @@ export class StdoutSink implements Sink {
   readonly type = 'stdout';
   readonly ledger = undefined;
 
-  constructor(private readonly write_: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  constructor(
+    private readonly write_: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  ) {}
 
   describe(): string {
     return 'stdout';

@@ -14,9 +14,17 @@ import { createSqlSource, TABLE_NAME } from './sql.js';
  */
 export const ndjsonSourceConfig = z.strictObject({
   type: z.literal('ndjson'),
-  path: z.string({ error: 'expected a file or folder path (string)' }).min(1, 'expected a non-empty file or folder path'),
-  timeField: z.string({ error: 'expected the name of the time field (string)' }).min(1, 'expected a non-empty field name').optional(),
-  cacheDir: z.string({ error: 'expected a folder path (string)' }).min(1, 'expected a non-empty folder path').optional(),
+  path: z
+    .string({ error: 'expected a file or folder path (string)' })
+    .min(1, 'expected a non-empty file or folder path'),
+  timeField: z
+    .string({ error: 'expected the name of the time field (string)' })
+    .min(1, 'expected a non-empty field name')
+    .optional(),
+  cacheDir: z
+    .string({ error: 'expected a folder path (string)' })
+    .min(1, 'expected a non-empty folder path')
+    .optional(),
 });
 
 /**
@@ -42,7 +50,12 @@ export const sqlSourceConfig = z.strictObject({
   timeType: z.enum(['datetime', 'epoch_ms'], { error: 'expected "datetime" or "epoch_ms"' }).optional(),
 });
 
-function parseConfig<T>(schema: z.ZodType<T>, config: Record<string, unknown>, type: string, sample: string): T {
+function parseConfig<T>(
+  schema: z.ZodType<T>,
+  config: Record<string, unknown>,
+  type: string,
+  sample: string,
+): T {
   const result = schema.safeParse(config);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -52,11 +65,15 @@ function parseConfig<T>(schema: z.ZodType<T>, config: Record<string, unknown>, t
     const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
     return `${field}: ${issue.message}`;
   });
-  throw new WindowedError('INVALID_CONFIG', `Invalid ${type} source config: ${problems.join('; ')}. Example: ${sample}`);
+  throw new WindowedError(
+    'INVALID_CONFIG',
+    `Invalid ${type} source config: ${problems.join('; ')}. Example: ${sample}`,
+  );
 }
 
 const NDJSON_SAMPLE = '{ "type": "ndjson", "path": "./logs", "timeField": "time" }';
-const SQL_SAMPLE = '{ "type": "sql", "url": "mysql://user:pass@host:3306/logs", "table": "access_log", "timeColumn": "ts" }';
+const SQL_SAMPLE =
+  '{ "type": "sql", "url": "mysql://user:pass@host:3306/logs", "table": "access_log", "timeColumn": "ts" }';
 
 export const builtinSourceFactories: SourceFactory[] = [
   {

@@ -44,7 +44,10 @@ export function createNdjsonSource(options: NdjsonSourceOptions): Source {
   const root = resolve(options.path);
   const timeField = options.timeField ?? 'time';
   const cacheDir = resolve(options.cacheDir ?? join(process.cwd(), '.windowed', 'cache'));
-  const cacheFile = join(cacheDir, `ndjson-${createHash('sha256').update(`${root}\0${timeField}`).digest('hex').slice(0, 20)}.sqlite`);
+  const cacheFile = join(
+    cacheDir,
+    `ndjson-${createHash('sha256').update(`${root}\0${timeField}`).digest('hex').slice(0, 20)}.sqlite`,
+  );
   let cache: NdjsonCache | undefined;
 
   async function open(): Promise<NdjsonCache> {
@@ -53,7 +56,8 @@ export function createNdjsonSource(options: NdjsonSourceOptions): Source {
   }
 
   async function prepared(opts: SourceQueryOptions): Promise<{ cache: NdjsonCache; malformed: number }> {
-    if (opts.signal.aborted) throw new WindowedError('ABORTED', 'ndjson source: the query was aborted before it started.');
+    if (opts.signal.aborted)
+      throw new WindowedError('ABORTED', 'ndjson source: the query was aborted before it started.');
     const c = await open();
     const inputs = listInputs(root);
     const malformed = await c.index(inputs, { timeField, logger: opts.logger, signal: opts.signal });
@@ -71,7 +75,11 @@ export function createNdjsonSource(options: NdjsonSourceOptions): Source {
       return { rows, malformed };
     },
 
-    async queryMany(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<MultiWindowResult> {
+    async queryMany(
+      query: DeclarativeQuery,
+      windows: readonly Window[],
+      opts: SourceQueryOptions,
+    ): Promise<MultiWindowResult> {
       assertValidQuery(query);
       const { cache: c, malformed } = await prepared(opts);
       return { rows: c.queryWindows(query, windows, timeField), malformed };
@@ -102,9 +110,13 @@ function listInputs(root: string): InputFile[] {
   try {
     stat = fs.statSync(root);
   } catch (cause) {
-    throw new WindowedError('SOURCE_FAILED', `ndjson source: ${root} does not exist or cannot be read; expected a file or a folder of NDJSON logs.`, {
-      cause,
-    });
+    throw new WindowedError(
+      'SOURCE_FAILED',
+      `ndjson source: ${root} does not exist or cannot be read; expected a file or a folder of NDJSON logs.`,
+      {
+        cause,
+      },
+    );
   }
   if (stat.isFile()) return [{ path: root, size: stat.size, mtimeMs: stat.mtimeMs }];
   const files: InputFile[] = [];
@@ -241,7 +253,9 @@ class NdjsonCache {
   /** Brings the cache up to date with `inputs`; returns the malformed lines in them. */
   index(inputs: InputFile[], options: IndexOptions): Promise<number> {
     return withProcessLock(this.file, async () => {
-      const known = new Map((this.db.prepare('SELECT * FROM files').all() as FileRow[]).map((row) => [row.path, row]));
+      const known = new Map(
+        (this.db.prepare('SELECT * FROM files').all() as FileRow[]).map((row) => [row.path, row]),
+      );
       const stale = inputs.filter((f) => {
         const row = known.get(f.path);
         return !row || row.size !== f.size || row.mtime_ms !== f.mtimeMs;
@@ -249,10 +263,11 @@ class NdjsonCache {
       const current = new Set(inputs.map((f) => f.path));
       const gone = [...known.values()].filter((row) => !current.has(row.path));
       if (stale.length > 0 || gone.length > 0) {
-        const parser = new ParserPool();
+        const parser = new ParserPool(options.logger);
         try {
           for (const file of stale) {
-            if (options.signal.aborted) throw new WindowedError('ABORTED', 'ndjson source: indexing was aborted.');
+            if (options.signal.aborted)
+              throw new WindowedError('ABORTED', 'ndjson source: indexing was aborted.');
             await this.indexFile(file.path, parser, options);
           }
         } finally {
@@ -268,7 +283,12 @@ class NdjsonCache {
         }
       }
       let malformed = 0;
-      const byPath = new Map((this.db.prepare('SELECT path, malformed FROM files').all() as FileRow[]).map((r) => [r.path, r.malformed]));
+      const byPath = new Map(
+        (this.db.prepare('SELECT path, malformed FROM files').all() as FileRow[]).map((r) => [
+          r.path,
+          r.malformed,
+        ]),
+      );
       for (const path of current) malformed += byPath.get(path) ?? 0;
       return malformed;
     });
@@ -307,7 +327,10 @@ class NdjsonCache {
         firstLine = row.lines;
         malformedBefore = row.malformed - row.tail_malformed;
         // The unterminated last line of the previous pass is read again, now that it may be complete.
-        if (row.tail_ts !== null) this.db.prepare('DELETE FROM events WHERE ts = ? AND file = ? AND line = ?').run(row.tail_ts, row.id, row.lines);
+        if (row.tail_ts !== null)
+          this.db
+            .prepare('DELETE FROM events WHERE ts = ? AND file = ? AND line = ?')
+            .run(row.tail_ts, row.id, row.lines);
       } else if (row) {
         fileId = row.id;
         this.db.prepare('DELETE FROM events WHERE file = ?').run(fileId);
@@ -322,7 +345,9 @@ class NdjsonCache {
         );
       }
 
-      const columns = (this.db.prepare('SELECT name FROM fields ORDER BY num').all() as { name: string }[]).map((r) => r.name);
+      const columns = (
+        this.db.prepare('SELECT name FROM fields ORDER BY num').all() as { name: string }[]
+      ).map((r) => r.name);
       const writer = new BatchWriter(this.db, fileId, columns);
       const job: ParseJob = {
         path,
@@ -334,13 +359,21 @@ class NdjsonCache {
         maxColumns: MAX_FIELDS,
         batchRows: BATCH_ROWS,
       };
-      const summary = await parser.parse(job, stat.size - start >= WORKER_THRESHOLD_BYTES, (batch) => writer.write(batch), options.signal);
+      const summary = await parser.parse(
+        job,
+        stat.size - start >= WORKER_THRESHOLD_BYTES,
+        (batch) => writer.write(batch),
+        options.signal,
+      );
       if (summary.droppedFields > 0) {
         this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('fields_overflow', '1')").run();
-        options.logger.warn(`ndjson: more than ${MAX_FIELDS} distinct fields; further fields are not indexed`, {
-          file: path,
-          fields: summary.droppedFields,
-        });
+        options.logger.warn(
+          `ndjson: more than ${MAX_FIELDS} distinct fields; further fields are not indexed`,
+          {
+            file: path,
+            fields: summary.droppedFields,
+          },
+        );
       }
       const hashes = boundaryHashes(path, summary.indexedBytes);
       this.db
@@ -380,9 +413,13 @@ class NdjsonCache {
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       if (error instanceof WindowedError) throw error;
-      throw new WindowedError('SOURCE_FAILED', `ndjson source: could not index ${path}: ${(error as Error)?.message ?? error}`, {
-        cause: error,
-      });
+      throw new WindowedError(
+        'SOURCE_FAILED',
+        `ndjson source: could not index ${path}: ${(error as Error)?.message ?? error}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -392,9 +429,13 @@ class NdjsonCache {
   private fieldRef(timeField: string): FieldRef {
     const knex = sqlCompiler();
     const columns = new Map(
-      (this.db.prepare('SELECT name, num FROM fields').all() as { name: string; num: number }[]).map((r) => [r.name, `f${r.num}`]),
+      (this.db.prepare('SELECT name, num FROM fields').all() as { name: string; num: number }[]).map((r) => [
+        r.name,
+        `f${r.num}`,
+      ]),
     );
-    const overflow = this.db.prepare("SELECT value FROM meta WHERE key = 'fields_overflow'").get() !== undefined;
+    const overflow =
+      this.db.prepare("SELECT value FROM meta WHERE key = 'fields_overflow'").get() !== undefined;
     return (field) => {
       if (field === timeField) return knex.ref('ts');
       const column = columns.get(field);
@@ -411,7 +452,9 @@ class NdjsonCache {
 
   queryWindow(query: DeclarativeQuery, window: Window, timeField: string): Row[] {
     const knex = sqlCompiler();
-    const builder = knex.from('events').where(knex.raw('ts >= ? and ts < ?', [window.start.getTime(), window.end.getTime()]));
+    const builder = knex
+      .from('events')
+      .where(knex.raw('ts >= ? and ts < ?', [window.start.getTime(), window.end.getTime()]));
     applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
     return this.all(builder).map(toRow);
   }
@@ -422,14 +465,20 @@ class NdjsonCache {
    */
   queryWindows(query: DeclarativeQuery, windows: readonly Window[], timeField: string): Map<string, Row[]> {
     const knex = sqlCompiler();
-    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS windowed_windows (idx INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)');
+    this.db.exec(
+      'CREATE TEMP TABLE IF NOT EXISTS windowed_windows (idx INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)',
+    );
     const insert = this.db.prepare('INSERT INTO windowed_windows (idx, start_ms, end_ms) VALUES (?, ?, ?)');
     this.db.exec('DELETE FROM windowed_windows');
     this.db.transaction(() => {
-      windows.forEach((w, i) => insert.run(i, w.start.getTime(), w.end.getTime()));
+      for (const [i, w] of windows.entries()) insert.run(i, w.start.getTime(), w.end.getTime());
     })();
     const builder = knex
-      .from(knex.raw('windowed_windows AS w CROSS JOIN events ON events.ts >= w.start_ms AND events.ts < w.end_ms'))
+      .from(
+        knex.raw(
+          'windowed_windows AS w CROSS JOIN events ON events.ts >= w.start_ms AND events.ts < w.end_ms',
+        ),
+      )
       .select(knex.raw('w.idx as ??', [BUCKET_ALIAS]))
       .groupBy('w.idx');
     applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
@@ -457,9 +506,13 @@ class NdjsonCache {
     try {
       return statement.all(...(bindings as unknown[])) as Record<string, unknown>[];
     } catch (error) {
-      throw new WindowedError('SOURCE_FAILED', `ndjson source: query on the cache ${this.file} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new WindowedError(
+        'SOURCE_FAILED',
+        `ndjson source: query on the cache ${this.file} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }
@@ -537,24 +590,39 @@ function hashRange(path: string, from: number, to: number): string {
 
 async function loadDriver(): Promise<typeof BetterSqlite3> {
   try {
-    const module = (await import('better-sqlite3')) as unknown as { default?: typeof BetterSqlite3 } & typeof BetterSqlite3;
+    const module = (await import('better-sqlite3')) as unknown as {
+      default?: typeof BetterSqlite3;
+    } & typeof BetterSqlite3;
     return module.default ?? module;
   } catch (cause) {
-    throw new WindowedError('MISSING_DEPENDENCY', 'The ndjson source keeps its index in SQLite. Run: npm install better-sqlite3@12', { cause });
+    throw new WindowedError(
+      'MISSING_DEPENDENCY',
+      'The ndjson source keeps its index in SQLite. Run: npm install better-sqlite3@12',
+      { cause },
+    );
   }
 }
 
 function cacheError(file: string, error: unknown): WindowedError {
   if (error instanceof WindowedError) return error;
-  return new WindowedError('SOURCE_FAILED', `ndjson source: cannot open the index ${file}: ${(error as Error)?.message ?? error}`, {
-    cause: error,
-  });
+  return new WindowedError(
+    'SOURCE_FAILED',
+    `ndjson source: cannot open the index ${file}: ${(error as Error)?.message ?? error}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function toRow(raw: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [key, value] of Object.entries(raw)) {
-    row[key] = value === undefined || value === null ? null : typeof value === 'bigint' ? Number(value) : (value as string | number);
+    row[key] =
+      value === undefined || value === null
+        ? null
+        : typeof value === 'bigint'
+          ? Number(value)
+          : (value as string | number);
   }
   return row;
 }
@@ -580,7 +648,7 @@ class BatchWriter {
       this.db.prepare('INSERT INTO fields (name, num) VALUES (?, ?)').run(name, num);
       this.columns.push(name);
     }
-    const { width, rows, tags, nums, lens, strs } = batch;
+    const { width, rows, tags, nums, lens, strs, extra } = batch;
     const fields = width - 2;
     const perRow = fields + 2;
     const perStatement = Math.max(1, Math.min(256, Math.floor(32_000 / perRow)));
@@ -600,7 +668,7 @@ class BatchWriter {
         else if (tag === 1) params[p++] = nums[slot];
         else {
           const from = nums[slot]!;
-          params[p++] = strs.slice(from, from + lens[slot]!);
+          params[p++] = (tag === 2 ? strs : extra).slice(from, from + lens[slot]!);
         }
       }
       if (++pending === perStatement) {
@@ -619,8 +687,13 @@ class BatchWriter {
       const names = ['ts', 'file', 'line'];
       for (let i = 1; i <= fields; i++) names.push(`f${i}`);
       // The file's id is the same for every row: an integer literal, not one more bound value per row.
-      const tuple = `(?,${Math.trunc(this.fileId)},${names.slice(2).map(() => '?').join(',')})`;
-      statement = this.db.prepare(`INSERT INTO events (${names.join(',')}) VALUES ${Array(rows).fill(tuple).join(',')}`);
+      const tuple = `(?,${Math.trunc(this.fileId)},${names
+        .slice(2)
+        .map(() => '?')
+        .join(',')})`;
+      statement = this.db.prepare(
+        `INSERT INTO events (${names.join(',')}) VALUES ${Array(rows).fill(tuple).join(',')}`,
+      );
       this.inserts.set(key, statement);
     }
     return statement;
@@ -646,9 +719,10 @@ interface ParseJob {
 }
 
 /**
- * Rows of parsed lines, column-major within a row: slot 0 the time (epoch ms), slot 1 the line
- * number, then one slot per field. `tags`: 0 null, 1 number in `nums`, 2 text at
- * `strs.slice(nums, nums + lens)`. Typed arrays and one string cross threads cheaply.
+ * Rows of parsed lines, one after the other: slot 0 the time (epoch ms), slot 1 the line number,
+ * then one slot per field. `tags`: 0 null, 1 number in `nums`, 2 text at
+ * `strs.slice(nums, nums + lens)` (the lines themselves), 3 text at `extra.slice(nums, nums + lens)`.
+ * Typed arrays and two strings cross threads cheaply.
  */
 interface ParsedBatch {
   width: number;
@@ -657,6 +731,7 @@ interface ParsedBatch {
   nums: Float64Array;
   lens: Uint32Array;
   strs: string;
+  extra: string;
   /** Fields first seen in this batch: they get the next columns, before its rows are written. */
   newColumns: string[];
 }
@@ -686,10 +761,16 @@ interface ParserIo {
 /**
  * Reads `[job.start, job.end)` of a file line by line. Self-contained (it references nothing
  * outside its body) because its source text is also what the worker thread runs.
+ *
+ * Most log lines are flat objects of strings, numbers, booleans and nulls without escapes: a
+ * scanner reads those in place (string values become offsets into the line text, no objects are
+ * built). Anything else — escapes, nested values, a field not seen before, invalid JSON — goes to
+ * JSON.parse, which decides what the line holds and whether it is malformed.
  */
 function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch) => void): ParseSummary {
   const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-  const ISO = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d\d(?::?\d\d)?)?$/;
+  const ISO =
+    /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d\d(?::?\d\d)?)?$/;
   const NUMERIC = /^-?\d+(?:\.\d+)?$/;
   const MAX_TIME = 8.64e15;
   const timeField = job.timeField;
@@ -709,37 +790,64 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
     tailMalformed: 0,
   };
 
+  // The batch being filled. String values are offsets into `text` (relative to `batchStart`) or,
+  // for values JSON.parse produced, into `extra`.
   let width = 2 + columns.size;
   let tags = new Uint8Array(job.batchRows * width);
   let nums = new Float64Array(job.batchRows * width);
   let lens = new Uint32Array(job.batchRows * width);
-  let strs = '';
+  let extra = '';
   let rows = 0;
   let newColumns: string[] = [];
+  let text = '';
+  let batchStart = 0;
 
-  const flush = (): void => {
-    if (rows === 0 && newColumns.length === 0) return;
-    emit({
-      width,
-      rows,
-      tags: tags.subarray(0, rows * width),
-      nums: nums.subarray(0, rows * width),
-      lens: lens.subarray(0, rows * width),
-      strs,
-      newColumns,
-    });
+  const allocate = (): void => {
     tags = new Uint8Array(job.batchRows * width);
     nums = new Float64Array(job.batchRows * width);
     lens = new Uint32Array(job.batchRows * width);
-    strs = '';
+  };
+
+  /** Sends the rows so far; `upTo` is where the text they reference ends. */
+  const flush = (upTo: number): void => {
+    if (rows > 0 || newColumns.length > 0) {
+      emit({
+        width,
+        rows,
+        tags: tags.subarray(0, rows * width),
+        nums: nums.subarray(0, rows * width),
+        lens: lens.subarray(0, rows * width),
+        strs: rows > 0 ? text.slice(batchStart, upTo) : '',
+        extra,
+        newColumns,
+      });
+      allocate();
+    }
+    extra = '';
     rows = 0;
     newColumns = [];
+    batchStart = upTo;
   };
 
   const daysIn = (y: number, m: number): number =>
-    m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+    m === 2
+      ? y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+        ? 29
+        : 28
+      : m === 4 || m === 6 || m === 9 || m === 11
+        ? 30
+        : 31;
 
-  const utc = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offsetMin: number): number => {
+  const utc = (
+    y: number,
+    mo: number,
+    d: number,
+    h: number,
+    mi: number,
+    s: number,
+    ms: number,
+    offsetMin: number,
+  ): number => {
     if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 24 || mi > 59 || s > 59) return Number.NaN;
     if (h === 24 && (mi !== 0 || s !== 0 || ms !== 0)) return Number.NaN;
     return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
@@ -763,9 +871,16 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
         digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22),
         0,
       );
-      if (s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && v === v) return v;
+      if (
+        s.charCodeAt(4) === 45 &&
+        s.charCodeAt(7) === 45 &&
+        s.charCodeAt(13) === 58 &&
+        s.charCodeAt(16) === 58 &&
+        !Number.isNaN(v)
+      )
+        return v;
     }
-    const m = ISO.exec(s);
+    const m = ISO.exec(s.trim());
     if (!m) return Number.NaN;
     let offset = 0;
     const zone = m[8];
@@ -776,31 +891,172 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
       offset = (zone[0] === '-' ? -1 : 1) * (hh * 60 + mm);
     }
     const fraction = m[7] ? Number(`${m[7]}00`.slice(0, 3)) : 0;
-    return utc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), fraction, offset);
+    return utc(
+      Number(m[1]),
+      Number(m[2]),
+      Number(m[3]),
+      Number(m[4] ?? 0),
+      Number(m[5] ?? 0),
+      Number(m[6] ?? 0),
+      fraction,
+      offset,
+    );
   };
 
+  /** Epoch ms of a time value, NaN if it is not one. */
   const timeOf = (value: unknown): number => {
     let ms = Number.NaN;
     if (typeof value === 'number') ms = Math.floor(value);
     else if (typeof value === 'string') {
-      ms = isoMs(value.trim());
-      if (ms !== ms && NUMERIC.test(value)) ms = Math.floor(Number(value));
+      ms = isoMs(value);
+      if (Number.isNaN(ms) && NUMERIC.test(value.trim())) ms = Math.floor(Number(value.trim()));
     }
     return ms >= -MAX_TIME && ms <= MAX_TIME ? ms : Number.NaN;
   };
 
-  /** Writes one object as a row; false if it met a new field (the row is then written again). */
-  const writeRow = (object: Record<string, unknown>, ts: number, line: number): boolean => {
-    const base = rows * width;
-    const mark = strs.length;
-    tags.fill(0, base, base + width);
-    tags[base] = 1;
-    nums[base] = ts;
-    tags[base + 1] = 1;
-    nums[base + 1] = line;
+  /** Classifies a line's time value; counts it when it is not usable. */
+  const checkTime = (raw: unknown): number => {
+    if (raw === undefined || raw === null || raw === '') {
+      summary.missingTime++;
+      return Number.NaN;
+    }
+    const ts = timeOf(raw);
+    if (Number.isNaN(ts)) summary.badTime++;
+    return ts;
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // The scanner. Keys repeat line after line in the same order: the key seen at each position is
+  // remembered, and a line whose key matches it skips the slice-and-look-up.
+
+  const keyText: string[] = [];
+  const keyColumn: number[] = [];
+  let scannedTime: unknown;
+
+  const skipSpace = (s: string, i: number): number => {
+    let c = s.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 13) c = s.charCodeAt(++i);
+    return i;
+  };
+
+  /** End of the string whose opening quote is at `i - 1`, or -1 if it has escapes or control characters. */
+  const stringEnd = (s: string, i: number, end: number): number => {
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 34) return i;
+      if (c === 92 || c < 32) return -1;
+    }
+    return -1;
+  };
+
+  /** Column of the key at `[from, to)`: >= 0 a column, -1 ignored, -2 the time field, -3 unknown. */
+  const columnOf = (s: string, from: number, to: number, position: number): number => {
+    const known = keyText[position];
+    if (known !== undefined && known.length === to - from && s.startsWith(known, from))
+      return keyColumn[position]!;
+    const key = s.slice(from, to);
+    const column = key === timeField ? -2 : (columns.get(key) ?? (ignored.has(key) ? -1 : -3));
+    if (column === -3) return column;
+    keyText[position] = key;
+    keyColumn[position] = column;
+    return column;
+  };
+
+  /** Reads the line at `[i, end)` into row slots at `base`; false hands it to JSON.parse. */
+  const scan = (s: string, i: number, end: number, base: number): boolean => {
+    scannedTime = undefined;
+    i = skipSpace(s, i);
+    if (s.charCodeAt(i) !== 123) return false;
+    i = skipSpace(s, i + 1);
+    for (let position = 0; ; position++) {
+      if (s.charCodeAt(i) !== 34) return false;
+      const keyEnd = stringEnd(s, i + 1, end);
+      if (keyEnd < 0) return false;
+      const column = columnOf(s, i + 1, keyEnd, position);
+      if (column === -3) return false;
+      i = skipSpace(s, keyEnd + 1);
+      if (s.charCodeAt(i) !== 58) return false;
+      i = skipSpace(s, i + 1);
+      const slot = base + 2 + column;
+      const c = s.charCodeAt(i);
+      if (c === 34) {
+        const valueEnd = stringEnd(s, i + 1, end);
+        if (valueEnd < 0) return false;
+        if (column >= 0) {
+          tags[slot] = 2;
+          nums[slot] = i + 1 - batchStart;
+          lens[slot] = valueEnd - i - 1;
+        } else if (column === -2) scannedTime = s.slice(i + 1, valueEnd);
+        i = valueEnd + 1;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        // JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+        const from = i;
+        let value = 0;
+        let simple = true;
+        if (c === 45) i++;
+        let d = s.charCodeAt(i);
+        if (d === 48) d = s.charCodeAt(++i);
+        else if (d >= 49 && d <= 57) {
+          do {
+            value = value * 10 + (d - 48);
+            d = s.charCodeAt(++i);
+          } while (d >= 48 && d <= 57);
+        } else return false;
+        if (d === 46) {
+          simple = false;
+          d = s.charCodeAt(++i);
+          if (!(d >= 48 && d <= 57)) return false;
+          do d = s.charCodeAt(++i);
+          while (d >= 48 && d <= 57);
+        }
+        if (d === 101 || d === 69) {
+          simple = false;
+          d = s.charCodeAt(++i);
+          if (d === 43 || d === 45) d = s.charCodeAt(++i);
+          if (!(d >= 48 && d <= 57)) return false;
+          do d = s.charCodeAt(++i);
+          while (d >= 48 && d <= 57);
+        }
+        if (!simple || i - from > 15) value = Number(s.slice(from, i));
+        else if (c === 45) value = -value;
+        if (column >= 0) {
+          tags[slot] = 1;
+          nums[slot] = value;
+        } else if (column === -2) scannedTime = value;
+      } else if (c === 116 || c === 102) {
+        const truth = c === 116;
+        if (!s.startsWith(truth ? 'true' : 'false', i)) return false;
+        i += truth ? 4 : 5;
+        if (column >= 0) {
+          tags[slot] = 1;
+          nums[slot] = truth ? 1 : 0;
+        } else if (column === -2) scannedTime = truth;
+      } else if (c === 110) {
+        if (!s.startsWith('null', i)) return false;
+        i += 4;
+        if (column >= 0) tags[slot] = 0;
+        else if (column === -2) scannedTime = null;
+      } else return false; // an object, an array, or not JSON
+      i = skipSpace(s, i);
+      const next = s.charCodeAt(i);
+      if (next === 44) {
+        i = skipSpace(s, i + 1);
+        continue;
+      }
+      if (next !== 125) return false;
+      return skipSpace(s, i + 1) >= end;
+    }
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // The general path: JSON.parse.
+
+  /** Writes a parsed object's fields into the row at `base`; false after registering a new field. */
+  const writeObject = (object: Record<string, unknown>, base: number, upTo: number): boolean => {
+    const extraMark = extra.length;
     for (const key in object) {
       if (key === timeField) continue;
-      let column = columns.get(key);
+      const column = columns.get(key);
       if (column === undefined) {
         if (ignored.has(key)) continue;
         if (!IDENTIFIER.test(key)) {
@@ -812,70 +1068,72 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
           summary.droppedFields++;
           continue;
         }
-        strs = strs.slice(0, mark);
-        flush();
+        extra = extra.slice(0, extraMark);
+        flush(upTo);
         columns.set(key, columns.size);
         newColumns.push(key);
         width++;
-        tags = new Uint8Array(job.batchRows * width);
-        nums = new Float64Array(job.batchRows * width);
-        lens = new Uint32Array(job.batchRows * width);
+        allocate();
         return false;
       }
       const slot = base + 2 + column;
       const value = object[key];
-      if (typeof value === 'string') {
-        tags[slot] = 2;
-        nums[slot] = strs.length;
-        lens[slot] = value.length;
-        strs += value;
+      if (typeof value === 'string' || (typeof value === 'object' && value !== null)) {
+        const textValue = typeof value === 'string' ? value : JSON.stringify(value);
+        tags[slot] = 3;
+        nums[slot] = extra.length;
+        lens[slot] = textValue.length;
+        extra += textValue;
       } else if (typeof value === 'number') {
         tags[slot] = 1;
         nums[slot] = value;
       } else if (typeof value === 'boolean') {
         tags[slot] = 1;
         nums[slot] = value ? 1 : 0;
-      } else if (value !== null && value !== undefined) {
-        const text = JSON.stringify(value);
-        tags[slot] = 2;
-        nums[slot] = strs.length;
-        lens[slot] = text.length;
-        strs += text;
-      }
+      } else tags[slot] = 0;
     }
-    rows++;
     return true;
   };
 
   let lastTs = 0;
-  const handle = (text: string, line: number): 'row' | 'malformed' | 'blank' => {
-    let object: unknown;
-    try {
-      object = JSON.parse(text);
-    } catch {
-      if (text.trim() === '') return 'blank';
-      summary.badJson++;
-      return 'malformed';
+
+  /** One line at `[from, to)` of `text`. */
+  const handle = (from: number, to: number, line: number): 'row' | 'malformed' | 'blank' => {
+    let base = rows * width;
+    tags.fill(0, base, base + width);
+    let ts: number;
+    if (scan(text, from, to, base)) {
+      ts = checkTime(scannedTime);
+      if (Number.isNaN(ts)) return 'malformed';
+    } else {
+      const lineText = text.slice(from, to);
+      let object: unknown;
+      try {
+        object = JSON.parse(lineText);
+      } catch {
+        if (lineText.trim() === '') return 'blank';
+        summary.badJson++;
+        return 'malformed';
+      }
+      if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+        summary.badJson++;
+        return 'malformed';
+      }
+      ts = checkTime((object as Record<string, unknown>)[timeField]);
+      if (Number.isNaN(ts)) return 'malformed';
+      while (!writeObject(object as Record<string, unknown>, base, from)) {
+        base = rows * width;
+        tags.fill(0, base, base + width);
+      }
     }
-    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
-      summary.badJson++;
-      return 'malformed';
-    }
-    const raw = (object as Record<string, unknown>)[timeField];
-    if (raw === undefined || raw === null || raw === '') {
-      summary.missingTime++;
-      return 'malformed';
-    }
-    const ts = timeOf(raw);
-    if (ts !== ts) {
-      summary.badTime++;
-      return 'malformed';
-    }
-    let written = writeRow(object as Record<string, unknown>, ts, line);
-    while (!written) written = writeRow(object as Record<string, unknown>, ts, line);
+    tags[base] = 1;
+    nums[base] = ts;
+    tags[base + 1] = 1;
+    nums[base + 1] = line;
+    rows++;
     summary.rows++;
-    if (rows === job.batchRows) flush();
     lastTs = ts;
+    if (rows === job.batchRows) flush(to);
     return 'row';
   };
 
@@ -896,31 +1154,30 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
         carry = Buffer.from(buffer);
         continue;
       }
-      let text = buffer.toString('utf8', 0, cut);
+      text = buffer.toString('utf8', 0, cut + 1);
       carry = cut + 1 < buffer.length ? Buffer.from(buffer.subarray(cut + 1)) : undefined;
       summary.indexedBytes = position - (buffer.length - cut - 1);
-      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      let from = first && text.charCodeAt(0) === 0xfeff ? 1 : 0;
       first = false;
-      let from = 0;
-      for (;;) {
-        const newline = text.indexOf('\n', from);
-        const result = handle(newline < 0 ? text.slice(from) : text.slice(from, newline), line++);
-        if (result === 'malformed') summary.malformed++;
-        if (newline < 0) break;
+      batchStart = from;
+      for (let newline = text.indexOf('\n', from); newline >= 0; newline = text.indexOf('\n', from)) {
+        if (handle(from, newline, line++) === 'malformed') summary.malformed++;
         from = newline + 1;
       }
+      flush(text.length);
     }
     summary.nextLine = line;
     if (carry && carry.length > 0) {
-      let text = carry.toString('utf8');
-      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const result = handle(text, line);
+      text = carry.toString('utf8');
+      const from = first && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+      batchStart = from;
+      const result = handle(from, text.length, line);
       if (result === 'malformed') {
         summary.malformed++;
         summary.tailMalformed = 1;
       } else if (result === 'row') summary.tailTs = lastTs;
+      flush(text.length);
     }
-    flush();
   } finally {
     io.closeSync(fd);
   }
@@ -957,8 +1214,44 @@ parentPort.on('message', (message) => {
 class ParserPool {
   private worker: Worker | undefined;
 
-  async parse(job: ParseJob, onWorker: boolean, write: (batch: ParsedBatch) => void, signal: AbortSignal): Promise<ParseSummary> {
-    if (!onWorker) return parseNdjsonRange(fs, job, write);
+  constructor(private readonly logger: Logger) {}
+
+  private unavailable = false;
+
+  async parse(
+    job: ParseJob,
+    onWorker: boolean,
+    write: (batch: ParsedBatch) => void,
+    signal: AbortSignal,
+  ): Promise<ParseSummary> {
+    if (!onWorker || this.unavailable) return parseNdjsonRange(fs, job, write);
+    let received = 0;
+    try {
+      return await this.parseOnWorker(
+        job,
+        (batch) => {
+          received++;
+          write(batch);
+        },
+        signal,
+      );
+    } catch (error) {
+      // A worker that cannot run the parser (a sandbox without threads, code instrumented by a
+      // tool) has written nothing yet: parse in this thread instead.
+      if (received > 0 || error instanceof WindowedError) throw error;
+      this.unavailable = true;
+      this.logger.debug('ndjson: no parser thread, parsing in this thread', {
+        reason: String((error as Error)?.message ?? error),
+      });
+      return parseNdjsonRange(fs, job, write);
+    }
+  }
+
+  private parseOnWorker(
+    job: ParseJob,
+    write: (batch: ParsedBatch) => void,
+    signal: AbortSignal,
+  ): Promise<ParseSummary> {
     this.worker ??= new Worker(WORKER_SOURCE, { eval: true });
     const worker = this.worker;
     const credit = new SharedArrayBuffer(4);
@@ -976,7 +1269,12 @@ class ParserPool {
         void worker.terminate();
         reject(error);
       };
-      const onMessage = (message: { type: string; batch?: ParsedBatch; summary?: ParseSummary; message?: string }): void => {
+      const onMessage = (message: {
+        type: string;
+        batch?: ParsedBatch;
+        summary?: ParseSummary;
+        message?: string;
+      }): void => {
         try {
           if (message.type === 'batch') {
             write(message.batch!);

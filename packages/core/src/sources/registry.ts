@@ -50,13 +50,17 @@ function parseSourceString(text: string): SourceConfig {
       throw new WindowedError('INVALID_CONFIG', 'The source is not valid JSON.', { cause });
     }
   }
-  if (trimmed.startsWith('ndjson:')) return { type: 'ndjson', path: trimmed.slice('ndjson:'.length).replace(/^\/\/(?=\.|\/)/, '') };
+  if (trimmed.startsWith('ndjson:'))
+    return { type: 'ndjson', path: trimmed.slice('ndjson:'.length).replace(/^\/\/(?=\.|\/)/, '') };
   if (/^(sqlite|mysql|mariadb|postgres|postgresql):/i.test(trimmed)) {
     const query = trimmed.includes('?') ? trimmed.slice(trimmed.indexOf('?') + 1) : '';
     const params = new URLSearchParams(query);
     const table = params.get('table');
     if (!table) {
-      throw new WindowedError('INVALID_CONFIG', `The SQL source "${redact(trimmed)}" needs ?table=<log table> (and optionally &timeColumn=<column>).`);
+      throw new WindowedError(
+        'INVALID_CONFIG',
+        `The SQL source "${redact(trimmed)}" needs ?table=<log table> (and optionally &timeColumn=<column>).`,
+      );
     }
     const timeType = params.get('timeType');
     return {

@@ -46,7 +46,10 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     );
   }
   if (timeType !== 'datetime' && timeType !== 'epoch_ms') {
-    throw new WindowedError('INVALID_CONFIG', `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime" or "epoch_ms".`);
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime" or "epoch_ms".`,
+    );
   }
   const db: DatabaseUrl = parseDatabaseUrl(options.url, 'sql source URL');
   let knex: Knex | undefined;
@@ -56,11 +59,21 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     return { knex, dialect: db.dialect, table, timeColumn, timeType };
   };
 
-  async function execute(builder: Knex.QueryBuilder, opts: SourceQueryOptions, window?: Window): Promise<Record<string, unknown>[]> {
-    if (opts.signal.aborted) throw new WindowedError('ABORTED', 'sql source: the query was aborted before it started.', { window });
+  async function execute(
+    builder: Knex.QueryBuilder,
+    opts: SourceQueryOptions,
+    window?: Window,
+  ): Promise<Record<string, unknown>[]> {
+    if (opts.signal.aborted)
+      throw new WindowedError('ABORTED', 'sql source: the query was aborted before it started.', { window });
     if (opts.deadline !== undefined) {
       const remaining = opts.deadline - Date.now();
-      if (remaining <= 0) throw new WindowedError('DEADLINE_EXCEEDED', `sql source ${describe()}: no time left for the query.`, { window });
+      if (remaining <= 0)
+        throw new WindowedError(
+          'DEADLINE_EXCEEDED',
+          `sql source ${describe()}: no time left for the query.`,
+          { window },
+        );
       builder.timeout(remaining, { cancel: db.dialect !== 'sqlite' });
     }
     try {
@@ -84,7 +97,11 @@ export function createSqlSource(options: SqlSourceOptions): Source {
       return { rows: rows.map(toRow) };
     },
 
-    async queryMany(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<MultiWindowResult> {
+    async queryMany(
+      query: DeclarativeQuery,
+      windows: readonly Window[],
+      opts: SourceQueryOptions,
+    ): Promise<MultiWindowResult> {
       assertValidQuery(query);
       const result = new Map<string, Row[]>();
       for (const run of uniformRuns(windows)) {
@@ -127,16 +144,26 @@ function toRow(raw: Record<string, unknown>): Row {
 const MISSING_TABLE = new Set(['ER_NO_SUCH_TABLE', '42P01']);
 const MISSING_COLUMN = new Set(['ER_BAD_FIELD_ERROR', '42703']);
 
-function sourceError(error: unknown, db: DatabaseUrl, table: string, timeColumn: string, window?: Window): WindowedError {
+function sourceError(
+  error: unknown,
+  db: DatabaseUrl,
+  table: string,
+  timeColumn: string,
+  window?: Window,
+): WindowedError {
   if (error instanceof WindowedError) return error;
   const code = (error as { code?: unknown })?.code;
   const message = driverMessage(error);
   const where = `sql source ${db.display}`;
   if ((error as Error)?.name === 'KnexTimeoutError') {
-    return new WindowedError('DEADLINE_EXCEEDED', `${where}: the query on table "${table}" did not finish before the deadline.`, {
-      cause: error,
-      window,
-    });
+    return new WindowedError(
+      'DEADLINE_EXCEEDED',
+      `${where}: the query on table "${table}" did not finish before the deadline.`,
+      {
+        cause: error,
+        window,
+      },
+    );
   }
   if ((typeof code === 'string' && MISSING_TABLE.has(code)) || /no such table/i.test(message)) {
     return new WindowedError(
@@ -152,7 +179,10 @@ function sourceError(error: unknown, db: DatabaseUrl, table: string, timeColumn:
       { cause: error, window },
     );
   }
-  return new WindowedError('SOURCE_FAILED', `${where}, table "${table}": ${message}`, { cause: error, window });
+  return new WindowedError('SOURCE_FAILED', `${where}, table "${table}": ${message}`, {
+    cause: error,
+    window,
+  });
 }
 
 /** knex prefixes the driver's message with the whole statement (bound values inlined): drop it. */

@@ -33,7 +33,11 @@ export interface Source {
    * Rows for many windows in one statement or pass. `windows` are sorted, contiguous or not,
    * never overlapping. Backfill and catch-up use this when present.
    */
-  queryMany?(query: DeclarativeQuery, windows: readonly Window[], options: SourceQueryOptions): Promise<MultiWindowResult>;
+  queryMany?(
+    query: DeclarativeQuery,
+    windows: readonly Window[],
+    options: SourceQueryOptions,
+  ): Promise<MultiWindowResult>;
   /** A one-line description for logs, without secrets. */
   describe(): string;
   close?(): Promise<void>;

@@ -1,6 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, countDistinct, defineWindowedJob, manualTrigger, sum, type WindowedJob } from '@windowed/core';
+import {
+  count,
+  countDistinct,
+  defineWindowedJob,
+  manualTrigger,
+  sum,
+  type WindowedJob,
+} from '@windowed/core';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogTable, MINUTE_LOGS } from '../helpers.js';
 
 const databases = await testDatabases();
@@ -8,7 +15,9 @@ const TRIGGER = manualTrigger('2026-11-27T10:01:00Z', { id: 'evt-1' });
 
 /** pg returns bigint columns as strings to plain clients; compare numbers. */
 const numeric = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]));
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]),
+  );
 
 describe.each(databases)('exactly one copy of each window on $dialect', (database) => {
   const knex = openTestKnex(database);
@@ -25,7 +34,10 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     const job = defineWindowedJob({
       name,
       window: '1m',
-      query: { metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') }, ...(groupBy ? { groupBy } : {}) },
+      query: {
+        metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') },
+        ...(groupBy ? { groupBy } : {}),
+      },
       source: { type: 'sql', url: database.url, table: logs, timeColumn: 'ts' },
       sink: database.url,
       logger: false,
@@ -48,8 +60,8 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     const rows = (await knex(name).select('pv', 'uv', 'bytes', 'window_start', 'window_end')).map(numeric);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ pv: 7, uv: 4, bytes: 760 });
-    expect(new Date(rows[0].window_start).toISOString()).toBe('2026-11-27T10:00:00.000Z');
-    expect(new Date(rows[0].window_end).toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    expect(new Date(rows[0]!.window_start as string).toISOString()).toBe('2026-11-27T10:00:00.000Z');
+    expect(new Date(rows[0]!.window_end as string).toISOString()).toBe('2026-11-27T10:01:00.000Z');
     const [entry] = await ledgerOf(name);
     expect(entry).toMatchObject({ status: 'succeeded', attempts: 3, trigger_id: 'evt-1', last_error: null });
   });
@@ -69,7 +81,9 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     const job = makeJob(name, ['path']);
     for (let i = 0; i < 3; i++) await job.run(TRIGGER);
     await Promise.all(Array.from({ length: 8 }, () => makeJob(name, ['path']).run(TRIGGER)));
-    const rows = (await rowsOf(name)).map((r: Record<string, unknown>) => numeric({ path: r.path, pv: r.pv, uv: r.uv, bytes: r.bytes }));
+    const rows = (await rowsOf(name)).map((r: Record<string, unknown>) =>
+      numeric({ path: r.path, pv: r.pv, uv: r.uv, bytes: r.bytes }),
+    );
     expect(rows).toEqual([
       { path: '/a', pv: 4, uv: 3, bytes: 360 },
       { path: '/b', pv: 3, uv: 3, bytes: 400 },

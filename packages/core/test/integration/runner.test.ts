@@ -1,4 +1,3 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   count,
   countDistinct,
@@ -8,10 +7,11 @@ import {
   type Logger,
   manualTrigger,
   type Source,
-  type WindowedJob,
   WindowedError,
+  type WindowedJob,
 } from '@windowed/core';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogTable, insertLogs, type LogRow, sleep } from '../helpers.js';
 
 const [sqlite] = await testDatabases(['sqlite']);
@@ -54,10 +54,9 @@ function makeJob(patch: Partial<JobSpec> = {}): WindowedJob {
 }
 
 const stored = async (job: WindowedJob) =>
-  (await knex(job.name).select('window_start', 'pv').orderBy('window_start')).map((r: { window_start: string; pv: number }) => [
-    new Date(r.window_start).toISOString().slice(11, 16),
-    r.pv,
-  ]);
+  (await knex(job.name).select('window_start', 'pv').orderBy('window_start')).map(
+    (r: { window_start: string; pv: number }) => [new Date(r.window_start).toISOString().slice(11, 16), r.pv],
+  );
 const ledger = (job: WindowedJob) => knex('windowed_runs').where({ job: job.name }).orderBy('window_start');
 
 /** A real source that can be told to fail, as a log service outage would. */
@@ -100,9 +99,13 @@ describe('catch-up of missed windows', () => {
     const job = makeJob({ catchUp: { maxWindows: 2 } });
     await job.run(at('10:01'));
     const second = await job.run(at('10:10'));
-    expect(second.windows.filter((w) => w.reason === 'catch-up').map((w) => w.window.key.slice(11, 16))).toEqual(['10:01', '10:02']);
+    expect(
+      second.windows.filter((w) => w.reason === 'catch-up').map((w) => w.window.key.slice(11, 16)),
+    ).toEqual(['10:01', '10:02']);
     const third = await job.run(at('10:11'));
-    expect(third.windows.filter((w) => w.reason === 'catch-up').map((w) => w.window.key.slice(11, 16))).toEqual(['10:03', '10:04']);
+    expect(
+      third.windows.filter((w) => w.reason === 'catch-up').map((w) => w.window.key.slice(11, 16)),
+    ).toEqual(['10:03', '10:04']);
   });
 
   it('a failed window is recorded, rethrown, and fixed by a later catch-up', async () => {
@@ -115,7 +118,9 @@ describe('catch-up of missed windows', () => {
     expect(error.code).toBe('SOURCE_FAILED');
     expect(error.window.key).toBe('2026-11-27T10:01:00.000Z');
     expect(error.message).not.toContain('s3cretPW');
-    const failed = (await ledger(job)).find((r: { window_start: string }) => r.window_start.startsWith('2026-11-27T10:01'));
+    const failed = (await ledger(job)).find((r: { window_start: string }) =>
+      r.window_start.startsWith('2026-11-27T10:01'),
+    );
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toContain('log service unavailable');
     expect(failed.last_error).not.toContain('s3cretPW');
@@ -125,7 +130,9 @@ describe('catch-up of missed windows', () => {
       ['10:01', 'catch-up', 'succeeded'],
       ['10:02', 'scheduled', 'succeeded'],
     ]);
-    const fixed = (await ledger(job)).find((r: { window_start: string }) => r.window_start.startsWith('2026-11-27T10:01'));
+    const fixed = (await ledger(job)).find((r: { window_start: string }) =>
+      r.window_start.startsWith('2026-11-27T10:01'),
+    );
     expect(fixed).toMatchObject({ status: 'succeeded', attempts: 2, last_error: null });
   });
 
@@ -135,8 +142,22 @@ describe('catch-up of missed windows', () => {
     const old = new Date(Date.now() - 60 * 60_000).toISOString();
     const fresh = new Date().toISOString();
     await knex('windowed_runs').insert([
-      { job: job.name, window_start: '2026-11-27T10:01:00.000Z', window_end: '2026-11-27T10:02:00.000Z', status: 'running', attempts: 1, updated_at: old },
-      { job: job.name, window_start: '2026-11-27T10:02:00.000Z', window_end: '2026-11-27T10:03:00.000Z', status: 'running', attempts: 1, updated_at: fresh },
+      {
+        job: job.name,
+        window_start: '2026-11-27T10:01:00.000Z',
+        window_end: '2026-11-27T10:02:00.000Z',
+        status: 'running',
+        attempts: 1,
+        updated_at: old,
+      },
+      {
+        job: job.name,
+        window_start: '2026-11-27T10:02:00.000Z',
+        window_end: '2026-11-27T10:03:00.000Z',
+        status: 'running',
+        attempts: 1,
+        updated_at: fresh,
+      },
     ]);
     const result = await job.run(at('10:04'), { functionTimeoutMs: 15 * 60_000 });
     expect(result.windows.map((w) => [w.window.key.slice(11, 16), w.reason])).toEqual([
@@ -149,7 +170,9 @@ describe('catch-up of missed windows', () => {
 describe('lateness', () => {
   it('re-computes recent windows so late-arriving rows are counted', async () => {
     const lateLogs = uniqueName('late');
-    await createLogTable(knex, db.dialect, lateLogs, [{ ts: '2026-11-27T12:01:10Z', user_id: 'a', path: '/', bytes: 1 }]);
+    await createLogTable(knex, db.dialect, lateLogs, [
+      { ts: '2026-11-27T12:01:10Z', user_id: 'a', path: '/', bytes: 1 },
+    ]);
     const job = makeJob({
       window: { size: '1m', lateness: '2m' },
       source: { type: 'sql', url: db.url, table: lateLogs, timeColumn: 'ts' },
@@ -159,7 +182,9 @@ describe('lateness', () => {
       ['12:01', 'lateness'],
       ['12:02', 'scheduled'],
     ]);
-    await insertLogs(knex, db.dialect, lateLogs, [{ ts: '2026-11-27T12:02:40Z', user_id: 'b', path: '/', bytes: 1 }]);
+    await insertLogs(knex, db.dialect, lateLogs, [
+      { ts: '2026-11-27T12:02:40Z', user_id: 'b', path: '/', bytes: 1 },
+    ]);
     await job.run(at('12:04'));
     expect(await stored(job)).toEqual([
       ['12:01', 1],
@@ -189,7 +214,9 @@ describe('deadlines and failures reach the platform', () => {
   });
 
   it('an unreachable source with a password in its URL fails without leaking it', async () => {
-    const job = makeJob({ source: { type: 'sql', url: 'mysql://root:s3cretPW@127.0.0.1:1/test', table: 'logs' } });
+    const job = makeJob({
+      source: { type: 'sql', url: 'mysql://root:s3cretPW@127.0.0.1:1/test', table: 'logs' },
+    });
     const error = await job.run(at('10:01')).catch((e) => e);
     expect(error.code).toBe('SOURCE_FAILED');
     expect(error.message).not.toContain('s3cretPW');
@@ -233,19 +260,29 @@ describe('backfill', () => {
     expect(first.aborted).toBe(true);
     expect(first.total).toBe(60);
     expect(first.computed).toBe(20);
-    const second = await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z', batchSize: 10 });
+    const second = await job.backfill({
+      from: '2026-11-27T10:00:00Z',
+      to: '2026-11-27T11:00:00Z',
+      batchSize: 10,
+    });
     expect(second).toMatchObject({ total: 60, skipped: 20, computed: 40, failed: 0, aborted: false });
     const rows = await stored(job);
     expect(rows).toHaveLength(60);
     expect(rows.every(([, pv]) => pv === 1)).toBe(true);
-    const forced = await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z', force: true });
+    const forced = await job.backfill({
+      from: '2026-11-27T10:00:00Z',
+      to: '2026-11-27T11:00:00Z',
+      force: true,
+    });
     expect(forced).toMatchObject({ total: 60, computed: 60, skipped: 0 });
     expect(await stored(job)).toHaveLength(60);
   });
 
   it('rejects a range that is not ISO-8601', async () => {
     const job = makeJob();
-    await expect(job.backfill({ from: 'yesterday', to: '2026-11-27T11:00:00Z' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(job.backfill({ from: 'yesterday', to: '2026-11-27T11:00:00Z' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('status reports the last success, failures and gaps', async () => {
@@ -256,7 +293,9 @@ describe('backfill', () => {
     await expect(job.run(at('10:04'))).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
     const broken = await job.status();
     expect(broken.lastSucceeded?.windowStart.toISOString()).toBe('2026-11-27T10:02:00.000Z');
-    expect(broken.failed.map((e) => [e.windowStart.toISOString(), e.attempts])).toEqual([['2026-11-27T10:03:00.000Z', 1]]);
+    expect(broken.failed.map((e) => [e.windowStart.toISOString(), e.attempts])).toEqual([
+      ['2026-11-27T10:03:00.000Z', 1],
+    ]);
     source.failing = false;
     await job.run(at('10:06'));
     const healed = await job.status();
@@ -282,7 +321,16 @@ describe('configuration', () => {
   it('says once that there is no ledger when the sink keeps none', async () => {
     const warnings: string[] = [];
     const logger: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
-    const job = makeJob({ sink: { write: async () => {}, close: async () => {}, ledger: undefined, type: 'memory', describe: () => 'memory' }, logger });
+    const job = makeJob({
+      sink: {
+        write: async () => {},
+        close: async () => {},
+        ledger: undefined,
+        type: 'memory',
+        describe: () => 'memory',
+      },
+      logger,
+    });
     await job.run(at('10:01'));
     await job.run(at('10:02'));
     expect(warnings.filter((w) => w.includes('no run ledger'))).toHaveLength(1);

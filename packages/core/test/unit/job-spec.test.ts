@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { count, countDistinct, defineWindowedJob, type JobSpec, sum, WindowedError } from '@windowed/core';
+import { describe, expect, it } from 'vitest';
 
 const valid: JobSpec = {
   name: 'pv_uv',
@@ -39,8 +39,16 @@ describe('defineWindowedJob validates the whole spec at definition time', () => 
     [{ query: { metrics: { pv: countDistinct('user_id; DROP TABLE x') } } }, 'query', /identifier/],
     [{ query: { metrics: { 'pv desc': count() } } }, 'query', /identifier/],
     [{ query: { metrics: { job: count() } } }, 'query', /reserved/],
-    [{ query: { metrics: { pv: count() }, where: [{ field: 'path', op: 'LIKE', value: '/%' }] } }, 'query', /"="|op/],
-    [{ query: { metrics: { pv: count() }, where: [{ field: 'path', op: 'in', value: [] }] } }, 'query', /array/],
+    [
+      { query: { metrics: { pv: count() }, where: [{ field: 'path', op: 'LIKE', value: '/%' }] } },
+      'query',
+      /"="|op/,
+    ],
+    [
+      { query: { metrics: { pv: count() }, where: [{ field: 'path', op: 'in', value: [] }] } },
+      'query',
+      /array/,
+    ],
     [{ query: { metrics: { pv: count() }, groupBy: ['path', '1bad'] } }, 'query', /identifier/],
     [{ sink: 'ftp://example.com/x' }, 'sink', /sqlite:|mysql:\/\//],
     [{ catchUp: { maxWindows: -1 } }, 'catchUp.maxWindows', />=|0/],
@@ -69,6 +77,8 @@ describe('defineWindowedJob validates the whole spec at definition time', () => 
     expect(w.end.toISOString()).toBe('2026-11-27T10:01:00.000Z');
     expect(w.key).toBe('2026-11-27T10:00:00.000Z');
     expect(job.windowFor(new Date('2026-11-27T10:01:30Z'))).toEqual(w);
-    expect(job.windowFor({ scheduledTime: '2026-11-27T18:01:30+08:00', source: 'aliyun.fc.timer' })).toEqual(w);
+    expect(job.windowFor({ scheduledTime: '2026-11-27T18:01:30+08:00', source: 'aliyun.fc.timer' })).toEqual(
+      w,
+    );
   });
 });

@@ -1,10 +1,19 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WindowedError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
@@ -72,12 +81,14 @@ function setup(content: string | Record<string, string>, name = 'access.ndjson',
   return { dir, path, logs, cacheDir, source, logger, opts };
 }
 
-const lines = (...objects: unknown[]): string => objects.map((o) => (typeof o === 'string' ? o : JSON.stringify(o))).join('\n') + '\n';
+const lines = (...objects: unknown[]): string =>
+  objects.map((o) => (typeof o === 'string' ? o : JSON.stringify(o))).join('\n') + '\n';
 
 const W = (start: string, end: string): Window => makeWindow(new Date(start), new Date(end));
 const MINUTE = W('2026-11-27T10:00:00.000Z', '2026-11-27T10:01:00.000Z');
 
-const sortRows = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+const sortRows = (rows: Row[]) =>
+  [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 describe('ndjson source: metrics and filters', () => {
   const events = lines(
@@ -93,7 +104,13 @@ describe('ndjson source: metrics and filters', () => {
   it('computes count, countDistinct, sum, min and max over [start, end) only', async () => {
     const { source, opts } = setup(events);
     const query: DeclarativeQuery = {
-      metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes'), smallest: min('bytes'), largest: max('bytes') },
+      metrics: {
+        pv: count(),
+        uv: countDistinct('user_id'),
+        bytes: sum('bytes'),
+        smallest: min('bytes'),
+        largest: max('bytes'),
+      },
     };
     const result = await source.query(query, MINUTE, opts);
     expect(result.rows).toEqual([{ pv: 5, uv: 3, bytes: 477, smallest: 7, largest: 300 }]);
@@ -102,9 +119,17 @@ describe('ndjson source: metrics and filters', () => {
 
   it('puts a row at exactly the window end into the next window, and end - 1ms into this one', async () => {
     const { source, opts } = setup(events);
-    const next = await source.query({ metrics: { pv: count() } }, W('2026-11-27T10:01:00.000Z', '2026-11-27T10:02:00.000Z'), opts);
+    const next = await source.query(
+      { metrics: { pv: count() } },
+      W('2026-11-27T10:01:00.000Z', '2026-11-27T10:02:00.000Z'),
+      opts,
+    );
     expect(next.rows).toEqual([{ pv: 1 }]);
-    const before = await source.query({ metrics: { pv: count() } }, W('2026-11-27T09:59:00.000Z', '2026-11-27T10:00:00.000Z'), opts);
+    const before = await source.query(
+      { metrics: { pv: count() } },
+      W('2026-11-27T09:59:00.000Z', '2026-11-27T10:00:00.000Z'),
+      opts,
+    );
     expect(before.rows).toEqual([{ pv: 1 }]);
   });
 
@@ -117,13 +142,18 @@ describe('ndjson source: metrics and filters', () => {
     ['>=', 404, 2],
   ] as const)('filters status %s %s', async (op, value, expected) => {
     const { source, opts } = setup(events);
-    const result = await source.query({ metrics: { pv: count() }, where: [{ field: 'status', op, value }] }, MINUTE, opts);
+    const result = await source.query(
+      { metrics: { pv: count() }, where: [{ field: 'status', op, value }] },
+      MINUTE,
+      opts,
+    );
     expect(result.rows).toEqual([{ pv: expected }]);
   });
 
   it('filters with in, = null, != null, and != leaves out rows where the field is null or missing', async () => {
     const { source, opts } = setup(events);
-    const pv = async (where: DeclarativeQuery['where']) => (await source.query({ metrics: { pv: count() }, where }, MINUTE, opts)).rows[0]?.pv;
+    const pv = async (where: DeclarativeQuery['where']) =>
+      (await source.query({ metrics: { pv: count() }, where }, MINUTE, opts)).rows[0]?.pv;
     expect(await pv([{ field: 'country', op: 'in', value: ['cn', 'us'] }])).toBe(3);
     expect(await pv([{ field: 'country', op: 'in', value: ['cn', null] }])).toBe(3);
     expect(await pv([{ field: 'country', op: '=', value: null }])).toBe(2);
@@ -141,7 +171,11 @@ describe('ndjson source: metrics and filters', () => {
 
   it('groups by fields, with a null group for lines that lack the field', async () => {
     const { source, opts } = setup(events);
-    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') }, groupBy: ['country'] }, MINUTE, opts);
+    const result = await source.query(
+      { metrics: { pv: count(), uv: countDistinct('user_id') }, groupBy: ['country'] },
+      MINUTE,
+      opts,
+    );
     expect(sortRows(result.rows)).toEqual(
       sortRows([
         { country: 'cn', pv: 1, uv: 1 },
@@ -153,7 +187,9 @@ describe('ndjson source: metrics and filters', () => {
 
   it('answers an empty window with no rows (ungrouped: zero counts once normalized)', async () => {
     const { source, opts } = setup(events);
-    const query: DeclarativeQuery = { metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') } };
+    const query: DeclarativeQuery = {
+      metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('bytes') },
+    };
     const empty = W('2026-11-28T00:00:00.000Z', '2026-11-28T00:01:00.000Z');
     const result = await source.query(query, empty, opts);
     expect(normalizeRows(query, result.rows)).toEqual([{ pv: 0, uv: 0, bytes: null }]);
@@ -164,7 +200,10 @@ describe('ndjson source: metrics and filters', () => {
   it('reads a field that no line has as null', async () => {
     const { source, opts } = setup(events);
     const result = await source.query(
-      { metrics: { pv: count(), n: countDistinct('nowhere'), s: sum('nowhere') }, where: [{ field: 'nowhere', op: '=', value: null }] },
+      {
+        metrics: { pv: count(), n: countDistinct('nowhere'), s: sum('nowhere') },
+        where: [{ field: 'nowhere', op: '=', value: null }],
+      },
       MINUTE,
       opts,
     );
@@ -180,16 +219,28 @@ describe('ndjson source: metrics and filters', () => {
       ),
     );
     const pv = async (value: string) =>
-      (await source.query({ metrics: { pv: count() }, where: [{ field: 'user_id', op: '=', value }] }, MINUTE, opts)).rows[0]?.pv;
+      (
+        await source.query(
+          { metrics: { pv: count() }, where: [{ field: 'user_id', op: '=', value }] },
+          MINUTE,
+          opts,
+        )
+      ).rows[0]?.pv;
     expect(await pv("x' OR '1'='1")).toBe(1);
     expect(await pv('a\\b"c')).toBe(1);
     expect(await pv("' OR 1=1 --")).toBe(0);
     expect(await pv("'; DROP TABLE events; --")).toBe(0);
     expect(await pv('plain')).toBe(1);
     await expect(
-      source.query({ metrics: { pv: count() }, where: [{ field: 'user_id; DROP TABLE events', op: '=', value: 1 }] }, MINUTE, opts),
+      source.query(
+        { metrics: { pv: count() }, where: [{ field: 'user_id; DROP TABLE events', op: '=', value: 1 }] },
+        MINUTE,
+        opts,
+      ),
     ).rejects.toMatchObject({ code: 'INVALID_QUERY' });
-    await expect(source.query({ metrics: { uv: countDistinct('a-b') } }, MINUTE, opts)).rejects.toMatchObject({ code: 'INVALID_QUERY' });
+    await expect(source.query({ metrics: { uv: countDistinct('a-b') } }, MINUTE, opts)).rejects.toMatchObject(
+      { code: 'INVALID_QUERY' },
+    );
     expect((await source.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 3 }]);
   });
 });
@@ -209,20 +260,39 @@ describe('ndjson source: time formats', () => {
         { time: '2026-11-27T10:02:00Z', k: 'outside' },
       ),
     );
-    const result = await source.query({ metrics: { pv: count() }, groupBy: ['k'] }, W('2026-11-27T10:00:30.500Z', '2026-11-27T10:00:30.501Z'), opts);
+    const result = await source.query(
+      { metrics: { pv: count() }, groupBy: ['k'] },
+      W('2026-11-27T10:00:30.500Z', '2026-11-27T10:00:30.501Z'),
+      opts,
+    );
     expect(result.rows.map((r) => r.k).sort()).toEqual(
-      ['epoch', 'epoch-text', 'iso-offset', 'iso-offset-no-colon', 'iso-z', 'micros', 'space-no-zone-is-utc'].sort(),
+      [
+        'epoch',
+        'epoch-text',
+        'iso-offset',
+        'iso-offset-no-colon',
+        'iso-z',
+        'micros',
+        'space-no-zone-is-utc',
+      ].sort(),
     );
     expect(result.malformed).toBe(0);
   });
 
   it('uses the configured time field (any JSON key, such as @timestamp)', async () => {
     const { source, opts } = setup(
-      lines({ '@timestamp': '2026-11-27T10:00:01Z', time: 'not a time', user_id: 'a' }, { '@timestamp': '2026-11-27T10:00:02Z', user_id: 'b' }),
+      lines(
+        { '@timestamp': '2026-11-27T10:00:01Z', time: 'not a time', user_id: 'a' },
+        { '@timestamp': '2026-11-27T10:00:02Z', user_id: 'b' },
+      ),
       'a.ndjson',
       '@timestamp',
     );
-    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') } }, MINUTE, opts);
+    const result = await source.query(
+      { metrics: { pv: count(), uv: countDistinct('user_id') } },
+      MINUTE,
+      opts,
+    );
     expect(result).toEqual({ rows: [{ pv: 2, uv: 2 }], malformed: 0 });
   });
 });
@@ -248,7 +318,12 @@ describe('ndjson source: malformed lines', () => {
     const first = await source.query({ metrics: { pv: count() } }, MINUTE, opts);
     expect(first).toEqual({ rows: [{ pv: 2 }], malformed: 8 });
     expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]!.fields).toMatchObject({ malformed: 8, badJson: 3, missingTime: 2, badTime: 3 });
+    expect(logger.warnings[0]!.fields).toMatchObject({
+      malformed: 8,
+      badJson: 3,
+      missingTime: 2,
+      badTime: 3,
+    });
     expect(String(logger.warnings[0]!.fields?.file)).toMatch(/access\.ndjson$/);
 
     const again = await source.queryMany!({ metrics: { pv: count() } }, [MINUTE], opts);
@@ -257,10 +332,18 @@ describe('ndjson source: malformed lines', () => {
   });
 
   it('counts an unfinished last line once, and reads it again when the file grows', async () => {
-    const { source, opts, path } = setup(`${JSON.stringify({ time: '2026-11-27T10:00:01Z' })}\n{"time": "2026-11-27T10:00:0`);
-    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 1 }], malformed: 1 });
+    const { source, opts, path } = setup(
+      `${JSON.stringify({ time: '2026-11-27T10:00:01Z' })}\n{"time": "2026-11-27T10:00:0`,
+    );
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 1 }],
+      malformed: 1,
+    });
     appendFileSync(path, '2Z"}\n');
-    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 2 }], malformed: 0 });
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 2 }],
+      malformed: 0,
+    });
   });
 });
 
@@ -281,10 +364,25 @@ describe('ndjson source: the index', () => {
   });
 
   it('re-indexes only the appended part of a file that grew', async () => {
-    const { source, opts, logger, path } = setup(lines({ time: '2026-11-27T10:00:01Z', user_id: 'a' }, 'garbage'));
-    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 1 }], malformed: 1 });
-    appendFileSync(path, lines({ time: '2026-11-27T10:00:02Z', user_id: 'b' }, { time: '2026-11-27T10:00:03Z', user_id: 'c', extra: 1 }));
-    const result = await source.query({ metrics: { pv: count(), uv: countDistinct('user_id'), e: sum('extra') } }, MINUTE, opts);
+    const { source, opts, logger, path } = setup(
+      lines({ time: '2026-11-27T10:00:01Z', user_id: 'a' }, 'garbage'),
+    );
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 1 }],
+      malformed: 1,
+    });
+    appendFileSync(
+      path,
+      lines(
+        { time: '2026-11-27T10:00:02Z', user_id: 'b' },
+        { time: '2026-11-27T10:00:03Z', user_id: 'c', extra: 1 },
+      ),
+    );
+    const result = await source.query(
+      { metrics: { pv: count(), uv: countDistinct('user_id'), e: sum('extra') } },
+      MINUTE,
+      opts,
+    );
     expect(result).toEqual({ rows: [{ pv: 3, uv: 3, e: 1 }], malformed: 1 });
     const indexed = logger.debugs.filter((d) => d.message === 'ndjson: indexed');
     expect(indexed).toHaveLength(2);
@@ -295,10 +393,14 @@ describe('ndjson source: the index', () => {
   it('re-indexes a file that was rewritten (same size, new mtime) or truncated', async () => {
     const a = { time: '2026-11-27T10:00:01Z', user_id: 'aaaa' };
     const { source, opts, path } = setup(lines(a, a));
-    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([{ uv: 1 }]);
+    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([
+      { uv: 1 },
+    ]);
     writeFileSync(path, lines(a, { ...a, user_id: 'bbbb' }));
     utimesSync(path, new Date(), new Date(Date.now() + 5_000));
-    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([{ uv: 2 }]);
+    expect((await source.query({ metrics: { uv: countDistinct('user_id') } }, MINUTE, opts)).rows).toEqual([
+      { uv: 2 },
+    ]);
     writeFileSync(path, lines(a));
     expect((await source.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 1 }]);
   });
@@ -313,20 +415,30 @@ describe('ndjson source: the index', () => {
       'notes.txt': lines(at(6)),
       '.hidden/e.ndjson': lines(at(7)),
     });
-    expect(await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') } }, MINUTE, opts)).toEqual({
+    expect(
+      await source.query({ metrics: { pv: count(), uv: countDistinct('user_id') } }, MINUTE, opts),
+    ).toEqual({
       rows: [{ pv: 5, uv: 5 }],
       malformed: 1,
     });
     rmSync(join(logs, 'nested'), { recursive: true });
     writeFileSync(join(logs, 'f.ndjson'), lines(at(8)));
-    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({ rows: [{ pv: 4 }], malformed: 0 });
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 4 }],
+      malformed: 0,
+    });
   });
 
   it('fails with SOURCE_FAILED when the path does not exist', async () => {
     const dir = tempDir();
     const source = createNdjsonSource({ path: join(dir, 'missing'), cacheDir: join(dir, 'cache') });
     sources.push(source);
-    const error = await source.query({ metrics: { pv: count() } }, MINUTE, { signal: new AbortController().signal, logger: capturingLogger() }).catch((e) => e);
+    const error = await source
+      .query({ metrics: { pv: count() } }, MINUTE, {
+        signal: new AbortController().signal,
+        logger: capturingLogger(),
+      })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(WindowedError);
     expect(error.code).toBe('SOURCE_FAILED');
     expect(error.message).toContain('missing');
@@ -357,12 +469,25 @@ function day(startIso: string, hours: number, n: number, seed = 7) {
   const events: Array<{ t: number; user_id: string; status: number; path: string }> = [];
   for (let i = 0; i < n; i++) {
     // Some events sit exactly on minute boundaries and one millisecond before them.
-    const t = i % 50 === 0 ? start + Math.floor(random() * hours * 60) * 60_000 - (i % 100 === 0 ? 1 : 0) : start + Math.floor(random() * span);
-    events.push({ t, user_id: `u${Math.floor(random() * 300)}`, status: random() < 0.9 ? 200 : 500, path: `/p${Math.floor(random() * 5)}` });
+    const t =
+      i % 50 === 0
+        ? start + Math.floor(random() * hours * 60) * 60_000 - (i % 100 === 0 ? 1 : 0)
+        : start + Math.floor(random() * span);
+    events.push({
+      t,
+      user_id: `u${Math.floor(random() * 300)}`,
+      status: random() < 0.9 ? 200 : 500,
+      path: `/p${Math.floor(random() * 5)}`,
+    });
   }
   const text = events
     .map((e, i) =>
-      JSON.stringify({ time: i % 3 === 0 ? e.t : new Date(e.t).toISOString(), user_id: e.user_id, status: e.status, path: e.path }),
+      JSON.stringify({
+        time: i % 3 === 0 ? e.t : new Date(e.t).toISOString(),
+        user_id: e.user_id,
+        status: e.status,
+        path: e.path,
+      }),
     )
     .join('\n');
   return { events, text: `${text}\n` };
@@ -371,19 +496,29 @@ function day(startIso: string, hours: number, n: number, seed = 7) {
 function oracle(events: Array<{ t: number; user_id: string; status: number }>, windows: Window[]) {
   const expected = new Map<string, { pv: number; uv: number }>();
   for (const w of windows) {
-    const inside = events.filter((e) => e.t >= w.start.getTime() && e.t < w.end.getTime() && e.status === 200);
-    if (inside.length > 0) expected.set(w.key, { pv: inside.length, uv: new Set(inside.map((e) => e.user_id)).size });
+    const inside = events.filter(
+      (e) => e.t >= w.start.getTime() && e.t < w.end.getTime() && e.status === 200,
+    );
+    if (inside.length > 0)
+      expected.set(w.key, { pv: inside.length, uv: new Set(inside.map((e) => e.user_id)).size });
   }
   return expected;
 }
 
 describe('ndjson source: many windows at once', () => {
-  const query: DeclarativeQuery = { metrics: { pv: count(), uv: countDistinct('user_id') }, where: [{ field: 'status', op: '=', value: 200 }] };
+  const query: DeclarativeQuery = {
+    metrics: { pv: count(), uv: countDistinct('user_id') },
+    where: [{ field: 'status', op: '=', value: 200 }],
+  };
 
   it('answers a day of 1-minute windows exactly as one query per window (and as an independent count)', async () => {
     const { events, text } = day('2026-11-27T00:00:00Z', 24, 20_000);
     const { source, opts } = setup(text);
-    const windows = windowsInRange(new Date('2026-11-27T00:00:00Z'), new Date('2026-11-28T00:00:00Z'), parseWindowSpec('1m'));
+    const windows = windowsInRange(
+      new Date('2026-11-27T00:00:00Z'),
+      new Date('2026-11-28T00:00:00Z'),
+      parseWindowSpec('1m'),
+    );
     expect(windows).toHaveLength(1440);
     const many = await source.queryMany!(query, windows, opts);
     const expected = oracle(events, windows);
@@ -396,7 +531,9 @@ describe('ndjson source: many windows at once', () => {
     const grouped = { ...query, groupBy: ['path'] };
     const groupedMany = await source.queryMany!(grouped, windows.slice(0, 120), opts);
     for (const w of windows.slice(0, 120).filter((_, i) => i % 7 === 0)) {
-      expect(sortRows((await source.query(grouped, w, opts)).rows)).toEqual(sortRows(groupedMany.rows.get(w.key) ?? []));
+      expect(sortRows((await source.query(grouped, w, opts)).rows)).toEqual(
+        sortRows(groupedMany.rows.get(w.key) ?? []),
+      );
     }
   });
 
@@ -405,26 +542,39 @@ describe('ndjson source: many windows at once', () => {
     const { source, opts } = setup(text);
     for (const size of ['1h', '6h', '1d']) {
       const spec = parseWindowSpec({ size, timeZone: 'America/New_York' });
-      const windows = windowsInRange(new Date('2026-11-01T04:00:00Z'), new Date('2026-11-02T05:00:00Z'), spec);
+      const windows = windowsInRange(
+        new Date('2026-11-01T04:00:00Z'),
+        new Date('2026-11-02T05:00:00Z'),
+        spec,
+      );
       if (size === '1h') expect(windows).toHaveLength(25); // 01:00 EDT and 01:00 EST are distinct hours
-      if (size === '6h') expect(windows.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000)).toEqual([7, 6, 6, 6]);
+      if (size === '6h')
+        expect(windows.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000)).toEqual([7, 6, 6, 6]);
       const many = await source.queryMany!(query, windows, opts);
       expect(new Map([...many.rows].map(([key, rows]) => [key, rows[0]]))).toEqual(oracle(events, windows));
-      for (const w of windows) expect((await source.query(query, w, opts)).rows).toEqual(many.rows.get(w.key) ?? []);
+      for (const w of windows)
+        expect((await source.query(query, w, opts)).rows).toEqual(many.rows.get(w.key) ?? []);
     }
   });
 
   it('parses big files on a worker thread with the same results', async () => {
     // > 4 MiB: the parser runs on a worker thread while this thread writes SQLite.
     const { events, text } = day('2026-11-27T00:00:00Z', 24, 60_000, 3);
-    const padded = text.replace(/\n/g, ',"pad":"................................................"}\n').replace(/},"pad"/g, ',"pad"');
+    const padded = text
+      .replace(/\n/g, ',"pad":"................................................"}\n')
+      .replace(/},"pad"/g, ',"pad"');
     expect(padded.length).toBeGreaterThan(4 * 1024 * 1024);
     const { source, opts, logger } = setup(`${padded}{"time": 1, oops\n`);
-    const windows = windowsInRange(new Date('2026-11-27T00:00:00Z'), new Date('2026-11-28T00:00:00Z'), parseWindowSpec('15m'));
+    const windows = windowsInRange(
+      new Date('2026-11-27T00:00:00Z'),
+      new Date('2026-11-28T00:00:00Z'),
+      parseWindowSpec('15m'),
+    );
     const many = await source.queryMany!(query, windows, opts);
     expect(new Map([...many.rows].map(([key, rows]) => [key, rows[0]]))).toEqual(oracle(events, windows));
     expect(many.malformed).toBe(1);
     expect(logger.debugs.find((d) => d.message === 'ndjson: indexed')?.fields?.rows).toBe(60_000);
+    expect(logger.debugs.filter((d) => d.message.includes('no parser thread'))).toEqual([]);
   });
 });
 
@@ -436,7 +586,9 @@ describe('ndjson source: concurrent indexing', () => {
     const run = promisify(execFile);
     const args = ['--import', 'tsx', child, path, cacheDir];
     const [a, b] = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
-    const expectedPv = events.filter((e) => e.status === 200 && e.t >= Date.parse('2026-11-27T00:00:00Z')).length;
+    const expectedPv = events.filter(
+      (e) => e.status === 200 && e.t >= Date.parse('2026-11-27T00:00:00Z'),
+    ).length;
     for (const out of [a, b]) expect(JSON.parse(out.stdout.trim())).toEqual({ pv: expectedPv, malformed: 0 });
     const file = readdirSync(cacheDir).find((f) => f.endsWith('.sqlite'))!;
     const db = new Database(join(cacheDir, file), { readonly: true });
@@ -445,5 +597,86 @@ describe('ndjson source: concurrent indexing', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('ndjson source: any JSON line', () => {
+  // Lines are read by a fast scanner or, when it gives up, by JSON.parse; both must agree with JSON.
+  const key = fc.constantFrom('user_id', 'a', 'b_2', 'Path', 'path', 'weird key', 'über', 'time2');
+  const numberText = fc.oneof(
+    fc.integer({ min: -1e9, max: 1e9 }).map(String),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }).map((n) => JSON.stringify(n)),
+    fc.constantFrom('0', '-0', '1.5e3', '2E-2', '12345678901234567', '0.1'),
+  );
+  const value = fc.oneof(
+    fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)),
+    fc.string({ unit: 'grapheme', maxLength: 6 }).map((s) => JSON.stringify(s)),
+    numberText,
+    fc.constantFrom('true', 'false', 'null', '{"x": [1, "y"]}', '[]', '"with \\"escapes\\" \\\\ \\u00e9"'),
+  );
+  const space = fc.constantFrom('', ' ', '  ', '\t');
+  const entry = fc
+    .tuple(key, space, space, value)
+    .map(([k, s1, s2, v]) => `${JSON.stringify(k)}${s1}:${s2}${v}`);
+  const time = fc.oneof(
+    fc
+      .integer({ min: 0, max: 59_999 })
+      .map((ms) => JSON.stringify(new Date(Date.parse('2026-11-27T10:00:00Z') + ms).toISOString())),
+    fc.integer({ min: 0, max: 59_999 }).map((ms) => String(Date.parse('2026-11-27T10:00:00Z') + ms)),
+  );
+  const goodLine = fc
+    .tuple(fc.array(entry, { maxLength: 6 }), time, fc.nat(6), space, space)
+    .map(([entries, t, at, s1, s2]) => {
+      const all = [...entries];
+      all.splice(Math.min(at, all.length), 0, `"time":${t}`);
+      return `${s1}{${s1}${all.join(`,${s2}`)}${s2}}${s1}`;
+    });
+  const badLine = fc.constantFrom(
+    '{"time": "2026-11-27T10:00:01Z"',
+    '{"a": 1}',
+    '{"time": "soon"}',
+    '{"time": {"at": 1}}',
+    '42',
+    '{"time": 1, }',
+  );
+  const line = fc.oneof({ arbitrary: goodLine, weight: 5 }, { arbitrary: badLine, weight: 1 });
+
+  const dimension = (v: unknown): string => {
+    if (v === undefined || v === null) return 'null';
+    if (typeof v === 'boolean') return JSON.stringify(v ? 1 : 0);
+    if (typeof v === 'object') return JSON.stringify(JSON.stringify(v));
+    return JSON.stringify(v);
+  };
+
+  it('indexes every field as JSON.parse reads it and counts the malformed lines', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), async (input) => {
+        const { source, opts } = setup(`${input.join('\n')}\n`);
+        const parsed = input.map((text) => {
+          try {
+            const o = JSON.parse(text);
+            return o &&
+              typeof o === 'object' &&
+              !Array.isArray(o) &&
+              (typeof o.time === 'number' || (typeof o.time === 'string' && o.time !== 'soon'))
+              ? o
+              : undefined;
+          } catch {
+            return undefined;
+          }
+        });
+        const good = parsed.filter((o): o is Record<string, unknown> => o !== undefined);
+        for (const field of ['user_id', 'a', 'b_2', 'Path', 'path', 'time2']) {
+          const result = await source.query({ metrics: { n: count() }, groupBy: [field] }, MINUTE, opts);
+          expect(result.malformed).toBe(input.length - good.length);
+          const got = Object.fromEntries(result.rows.map((r) => [dimension(r[field]), r.n]));
+          const expected: Record<string, number> = {};
+          for (const o of good) expected[dimension(o[field])] = (expected[dimension(o[field])] ?? 0) + 1;
+          expect(got).toEqual(expected);
+        }
+        await source.close!();
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -1,15 +1,30 @@
-import { describe, expect, it } from 'vitest';
 import { manualTrigger, parseTriggerEvent, WindowedError } from '@windowed/core';
+import { describe, expect, it } from 'vitest';
 
 describe('trigger events', () => {
   it('normalizes scheduledTime to UTC with milliseconds', () => {
-    const t = parseTriggerEvent({ scheduledTime: '2026-11-27T18:01:00+08:00', source: 'aws.scheduler', id: 'x', attempt: 2 });
-    expect(t).toEqual({ scheduledTime: '2026-11-27T10:01:00.000Z', source: 'aws.scheduler', id: 'x', attempt: 2 });
+    const t = parseTriggerEvent({
+      scheduledTime: '2026-11-27T18:01:00+08:00',
+      source: 'aws.scheduler',
+      id: 'x',
+      attempt: 2,
+    });
+    expect(t).toEqual({
+      scheduledTime: '2026-11-27T10:01:00.000Z',
+      source: 'aws.scheduler',
+      id: 'x',
+      attempt: 2,
+    });
   });
 
   it('manualTrigger takes the time from the caller', () => {
-    expect(manualTrigger('2026-11-27T10:01:00Z')).toEqual({ scheduledTime: '2026-11-27T10:01:00.000Z', source: 'manual' });
-    expect(manualTrigger(new Date(Date.UTC(2026, 10, 27, 10, 1))).scheduledTime).toBe('2026-11-27T10:01:00.000Z');
+    expect(manualTrigger('2026-11-27T10:01:00Z')).toEqual({
+      scheduledTime: '2026-11-27T10:01:00.000Z',
+      source: 'manual',
+    });
+    expect(manualTrigger(new Date(Date.UTC(2026, 10, 27, 10, 1))).scheduledTime).toBe(
+      '2026-11-27T10:01:00.000Z',
+    );
   });
 
   it.each([
