@@ -12,15 +12,15 @@ for (const root of ['packages', 'examples']) {
     if (!existsSync(file)) continue;
     const report = JSON.parse(readFileSync(file, 'utf8'));
     passed += report.numPassedTests ?? 0;
-    failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+    failed += (report.numFailedTests ?? 0) + filesFailedWithoutFailedTests(report);
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 
-// A failed suite (a file that could not load) counts as one failure; one whose tests failed is counted by its tests.
-function countSuitesWithFailedTests(report) {
+// A test file that failed without a failing test (it could not load, a hook threw) counts as one failure.
+function filesFailedWithoutFailedTests(report) {
   return (report.testResults ?? []).filter(
-    (r) => r.status === 'failed' && (r.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (r) => r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

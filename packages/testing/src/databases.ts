@@ -13,7 +13,8 @@ export interface TestDatabase {
 }
 
 export const MYSQL_URL = process.env.WINDOWED_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
-export const POSTGRES_URL = process.env.WINDOWED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.WINDOWED_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const probes = new Map<string, Promise<string | undefined>>();
 
@@ -26,10 +27,21 @@ function probe(dialect: 'mysql' | 'postgres', url: string): Promise<string | und
       dialect === 'mysql'
         ? {
             client: 'mysql2',
-            connection: { host: u.hostname, port: Number(u.port || 3306), user: u.username, password: u.password, database: u.pathname.slice(1), connectTimeout: 3000 },
+            connection: {
+              host: u.hostname,
+              port: Number(u.port || 3306),
+              user: u.username,
+              password: u.password,
+              database: u.pathname.slice(1),
+              connectTimeout: 3000,
+            },
             pool: { min: 0, max: 1 },
           }
-        : { client: 'pg', connection: { connectionString: url, connectionTimeoutMillis: 3000 }, pool: { min: 0, max: 1 } },
+        : {
+            client: 'pg',
+            connection: { connectionString: url, connectionTimeoutMillis: 3000 },
+            pool: { min: 0, max: 1 },
+          },
     );
     pending = db
       .raw('select 1')
@@ -54,7 +66,8 @@ export async function testDatabases(only?: TestDialect[]): Promise<TestDatabase[
   ] as const) {
     const error = await probe(dialect, url);
     if (!error) all.push({ dialect, url });
-    else if (process.env.CI) throw new Error(`${dialect} at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable under CI: ${error}`);
+    else if (process.env.CI)
+      throw new Error(`${dialect} at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable under CI: ${error}`);
     else
       console.warn(
         `[windowed tests] skipping ${dialect}: ${error}. Start it (see README "Testing") or set WINDOWED_TEST_${dialect.toUpperCase()}_URL.`,
@@ -71,13 +84,24 @@ export function uniqueName(prefix = 't'): string {
 /** A knex handle for asserting on what a test wrote. Destroy it in afterAll. */
 export function openTestKnex(db: TestDatabase) {
   if (db.dialect === 'sqlite') {
-    return knexFactory({ client: 'better-sqlite3', connection: { filename: db.url.slice('sqlite:'.length) }, useNullAsDefault: true });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: db.url.slice('sqlite:'.length) },
+      useNullAsDefault: true,
+    });
   }
   if (db.dialect === 'mysql') {
     const u = new URL(db.url);
     return knexFactory({
       client: 'mysql2',
-      connection: { host: u.hostname, port: Number(u.port || 3306), user: u.username, password: u.password, database: u.pathname.slice(1), timezone: 'Z' },
+      connection: {
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: u.username,
+        password: u.password,
+        database: u.pathname.slice(1),
+        timezone: 'Z',
+      },
     });
   }
   return knexFactory({ client: 'pg', connection: db.url });

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLoopbackServer } from '../http.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
 const API_VERSION = '2016-08-15';
@@ -107,7 +108,7 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
   const asyncConfigs = new Map<string, FcAsyncConfigState>();
   const calls: FcCall[] = [];
 
-  const server = createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLoopbackServer } from '../http.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
 export interface MnsServerOptions {
@@ -39,7 +40,7 @@ export async function startMnsServer(options: MnsServerOptions = {}): Promise<Mn
   const visibilityMs = options.visibilityTimeoutMs ?? 30_000;
   const queues = new Map<string, StoredMessage[]>();
 
-  const server = createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

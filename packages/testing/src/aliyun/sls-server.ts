@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
+import { createLoopbackServer } from '../http.js';
 import { installLoopbackDns } from './dns.js';
 import { type LogRow, runSlsQuery, SlsQueryError } from './sls-sql.js';
 
@@ -72,7 +73,7 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
   let failures = 0;
   const requests: SlsRequestRecord[] = [];
 
-  const server = createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLoopbackServer } from '../http.js';
 import { EventBridgeLoopback } from './eventbridge.js';
 import { LambdaLoopback } from './lambda.js';
 import { LogsLoopback } from './logs.js';
@@ -64,7 +65,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   const sqs = new SqsLoopback(() => endpoint, accountId);
   const requests: AwsLoopbackRequest[] = [];
 
-  const server = createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     handle(req, res).catch((error) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: String((error as Error)?.message ?? error) }));
