@@ -1,4 +1,16 @@
 import { runCli } from './cli.js';
+import { describeFailure, isWindowedErrorLike } from './errors.js';
+
+// A promise a library dropped after Ctrl-C (its query was aborted) is no reason to crash with a
+// stack trace; anything else is reported like any other failure: one line and a hint.
+process.on('unhandledRejection', (reason) => {
+  if (isWindowedErrorLike(reason) && reason.code === 'ABORTED') return;
+  const failure = describeFailure(reason);
+  process.stderr.write(`error: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
+  if (process.argv.includes('--verbose') && reason instanceof Error)
+    process.stderr.write(`${reason.stack}\n`);
+  process.exit(failure.exitCode === 0 ? 1 : failure.exitCode);
+});
 
 // The exit code is set, not forced: pending output is flushed and pools close first.
 runCli(process.argv.slice(2)).then(

@@ -3,7 +3,7 @@ import { backfillCommand } from './commands/backfill.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
-import { type CliIo, type CliRun } from './commands/shared.js';
+import type { CliIo, CliRun } from './commands/shared.js';
 import { showCommand } from './commands/show.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -26,9 +26,14 @@ export function createProgram(run: CliRun): Command {
   const stdout = run.io.stdout ?? process.stdout;
   const stderr = run.io.stderr ?? process.stderr;
   const program = new Command('windowed')
-    .description('Scheduled, time-windowed aggregation jobs on Alibaba Cloud Function Compute and AWS Lambda.')
+    .description(
+      'Scheduled, time-windowed aggregation jobs on Alibaba Cloud Function Compute and AWS Lambda.',
+    )
     .version(VERSION, '-V, --version')
-    .option('--config <file>', 'config file (default: windowed.config.{ts,mts,js,mjs,cjs,json} in the current folder)')
+    .option(
+      '--config <file>',
+      'config file (default: windowed.config.{ts,mts,js,mjs,cjs,json} in the current folder)',
+    )
     .option('--verbose', 'log job details and print stack traces')
     .addOption(new Option('--no-color', 'no colour in the output'))
     .addHelpText('after', EXIT_CODES_HELP)
@@ -56,7 +61,10 @@ export function createProgram(run: CliRun): Command {
     c.configureOutput({
       writeOut: (s) => void stdout.write(s),
       writeErr: (s) => void stderr.write(s),
-      outputError: (s, write) => write(`${s.trimEnd()}\n${`hint: see \`windowed ${c.name() === 'windowed' ? '' : `${c.name()} `}--help\``}\n`),
+      outputError: (s, write) =>
+        write(
+          `${s.trimEnd()}\n${`hint: see \`windowed ${c.name() === 'windowed' ? '' : `${c.name()} `}--help\``}\n`,
+        ),
     });
     for (const sub of c.commands) configure(sub);
   };
@@ -80,7 +88,12 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     return run.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
       return EXIT.usage;
     }
     const verbose = argv.includes('--verbose');

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import type { FcDeployOptions } from '@windowed/adapter-aliyun/deploy';
+import type { LambdaDeployOptionsInput } from '@windowed/adapter-aws/deploy';
 import type { JobSpec, SinkConfig, SourceConfig, WindowedJob } from '@windowed/core';
 import { z } from 'zod';
 import { CliError, EXIT } from './errors.js';
@@ -31,15 +33,15 @@ export interface WindowedConfig {
   job: WindowedJob | JobSpec | string;
   targets?: {
     local?: LocalTarget;
-    aliyun?: CloudTarget;
-    aws?: CloudTarget;
+    aliyun?: CloudTarget<FcDeployOptions>;
+    aws?: CloudTarget<LambdaDeployOptionsInput>;
   };
 }
 
 /** The config after loading: the job defined, targets as written. */
 export interface ResolvedConfig {
   job: WindowedJob;
-  targets: NonNullable<WindowedConfig['targets']>;
+  targets: { local?: LocalTarget; aliyun?: CloudTarget; aws?: CloudTarget };
   /** Absolute path of the config file. */
   path: string;
   /** Its folder: relative paths in the config resolve from here. */
@@ -67,7 +69,9 @@ export function isWindowedJob(value: unknown): value is WindowedJob {
   const job = value as Record<string, unknown>;
   return (
     typeof job.name === 'string' &&
-    ['windowFor', 'windowsFor', 'run', 'backfill', 'status', 'with', 'close'].every((m) => isFunction(job[m])) &&
+    ['windowFor', 'windowsFor', 'run', 'backfill', 'status', 'with', 'close'].every((m) =>
+      isFunction(job[m]),
+    ) &&
     typeof job.windowSpec === 'object'
   );
 }
@@ -76,9 +80,12 @@ const sourceSchema = z.union([z.string().min(1), z.looseObject({ type: z.string(
 const sinkSchema = z.union([
   z.string().min(1),
   z.object({ url: z.string().min(1), table: z.string().min(1).optional() }).strict(),
-  z.custom<object>((v) => typeof v === 'object' && v !== null && isFunction((v as { write?: unknown }).write), {
-    message: 'expected a sink URL, { url, table } or a Sink object',
-  }),
+  z.custom<object>(
+    (v) => typeof v === 'object' && v !== null && isFunction((v as { write?: unknown }).write),
+    {
+      message: 'expected a sink URL, { url, table } or a Sink object',
+    },
+  ),
 ]);
 const resources = {
   source: sourceSchema.optional(),
@@ -114,7 +121,8 @@ export const configSchema = z
 export function findConfigFile(cwd: string, explicit?: string): string {
   if (explicit) {
     const path = resolve(cwd, explicit);
-    if (!existsSync(path)) throw new CliError(`Config file ${explicit} does not exist.`, EXIT.usage, `looked for ${path}`);
+    if (!existsSync(path))
+      throw new CliError(`Config file ${explicit} does not exist.`, EXIT.usage, `looked for ${path}`);
     return path;
   }
   for (const name of CONFIG_FILES) {
@@ -149,11 +157,20 @@ export async function loadConfig(path: string, options: LoadConfigOptions): Prom
   let job: WindowedJob;
   if (typeof value.job === 'string') {
     const modulePath = isAbsolute(value.job) ? value.job : resolve(dir, value.job);
-    if (!existsSync(modulePath)) throw new CliError(`Config "job": module ${value.job} does not exist.`, EXIT.usage, `resolved to ${modulePath}`);
+    if (!existsSync(modulePath))
+      throw new CliError(
+        `Config "job": module ${value.job} does not exist.`,
+        EXIT.usage,
+        `resolved to ${modulePath}`,
+      );
     const mod = await importModule(modulePath, options.modules);
     const candidate = pickExport(mod, ['job', 'default']);
     if (!isWindowedJob(candidate)) {
-      throw new CliError(`Config "job": ${value.job} exports no job.`, EXIT.usage, 'export const job = defineWindowedJob({...}) from that module');
+      throw new CliError(
+        `Config "job": ${value.job} exports no job.`,
+        EXIT.usage,
+        'export const job = defineWindowedJob({...}) from that module',
+      );
     }
     job = candidate;
   } else if (isWindowedJob(value.job)) {
@@ -161,11 +178,15 @@ export async function loadConfig(path: string, options: LoadConfigOptions): Prom
   } else {
     job = options.defineJob(value.job as JobSpec);
   }
-  return { job, targets: value.targets ?? {}, path, dir };
+  return { job, targets: (value.targets ?? {}) as ResolvedConfig['targets'], path, dir };
 }
 
 /** Imports a TypeScript or JavaScript module without a build step. */
-export async function importModule(path: string, modules: Record<string, unknown> = {}, fresh = false): Promise<unknown> {
+export async function importModule(
+  path: string,
+  modules: Record<string, unknown> = {},
+  fresh = false,
+): Promise<unknown> {
   const { createJiti } = await import('jiti');
   const jiti = createJiti(path, {
     virtualModules: modules,
@@ -178,9 +199,14 @@ export async function importModule(path: string, modules: Record<string, unknown
     // An error the module threw on purpose (an invalid job) is reported as itself.
     if (error instanceof Error && error.name === 'WindowedError') throw error;
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new CliError(`Could not load ${path}: ${message}`, EXIT.usage, 'fix the error above in that file (run with --verbose for the stack)', {
-      cause: error,
-    });
+    throw new CliError(
+      `Could not load ${path}: ${message}`,
+      EXIT.usage,
+      'fix the error above in that file (run with --verbose for the stack)',
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -199,7 +225,13 @@ function pickExport(mod: unknown, names: string[]): unknown {
     if (record[name] !== undefined && record[name] !== null) {
       // jiti's interop may wrap the default export once more.
       const value = record[name];
-      if (name === 'default' && typeof value === 'object' && value !== null && 'default' in value && !('job' in value)) {
+      if (
+        name === 'default' &&
+        typeof value === 'object' &&
+        value !== null &&
+        'default' in value &&
+        !('job' in value)
+      ) {
         return (value as Record<string, unknown>).default;
       }
       return value;
@@ -230,9 +262,7 @@ type Issue = z.core.$ZodIssue;
 
 function innermost(issue: Issue): Issue & { path: PropertyKey[] } {
   if (issue.code === 'invalid_union') {
-    const nested = issue.errors
-      .flat()
-      .sort((a, b) => b.path.length - a.path.length)[0];
+    const nested = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
     if (nested) return { ...innermost(nested), path: [...issue.path, ...innermost(nested).path] };
   }
   return issue;

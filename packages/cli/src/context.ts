@@ -1,7 +1,14 @@
 import { dirname } from 'node:path';
 import type { Logger, SinkConfig, WindowedJob } from '@windowed/core';
 import * as core from '@windowed/core';
-import { findConfigFile, loadConfig, type ResolvedConfig, TARGET_NAMES, type TargetName, type TargetResources } from './config.js';
+import {
+  findConfigFile,
+  loadConfig,
+  type ResolvedConfig,
+  TARGET_NAMES,
+  type TargetName,
+  type TargetResources,
+} from './config.js';
 import { CliError, EXIT } from './errors.js';
 import { type Colors, colorEnabled, createColors } from './ui/color.js';
 
@@ -90,12 +97,16 @@ let loaded: { path: string; config: ResolvedConfig; modules: Record<string, unkn
  */
 export async function loadProject(ctx: CliContext, target: string = 'local'): Promise<Project> {
   if (!(TARGET_NAMES as readonly string[]).includes(target)) {
-    throw new CliError(`Unknown target "${target}".`, EXIT.usage, `expected one of ${TARGET_NAMES.join(', ')}`);
+    throw new CliError(
+      `Unknown target "${target}".`,
+      EXIT.usage,
+      `expected one of ${TARGET_NAMES.join(', ')}`,
+    );
   }
   const path = findConfigFile(ctx.cwd, ctx.configPath);
+  process.chdir(dirname(path));
   if (!loaded || loaded.path !== path) {
     const modules = await sharedModules();
-    process.chdir(dirname(path));
     const config = await loadConfig(path, { modules, defineJob: core.defineWindowedJob });
     loaded = { path, config, modules };
   }
@@ -103,7 +114,11 @@ export async function loadProject(ctx: CliContext, target: string = 'local'): Pr
   const name = target as TargetName;
   const resources = pickResources(config.targets[name]);
   if (name !== 'local' && !config.targets[name]) {
-    throw new CliError(`The config has no "${name}" target.`, EXIT.usage, `add targets.${name} to ${config.path}`);
+    throw new CliError(
+      `The config has no "${name}" target.`,
+      EXIT.usage,
+      `add targets.${name} to ${config.path}`,
+    );
   }
   const job = config.job.with({ ...resources, logger: cliLogger(ctx) });
   return { config, target: name, resources, job, modules };
@@ -117,22 +132,13 @@ export function pickResources(target: TargetResources | undefined): TargetResour
   return out;
 }
 
-/**
- * The sink a job writes to, as `resolveResources` picks it: `WINDOWED_SINK`, the target's sink,
- * the job's own, the embedded default. WindowedJob does not expose its spec, so the job's own
- * sink is read from the object (see the package README).
- */
-export function effectiveSink(project: Project, env: NodeJS.ProcessEnv = process.env): SinkConfig {
-  const own = (project.config.job as unknown as { spec?: { sink?: SinkConfig } }).spec?.sink;
-  return env.WINDOWED_SINK || project.resources.sink || own || core.defaultSinkUrl(project.config.job.name);
-}
-
 /** Job log lines for a person: warnings always, the rest with --verbose. */
 export function cliLogger(ctx: CliContext): Logger {
-  const line = (level: string, color: (s: string) => string) => (message: string, fields?: Record<string, unknown>) => {
-    const extra = fields && ctx.verbose ? ` ${core.redact(JSON.stringify(fields))}` : '';
-    ctx.stderr.write(`${color(level)}: ${core.redact(message)}${extra}\n`);
-  };
+  const line =
+    (level: string, color: (s: string) => string) => (message: string, fields?: Record<string, unknown>) => {
+      const extra = fields && ctx.verbose ? ` ${core.redact(JSON.stringify(fields))}` : '';
+      ctx.stderr.write(`${color(level)}: ${core.redact(message)}${extra}\n`);
+    };
   const quiet = () => {};
   return {
     debug: ctx.verbose ? line('debug', ctx.errColors.dim) : quiet,
@@ -160,7 +166,10 @@ export function parseInstant(value: string, option: string): Date {
 export function parsePositiveInt(value: string, option: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new CliError(`${option} ${JSON.stringify(value)} is not a whole number from 1 to ${max}.`, EXIT.usage);
+    throw new CliError(
+      `${option} ${JSON.stringify(value)} is not a whole number from 1 to ${max}.`,
+      EXIT.usage,
+    );
   }
   return n;
 }

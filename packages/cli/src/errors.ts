@@ -34,7 +34,14 @@ export function isWindowedErrorLike(error: unknown): error is WindowedErrorLike 
   );
 }
 
-const USAGE_CODES = new Set(['INVALID_JOB', 'INVALID_CONFIG', 'INVALID_QUERY', 'INVALID_ARGUMENT', 'INVALID_TRIGGER_EVENT', 'MISSING_DEPENDENCY']);
+const USAGE_CODES = new Set([
+  'INVALID_JOB',
+  'INVALID_CONFIG',
+  'INVALID_QUERY',
+  'INVALID_ARGUMENT',
+  'INVALID_TRIGGER_EVENT',
+  'MISSING_DEPENDENCY',
+]);
 
 const HINTS: Record<string, string> = {
   INVALID_JOB: 'fix the job definition (defineWindowedJob) named in the message',
@@ -59,13 +66,18 @@ export interface Reported {
 
 /** Turns anything thrown into one line, a hint and an exit code. */
 export function describeFailure(error: unknown): Reported {
-  if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  if (error instanceof CliError)
+    return { exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   if (isWindowedErrorLike(error)) {
-    const exitCode = error.code === 'ABORTED' ? EXIT.interrupted : USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failure;
+    const exitCode =
+      error.code === 'ABORTED' ? EXIT.interrupted : USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failure;
     const hint = HINTS[error.code];
     return { exitCode, message: `${error.code}: ${firstLine(error.message)}`, ...(hint ? { hint } : {}) };
   }
-  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${firstLine(error.message)}` : String(error);
+  const message =
+    error instanceof Error
+      ? `${error.name === 'Error' ? '' : `${error.name}: `}${firstLine(error.message)}`
+      : String(error);
   return { exitCode: EXIT.failure, message, hint: 'run again with --verbose for details' };
 }
 

@@ -84,7 +84,10 @@ async function guard(window: Window, options: ComputeOptions, fn: () => Promise<
 
 /** Settles with the abort reason as soon as the signal fires, so a run can record its failure in time. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    promise.catch(() => {}); // settled later or never; its outcome no longer matters
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,7 @@ import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import { closeResources, type Resources, resolveResources } from './resources.js';
 import { backfillRange, type JobRuntime, jobStatus, runTrigger } from './runner.js';
 import { validateSinkConfig } from './sinks/create.js';
+import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
 import type {
@@ -97,6 +98,22 @@ class Job implements WindowedJob {
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
     return jobStatus(this.runtime, range);
+  }
+
+  async results(options: { limit?: number; from?: Date; to?: Date } = {}): Promise<StoredRow[]> {
+    const { sink } = await this.resources();
+    if (!sink.read) {
+      throw new WindowedError(
+        'INVALID_CONFIG',
+        `The sink ${sink.describe()} keeps no rows to read back; use a SQL sink (sqlite:, mysql://, postgres://).`,
+      );
+    }
+    return sink.read(this.name, options);
+  }
+
+  async describe(): Promise<{ source: string | undefined; sink: string; ledger: string | undefined }> {
+    const { source, sink, ledger } = await this.resources();
+    return { source: source?.describe(), sink: sink.describe(), ledger: ledger?.describe() };
   }
 
   with(overrides: JobOverrides): WindowedJob {

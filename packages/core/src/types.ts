@@ -2,14 +2,14 @@ import type { WindowedError } from './errors.js';
 import type { LedgerEntry } from './ledger/types.js';
 import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
-import type { Sink } from './sinks/types.js';
+import type { Sink, StoredRow } from './sinks/types.js';
 import type { Source } from './sources/types.js';
 import type { TriggerEvent } from './trigger.js';
 import type { Window, WindowOptions, WindowSpec } from './window/types.js';
 
 /** Built-in source configurations; adapters register more types (`sls`, `cloudwatch`). */
 export type SourceConfig =
-  | { type: 'ndjson'; path: string; timeField?: string }
+  | { type: 'ndjson'; path: string; timeField?: string; cacheDir?: string }
   | { type: 'sql'; url: string; table: string; timeColumn?: string; timeType?: 'datetime' | 'epoch_ms' }
   | { type: string; [option: string]: unknown };
 
@@ -133,6 +133,13 @@ export interface WindowedJob {
   run(trigger: TriggerEvent, ctx?: RunContext): Promise<RunResult>;
   backfill(options: BackfillOptions): Promise<BackfillResult>;
   status(options?: { from?: Date; to?: Date }): Promise<JobStatus>;
+  /**
+   * Rows stored for this job, newest window first (`limit` counts windows), read from the sink the
+   * job actually writes to (after env and target overrides). INVALID_CONFIG if that sink keeps no rows.
+   */
+  results(options?: { limit?: number; from?: Date; to?: Date }): Promise<StoredRow[]>;
+  /** One-line descriptions (no secrets) of where the job reads, writes and keeps its ledger. */
+  describe(): Promise<{ source: string | undefined; sink: string; ledger: string | undefined }>;
   /** The same job on another source/sink/state (CLI targets, tests). Shares nothing with this one. */
   with(overrides: JobOverrides): WindowedJob;
   /** Releases pooled connections. The job can still run afterwards (it reconnects). */

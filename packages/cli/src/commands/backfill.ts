@@ -1,5 +1,5 @@
+import { type BackfillResult, WindowedError, type WindowedJob, windowsInRange } from '@windowed/core';
 import { Command } from 'commander';
-import type { BackfillResult } from '@windowed/core';
 import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
@@ -33,7 +33,11 @@ export function backfillCommand(run: CliRun): Command {
 async function backfillAction(ctx: CliContext, options: BackfillOptions): Promise<ExitCode> {
   const from = parseInstant(options.from, '--from');
   const to = parseInstant(options.to, '--to');
-  if (from >= to) throw new CliError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`, EXIT.usage);
+  if (from >= to)
+    throw new CliError(
+      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
+      EXIT.usage,
+    );
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
 
@@ -45,22 +49,27 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     if (interrupts === 1) {
       bar.stop();
       note(ctx, ctx.errColors.yellow('Stopping after the windows in flight… (Ctrl-C again to exit now)'));
-      controller.abort();
+      controller.abort(new WindowedError('ABORTED', 'Interrupted (Ctrl-C).'));
     } else {
-      note(ctx, ctx.errColors.red('Exiting now. Windows in flight were not recorded as succeeded; the next backfill re-runs them.'));
+      note(
+        ctx,
+        ctx.errColors.red(
+          'Exiting now. Windows in flight were not recorded as succeeded; the next backfill re-runs them.',
+        ),
+      );
       process.exit(EXIT.interrupted);
     }
   };
   process.on('SIGINT', onSigint);
   let result: BackfillResult;
   try {
-    result = await job.backfill({
+    result = await backfillInChunks(job, {
       from,
       to,
       concurrency,
       force: options.force === true,
       signal: controller.signal,
-      onProgress: (p) => bar.update({ done: p.done, total: p.total, failed: p.failed }),
+      onProgress: (p) => bar.update(p),
     });
   } finally {
     bar.stop();
@@ -101,11 +110,65 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     );
   }
   const failed = result.windows.filter((w) => w.status === 'failed');
-  for (const f of failed.slice(0, 10)) note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
+  for (const f of failed.slice(0, 10))
+    note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
   if (failed.length > 10) note(ctx, `… and ${failed.length - 10} more (windowed status lists them all)`);
   if (result.aborted) {
     note(ctx, `Interrupted: every window written so far is complete. Run the same command again to resume.`);
     return EXIT.interrupted;
   }
   return failed.length ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * The range in chunks of 1440 × `concurrency` windows (a day of minutes each), yielding to the event loop between
+ * them. A synchronous driver (better-sqlite3) can otherwise run a whole backfill without the event
+ * loop ever turning, and Ctrl-C would only be seen at the end.
+ */
+async function backfillInChunks(
+  job: WindowedJob,
+  o: {
+    from: Date;
+    to: Date;
+    concurrency: number;
+    force: boolean;
+    signal: AbortSignal;
+    onProgress(p: { done: number; total: number; failed: number }): void;
+  },
+): Promise<BackfillResult> {
+  const windows = windowsInRange(o.from, o.to, job.windowSpec);
+  const total: BackfillResult = {
+    total: windows.length,
+    computed: 0,
+    skipped: 0,
+    failed: 0,
+    aborted: false,
+    malformed: 0,
+    windows: [],
+  };
+  const chunk = 1440 * o.concurrency;
+  let done = 0;
+  for (let i = 0; i < windows.length; i += chunk) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (o.signal.aborted) break;
+    const part = windows.slice(i, i + chunk);
+    const r = await job.backfill({
+      from: part[0]!.start,
+      to: part[part.length - 1]!.end,
+      concurrency: o.concurrency,
+      force: o.force,
+      signal: o.signal,
+      onProgress: (p) =>
+        o.onProgress({ done: done + p.done, total: windows.length, failed: total.failed + p.failed }),
+    });
+    done += part.length;
+    total.computed += r.computed;
+    total.skipped += r.skipped;
+    total.failed += r.failed;
+    total.malformed = Math.max(total.malformed, r.malformed);
+    total.windows.push(...r.windows);
+    if (r.aborted) break;
+  }
+  total.aborted = o.signal.aborted && total.computed + total.skipped + total.failed < windows.length;
+  return total;
 }

@@ -1,9 +1,9 @@
-import { Command } from 'commander';
 import { redact } from '@windowed/core';
+import { Command } from 'commander';
 import type { CloudTarget } from '../config.js';
-import { type CliContext, loadProject, note, print, type Project } from '../context.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { type CliContext, loadProject, note, type Project, print } from '../context.js';
 import { loadDeployProvider, type Plan } from '../deploy/providers.js';
+import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { action, type CliRun } from './shared.js';
 
 interface DeployOptions {
@@ -41,19 +41,30 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
 async function deployAction(ctx: CliContext, options: DeployOptions, apply: boolean): Promise<ExitCode> {
   const target = options.target;
   if (target !== 'aliyun' && target !== 'aws') {
-    throw new CliError(`--target ${JSON.stringify(target)} cannot be deployed.`, EXIT.usage, 'expected aliyun or aws');
+    throw new CliError(
+      `--target ${JSON.stringify(target)} cannot be deployed.`,
+      EXIT.usage,
+      'expected aliyun or aws',
+    );
   }
   const project = await loadProject(ctx, target);
   const cloud = project.config.targets[target] as CloudTarget;
   if (!cloud.deploy) {
-    throw new CliError(`targets.${target} has no "deploy" options.`, EXIT.usage, `add targets.${target}.deploy to ${project.config.path}`);
+    throw new CliError(
+      `targets.${target} has no "deploy" options.`,
+      EXIT.usage,
+      `add targets.${target}.deploy to ${project.config.path}`,
+    );
   }
   const provider = await loadDeployProvider(target);
   const deployOptions = provider.withResources(cloud.deploy, project.resources);
   const dir = project.config.dir;
   try {
     if (!apply || options.dryRun) {
-      const plan = await provider.plan(project.config.job, deployOptions, { dryRun: options.dryRun === true, cwd: dir });
+      const plan = await provider.plan(project.config.job, deployOptions, {
+        dryRun: options.dryRun === true,
+        cwd: dir,
+      });
       printPlan(ctx, plan, options.json === true);
       return EXIT.ok;
     }
@@ -61,7 +72,12 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
     if (options.json) print(ctx, redact(JSON.stringify({ ...plan, applied }, null, 2)));
     else {
       printPlan(ctx, plan, false);
-      print(ctx, ctx.colors.green(`Deployed ${project.config.job.name} to ${target}: ${applied.length} call(s) applied.`));
+      print(
+        ctx,
+        ctx.colors.green(
+          `Deployed ${project.config.job.name} to ${target}: ${applied.length} call(s) applied.`,
+        ),
+      );
     }
     return EXIT.ok;
   } finally {

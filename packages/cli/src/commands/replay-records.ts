@@ -26,7 +26,11 @@ export function splitRecords(text: string): unknown[] {
       try {
         out.push(JSON.parse(line));
       } catch {
-        throw new CliError(`Line ${i + 1} of the failure records is not JSON.`, EXIT.usage, 'expected one JSON record, a JSON array, or one JSON record per line');
+        throw new CliError(
+          `Line ${i + 1} of the failure records is not JSON.`,
+          EXIT.usage,
+          'expected one JSON record, a JSON array, or one JSON record per line',
+        );
       }
     }
     return out;
@@ -39,10 +43,7 @@ export function splitRecords(text: string): unknown[] {
  */
 export function parseFailureRecord(raw: unknown): FailedInvocation {
   const payload = (raw as { requestPayload?: unknown } | null)?.requestPayload;
-  const parsers = [
-    () => parseFcDestinationRecord(raw),
-    () => parseLambdaDestinationRecord(raw),
-  ];
+  const parsers = [() => parseFcDestinationRecord(raw), () => parseLambdaDestinationRecord(raw)];
   if (payload !== undefined && typeof payload !== 'string') parsers.reverse();
   let firstError: unknown;
   for (const parse of parsers) {
@@ -69,4 +70,3 @@ export function parseOne(raw: unknown): { record?: FailedInvocation; problem?: s
     return { problem: isWindowedErrorLike(error) ? error.message : String(error) };
   }
 }
-

@@ -6,7 +6,7 @@ import { type CliContext, loadProject, note, print } from '../context.js';
 import { CliError, EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal } from '../ui/format.js';
 import { renderTable } from '../ui/table.js';
-import { openFailureQueue, type QueueMessage } from './replay-queue.js';
+import { drainFailureQueue } from './replay-queue.js';
 import { type FailedInvocation, parseOne, splitRecords } from './replay-records.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
@@ -26,7 +26,10 @@ export function replayCommand(run: CliRun): Command {
         'Queue messages are deleted only after their window was replayed successfully.',
     )
     .argument('[file]', 'file of failure records, or - for stdin')
-    .option('--queue <url>', 'read the records from an SQS queue URL or an MNS queue (mns:<queue> or acs:mns:<region>:<uid>:/queues/<queue>/messages)')
+    .option(
+      '--queue <url>',
+      'read the records from an SQS queue URL or an MNS queue (mns:<queue> or acs:mns:<region>:<uid>:/queues/<queue>/messages)',
+    )
     .option('--max <N>', 'read at most N queue messages')
     .option('--dry-run', 'list the windows without running them')
     .option('-t, --target <name>', TARGET_HELP, 'local')
@@ -36,46 +39,74 @@ export function replayCommand(run: CliRun): Command {
 
 async function replayAction(ctx: CliContext, options: ReplayOptions, args: string[]): Promise<ExitCode> {
   const file = args[0];
-  if (!file && !options.queue) throw new CliError('replay needs a file of failure records (or -) or --queue.', EXIT.usage, 'windowed replay failures.ndjson');
+  if (!file && !options.queue)
+    throw new CliError(
+      'replay needs a file of failure records (or -) or --queue.',
+      EXIT.usage,
+      'windowed replay failures.ndjson',
+    );
   if (file && options.queue) throw new CliError('replay takes a file or --queue, not both.', EXIT.usage);
   const max = options.max ? Number(options.max) : undefined;
-  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) throw new CliError(`--max ${options.max} is not a whole number from 1.`, EXIT.usage);
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1))
+    throw new CliError(`--max ${options.max} is not a whole number from 1.`, EXIT.usage);
 
-  const items: Array<{ record?: FailedInvocation; problem?: string; message?: QueueMessage }> = [];
-  let closeQueue: (() => Promise<void>) | undefined;
+  const problems: string[] = [];
+  const records: FailedInvocation[] = [];
   if (file) {
     const text = file === '-' ? readFileSync(0, 'utf8') : readInput(resolve(ctx.cwd, file));
-    for (const raw of splitRecords(text)) items.push(parseOne(raw));
+    for (const raw of splitRecords(text)) {
+      const parsed = parseOne(raw);
+      if (parsed.record) records.push(parsed.record);
+      else problems.push(parsed.problem ?? 'not a failure record');
+    }
   }
-  // The config comes after reading the file: `-` must read stdin from the user's folder context.
   const project = await loadProject(ctx, options.target);
   const { job } = project;
+  const replayer = new Replayer(job, options.dryRun === true);
   try {
     if (options.queue) {
-      const queue = await openFailureQueue(options.queue, project.config.targets, max);
-      closeQueue = queue.close;
-      for await (const message of queue.messages()) items.push({ ...message, message });
+      if (options.dryRun)
+        throw new CliError(
+          '--dry-run cannot be used with --queue: reading a queue message hides it from other readers.',
+          EXIT.usage,
+        );
+      const drained = await drainFailureQueue(
+        options.queue,
+        project.config.targets,
+        (r) => replayer.replay(r),
+        max,
+      );
+      problems.push(...drained.invalid);
+    } else {
+      // Oldest window first, like catch-up.
+      records.sort(
+        (a, b) => job.windowFor(a.trigger).start.getTime() - job.windowFor(b.trigger).start.getTime(),
+      );
+      for (const record of records) await replayer.replay(record).catch(() => {});
     }
-    if (items.length === 0) {
-      print(ctx, 'No failure records: nothing to replay.');
-      return EXIT.ok;
-    }
-    const outcome = await replayAll(job, items, options.dryRun === true);
-    report(ctx, job, outcome, options);
-    for (const p of items.filter((i) => i.problem)) note(ctx, ctx.errColors.yellow(`skipped a record: ${p.problem}`));
-    const failed = outcome.filter((o) => o.status === 'failed').length;
-    return failed > 0 || items.some((i) => i.problem) ? EXIT.failure : EXIT.ok;
   } finally {
-    await closeQueue?.();
     await job.close();
   }
+  const outcome = replayer.outcomes();
+  if (outcome.length === 0 && problems.length === 0) {
+    print(ctx, 'No failure records: nothing to replay.');
+    return EXIT.ok;
+  }
+  report(ctx, job, outcome, options);
+  for (const p of problems)
+    note(ctx, ctx.errColors.yellow(`skipped a message that is no failure record: ${p}`));
+  const failed = outcome.filter((o) => o.status === 'failed').length;
+  return failed > 0 || problems.length > 0 ? EXIT.failure : EXIT.ok;
 }
 
 function readInput(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, EXIT.usage);
+    throw new CliError(
+      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      EXIT.usage,
+    );
   }
 }
 
@@ -86,43 +117,48 @@ interface WindowOutcome {
   error?: string;
 }
 
-/** Each window once, oldest first, however many records name it. */
-async function replayAll(
-  job: WindowedJob,
-  items: Array<{ record?: FailedInvocation; message?: QueueMessage }>,
-  dryRun: boolean,
-): Promise<WindowOutcome[]> {
-  const byWindow = new Map<string, { window: Window; trigger: TriggerEvent; records: FailedInvocation[]; messages: QueueMessage[] }>();
-  for (const item of items) {
-    if (!item.record) continue;
-    const window = job.windowFor(item.record.trigger);
-    const entry = byWindow.get(window.key) ?? { window, trigger: item.record.trigger, records: [], messages: [] };
-    entry.records.push(item.record);
-    if (item.message) entry.messages.push(item.message);
-    byWindow.set(window.key, entry);
-  }
-  const out: WindowOutcome[] = [];
-  for (const entry of [...byWindow.values()].sort((a, b) => a.window.start.getTime() - b.window.start.getTime())) {
-    if (dryRun) {
-      out.push({ window: entry.window, records: entry.records, status: 'listed' });
-      continue;
-    }
-    try {
-      await job.run({ ...entry.trigger, id: `replay-${entry.window.key}` });
-      for (const m of entry.messages) await m.delete();
-      out.push({ window: entry.window, records: entry.records, status: 'succeeded' });
-    } catch (error) {
-      out.push({
-        window: entry.window,
-        records: entry.records,
-        status: 'failed',
-        error: isWindowedErrorLike(error) ? `${error.code}: ${error.message}` : String(error),
-      });
-    }
-  }
-  return out;
-}
+/** Runs each window once, however many records name it; later records of a replayed window just succeed. */
+class Replayer {
+  private readonly byWindow = new Map<string, { outcome: WindowOutcome; done: Promise<void> }>();
 
+  constructor(
+    private readonly job: WindowedJob,
+    private readonly dryRun: boolean,
+  ) {}
+
+  replay(record: FailedInvocation): Promise<void> {
+    const window = this.job.windowFor(record.trigger);
+    const known = this.byWindow.get(window.key);
+    if (known) {
+      known.outcome.records.push(record);
+      return known.done;
+    }
+    const outcome: WindowOutcome = {
+      window,
+      records: [record],
+      status: this.dryRun ? 'listed' : 'succeeded',
+    };
+    const done = this.dryRun ? Promise.resolve() : this.run(record.trigger, window, outcome);
+    this.byWindow.set(window.key, { outcome, done });
+    return done;
+  }
+
+  private async run(trigger: TriggerEvent, window: Window, outcome: WindowOutcome): Promise<void> {
+    try {
+      await this.job.run({ ...trigger, id: `replay-${window.key}` });
+    } catch (error) {
+      outcome.status = 'failed';
+      outcome.error = isWindowedErrorLike(error) ? `${error.code}: ${error.message}` : String(error);
+      throw error;
+    }
+  }
+
+  outcomes(): WindowOutcome[] {
+    return [...this.byWindow.values()]
+      .map((v) => v.outcome)
+      .sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
+  }
+}
 function report(ctx: CliContext, job: WindowedJob, outcome: WindowOutcome[], options: ReplayOptions): void {
   if (options.json) {
     print(
@@ -133,7 +169,12 @@ function report(ctx: CliContext, job: WindowedJob, outcome: WindowOutcome[], opt
           windowEnd: o.window.end.toISOString(),
           status: o.status,
           ...(o.error ? { error: o.error } : {}),
-          records: o.records.map((r) => ({ provider: r.provider, condition: r.condition, attempts: r.attempts, error: r.error ?? null })),
+          records: o.records.map((r) => ({
+            provider: r.provider,
+            condition: r.condition,
+            attempts: r.attempts,
+            error: r.error ?? null,
+          })),
         })),
         null,
         2,
@@ -156,11 +197,16 @@ function report(ctx: CliContext, job: WindowedJob, outcome: WindowOutcome[], opt
           r.condition,
           String(r.attempts),
           (r.error ?? '').slice(0, 60),
-          o.status === 'succeeded' ? c.green('replayed') : o.status === 'listed' ? 'dry run' : c.red('failed'),
+          o.status === 'succeeded'
+            ? c.green('replayed')
+            : o.status === 'listed'
+              ? 'dry run'
+              : c.red('failed'),
         ];
       }),
       { align: ['left', 'left', 'left', 'left', 'right', 'left', 'left'] },
     ),
   );
-  for (const o of outcome.filter((x) => x.status === 'failed')) note(ctx, ctx.errColors.red(`replay of ${o.window.key} failed: ${o.error}`));
+  for (const o of outcome.filter((x) => x.status === 'failed'))
+    note(ctx, ctx.errColors.red(`replay of ${o.window.key} failed: ${o.error}`));
 }

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
 import { manualTrigger, type RunResult } from '@windowed/core';
+import { Command } from 'commander';
 import { type CliContext, loadProject, note, parseInstant, print } from '../context.js';
 import { EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal, formatWindowIso } from '../ui/format.js';
@@ -34,9 +34,17 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
   const window = job.windowFor(trigger);
   const tz = job.windowSpec.timeZone;
   if (!at) {
-    note(ctx, ctx.errColors.yellow(`No --at given: using the current time ${trigger.scheduledTime} as the scheduled time.`));
+    note(
+      ctx,
+      ctx.errColors.yellow(
+        `No --at given: using the current time ${trigger.scheduledTime} as the scheduled time.`,
+      ),
+    );
   }
-  note(ctx, `${job.name}: scheduled ${trigger.scheduledTime} -> window ${formatWindowIso(window)} (${formatLocal(window.start, tz)} ${tz})`);
+  note(
+    ctx,
+    `${job.name}: scheduled ${trigger.scheduledTime} -> window ${formatWindowIso(window)} (${formatLocal(window.start, tz)} ${tz})`,
+  );
   let result: RunResult | undefined;
   let failure: unknown;
   try {
@@ -62,11 +70,13 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
         ]),
       ),
     );
-    if (result.malformed) note(ctx, ctx.errColors.yellow(`${result.malformed} malformed log line(s) skipped.`));
+    if (result.malformed)
+      note(ctx, ctx.errColors.yellow(`${result.malformed} malformed log line(s) skipped.`));
   }
   if (failure) throw failure;
   const failed = result!.windows.filter((w) => w.status === 'failed');
-  for (const f of failed) note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
+  for (const f of failed)
+    note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
   return failed.length ? EXIT.failure : EXIT.ok;
 }
 

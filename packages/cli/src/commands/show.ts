@@ -1,6 +1,6 @@
+import { isWindowedError, type StoredRow, windowsInRange } from '@windowed/core';
 import { Command } from 'commander';
-import { createSink, type StoredRow, windowsInRange } from '@windowed/core';
-import { type CliContext, effectiveSink, loadProject, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { formatLocal } from '../ui/format.js';
 import { sparkline } from '../ui/sparkline.js';
@@ -32,20 +32,28 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   const rowsWanted = options.rows ? parsePositiveInt(options.rows, '--rows', 1_000_000) : Math.min(last, 20);
   const project = await loadProject(ctx, options.target);
   const { job } = project;
-  const sink = createSink(effectiveSink(project), job.name);
   let stored: StoredRow[];
+  let sinkDescription: string;
   try {
-    if (!sink.read) {
-      throw new CliError(`The sink ${sink.describe()} keeps no rows to show.`, EXIT.usage, 'point the target at a SQL sink (sqlite:, mysql://, postgres://)');
-    }
-    stored = await sink.read(job.name, { limit: last });
+    sinkDescription = (await job.describe()).sink;
+    stored = await job.results({ limit: last }).catch((error: unknown) => {
+      if (isWindowedError(error, 'INVALID_CONFIG')) {
+        throw new CliError(
+          error.message,
+          EXIT.usage,
+          'point the target at a SQL sink (sqlite:, mysql://, postgres://)',
+        );
+      }
+      throw error;
+    });
   } finally {
-    await sink.close();
     await job.close();
   }
   const oldestFirst = [...stored].sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
   const dims = job.query?.groupBy ?? [];
-  const metrics = job.query ? Object.keys(job.query.metrics) : [...new Set(stored.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
+  const metrics = job.query
+    ? Object.keys(job.query.metrics)
+    : [...new Set(stored.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
 
   if (options.json) {
     print(
@@ -65,17 +73,29 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   }
   const tz = job.windowSpec.timeZone;
   if (stored.length === 0) {
-    print(ctx, `${job.name}: no windows stored yet in ${sink.describe()}. Run \`windowed backfill\` or \`windowed run\` first.`);
+    print(
+      ctx,
+      `${job.name}: no windows stored yet in ${sinkDescription}. Run \`windowed backfill\` or \`windowed run\` first.`,
+    );
     return EXIT.ok;
   }
   const windowCount = new Set(stored.map((r) => r.windowStart.getTime())).size;
   const shown = oldestFirst.filter((r) => r.windowStart.getTime() >= newestStarts(oldestFirst, rowsWanted));
-  print(ctx, ctx.colors.bold(`${job.name}: the last ${Math.min(rowsWanted, windowCount)} of ${windowCount} window(s) read (${tz})`));
+  print(
+    ctx,
+    ctx.colors.bold(
+      `${job.name}: the last ${Math.min(rowsWanted, windowCount)} of ${windowCount} window(s) read (${tz})`,
+    ),
+  );
   print(
     ctx,
     renderTable(
       [`window (${tz})`, ...dims, ...metrics],
-      shown.map((r) => [formatLocal(r.windowStart, tz), ...dims.map((d) => String(r.values[d] ?? '-')), ...metrics.map((m) => formatNumber(r.values[m]))]),
+      shown.map((r) => [
+        formatLocal(r.windowStart, tz),
+        ...dims.map((d) => String(r.values[d] ?? '-')),
+        ...metrics.map((m) => formatNumber(r.values[m])),
+      ]),
     ),
   );
   print(ctx);
@@ -85,12 +105,19 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   for (const m of metrics) {
     const values = series.values.get(m)!;
     const present = values.filter((v): v is number => v !== null);
-    const range = present.length ? `min ${formatNumber(Math.min(...present))}  max ${formatNumber(Math.max(...present))}` : 'no values';
+    const range = present.length
+      ? `min ${formatNumber(Math.min(...present))}  max ${formatNumber(Math.max(...present))}`
+      : 'no values';
     print(ctx, `${m.padEnd(labelWidth)}  ${ctx.colors.cyan(sparkline(values, width))}  ${range}`);
   }
   const first = oldestFirst[0]!.windowStart;
   const end = oldestFirst[oldestFirst.length - 1]!.windowEnd;
-  print(ctx, ctx.colors.dim(`${' '.repeat(labelWidth)}  ${formatLocal(first, tz)} → ${formatLocal(end, tz)}, ${series.windows} window(s)${series.gaps ? `, ${series.gaps} without rows` : ''}`));
+  print(
+    ctx,
+    ctx.colors.dim(
+      `${' '.repeat(labelWidth)}  ${formatLocal(first, tz)} → ${formatLocal(end, tz)}, ${series.windows} window(s)${series.gaps ? `, ${series.gaps} without rows` : ''}`,
+    ),
+  );
   return EXIT.ok;
 }
 

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
 import type { JobStatus, LedgerEntry } from '@windowed/core';
+import { Command } from 'commander';
 import { type CliContext, loadProject, print } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { coalesce, formatLocal } from '../ui/format.js';
@@ -40,7 +40,12 @@ async function statusAction(ctx: CliContext, options: StatusOptions): Promise<Ex
     const c = ctx.colors;
     print(ctx, `${c.bold(`job ${status.job}`)}  (${job.windowSpec.size.label} windows, ${tz})`);
     if (!status.ledger) {
-      print(ctx, c.yellow('No run ledger: the sink keeps none and no state URL is set, so there is nothing to report.'));
+      print(
+        ctx,
+        c.yellow(
+          'No run ledger: the sink keeps none and no state URL is set, so there is nothing to report.',
+        ),
+      );
       return EXIT.ok;
     }
     const last = status.lastSucceeded;
@@ -51,13 +56,23 @@ async function statusAction(ctx: CliContext, options: StatusOptions): Promise<Ex
         : 'last succeeded  none yet',
     );
     const ranges = coalesce(status.gaps);
-    print(ctx, `gaps            ${status.gaps.length === 0 ? c.green('none') : c.red(`${status.gaps.length} window(s) in ${ranges.length} range(s)`)}`);
-    for (const r of ranges.slice(0, 20)) print(ctx, `  [${r.start.toISOString()}, ${r.end.toISOString()})  ${r.count} window(s)`);
+    print(
+      ctx,
+      `gaps            ${status.gaps.length === 0 ? c.green('none') : c.red(`${status.gaps.length} window(s) in ${ranges.length} range(s)`)}`,
+    );
+    for (const r of ranges.slice(0, 20))
+      print(ctx, `  [${r.start.toISOString()}, ${r.end.toISOString()})  ${r.count} window(s)`);
     if (ranges.length > 20) print(ctx, `  … ${ranges.length - 20} more range(s) (--json lists all)`);
-    print(ctx, `failed          ${status.failed.length === 0 ? c.green('none') : c.red(String(status.failed.length))}`);
+    print(
+      ctx,
+      `failed          ${status.failed.length === 0 ? c.green('none') : c.red(String(status.failed.length))}`,
+    );
     if (status.failed.length) print(ctx, entryTable(status.failed.slice(-50), tz));
     if (status.running.length) {
-      print(ctx, `running         ${status.running.length} (a running row older than the function timeout is retried by catch-up)`);
+      print(
+        ctx,
+        `running         ${status.running.length} (a running row older than the function timeout is retried by catch-up)`,
+      );
       print(ctx, entryTable(status.running.slice(-20), tz));
     }
   }

@@ -22,7 +22,9 @@ export const awsProvider: DeployProvider = {
   async plan(job, options, { dryRun }) {
     const input = options as unknown as LambdaDeployOptionsInput;
     const resolved = resolveLambdaDeployOptions(input);
-    const bundle = resolved.entry ? await bundleLambdaHandler({ entry: resolved.entry, runtime: resolved.runtime }) : undefined;
+    const bundle = resolved.entry
+      ? await bundleLambdaHandler({ entry: resolved.entry, runtime: resolved.runtime })
+      : undefined;
     const code = bundle ? { bytes: bundle.bytes, sha256: bundle.sha256 } : undefined;
     if (dryRun) return planLambdaDeployment(job, resolved, code ? { code } : {}) as unknown as Plan;
     const e = endpoint();
@@ -36,7 +38,11 @@ export const awsProvider: DeployProvider = {
   },
   async deploy(job, options) {
     const e = endpoint();
-    const result = await deployLambda(job, options as unknown as LambdaDeployOptionsInput, e ? { clientSettings: { endpoint: e } } : {});
+    const result = await deployLambda(
+      job,
+      options as unknown as LambdaDeployOptionsInput,
+      e ? { clientSettings: { endpoint: e } } : {},
+    );
     return { plan: result.plan as unknown as Plan, applied: result.applied?.calls ?? [] };
   },
 };

@@ -1,6 +1,12 @@
 import { type Window, type WindowedJob, windowsInRange } from '@windowed/core';
 import { installVirtualDate, seededRandom, seededUuid, VirtualClock } from './clock.js';
-import type { AttemptFailure, FailureKind, Handler, ProviderModel, QueuedInvocation } from './providers/types.js';
+import type {
+  AttemptFailure,
+  FailureKind,
+  Handler,
+  ProviderModel,
+  QueuedInvocation,
+} from './providers/types.js';
 
 /** One emulated instance: a handler module loaded once, reused while it stays warm. */
 export interface LoadedInstance {
@@ -41,6 +47,8 @@ export interface AttemptRecord {
   attempt: number;
   duplicate: boolean;
   firedAt: number;
+  /** When this attempt's event reached the queue. */
+  arrivedAt: number;
   startedAt: number;
   endedAt: number;
   instance: number;
@@ -83,7 +91,14 @@ interface Instance {
 
 type SimEvent =
   | { type: 'arrive'; time: number; order: number; invocation: QueuedInvocation }
-  | { type: 'free'; time: number; order: number; instance: Instance; invocation: QueuedInvocation; failure?: AttemptFailure };
+  | {
+      type: 'free';
+      time: number;
+      order: number;
+      instance: Instance;
+      invocation: QueuedInvocation;
+      failure?: AttemptFailure;
+    };
 
 /**
  * A discrete-event emulation of an async FaaS platform: the schedule fires once per window, the
@@ -106,7 +121,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
 
   const events: SimEvent[] = [];
   let order = 0;
-  const push = (event: Omit<SimEvent, 'order'>) => {
+  const push = (event: DistributiveOmit<SimEvent, 'order'>) => {
     const e = { ...event, order: order++ } as SimEvent;
     // Binary insertion keeps the queue sorted by (time, order).
     let lo = 0;
@@ -127,6 +142,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       window,
       firedAt,
       acceptedAt: firedAt,
+      arrivedAt: firedAt,
       attempt: 1,
       requestId: seededUuid(random),
       eventJson: model.eventFor(firedAt, random),
@@ -136,7 +152,11 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
     if (duplicateRate > 0 && random() < duplicateRate) {
       // The same event delivered again a few seconds later: the queue is at-least-once.
       const later = firedAt + 1_000 + Math.floor(random() * 30_000);
-      push({ type: 'arrive', time: later, invocation: { ...invocation, acceptedAt: later, duplicate: true } });
+      push({
+        type: 'arrive',
+        time: later,
+        invocation: { ...invocation, acceptedAt: later, arrivedAt: later, duplicate: true },
+      });
     }
   });
 
@@ -149,7 +169,12 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
   let peak = 0;
   let rows = options.observe ? await options.observe() : undefined;
 
-  const toDestination = (invocation: QueuedInvocation, at: number, condition: 'failed' | 'expired', failure?: AttemptFailure) => {
+  const toDestination = (
+    invocation: QueuedInvocation,
+    at: number,
+    condition: 'failed' | 'expired',
+    failure?: AttemptFailure,
+  ) => {
     destination.push({
       seq: invocation.seq,
       window: invocation.window,
@@ -164,7 +189,12 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
     await instance.loaded.dispose().catch(() => {});
   };
 
-  const execute = async (invocation: QueuedInvocation, instance: Instance, cold: boolean, readyAt: number) => {
+  const execute = async (
+    invocation: QueuedInvocation,
+    instance: Instance,
+    cold: boolean,
+    readyAt: number,
+  ) => {
     const startedAt = readyAt;
     const run = Math.round(runMs * (0.9 + 0.2 * random()));
     const crash = random() < failRate;
@@ -177,7 +207,13 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       failure = model.describeFailure('crash', undefined, false);
     } else {
       clock.set(startedAt);
-      const called = await callHandler(instance.loaded.handler, model.deliver(invocation.eventJson), model.context(invocation, startedAt), clock, logLines);
+      const called = await callHandler(
+        instance.loaded.handler,
+        model.deliver(invocation.eventJson),
+        model.context(invocation, startedAt),
+        clock,
+        logLines,
+      );
       result = called.result;
       if (called.error !== undefined) {
         outcome = 'error';
@@ -190,7 +226,13 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
         failure = model.describeFailure('crash', undefined, false);
       }
     }
-    const endedAt = startedAt + (outcome === 'timeout' ? model.timeoutMs : outcome === 'crash-before' ? 0 : Math.min(run, model.timeoutMs));
+    const endedAt =
+      startedAt +
+      (outcome === 'timeout'
+        ? model.timeoutMs
+        : outcome === 'crash-before'
+          ? 0
+          : Math.min(run, model.timeoutMs));
     let wrote = windowsOfResult(result);
     if (options.observe) {
       const next = await options.observe();
@@ -206,6 +248,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       attempt: invocation.attempt,
       duplicate: invocation.duplicate,
       firedAt: invocation.firedAt,
+      arrivedAt: invocation.arrivedAt,
       startedAt,
       endedAt,
       instance: instance.id,
@@ -225,9 +268,12 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
         toDestination(invocation, now, 'expired');
         continue;
       }
-      for (const idle of instances.filter((i) => !i.busy && now - i.idleSince > keepWarmMs)) await reclaim(idle);
+      for (const idle of instances.filter((i) => !i.busy && now - i.idleSince > keepWarmMs))
+        await reclaim(idle);
       // The most recently used idle instance is reused first (it is the warmest).
-      const warm = instances.filter((i) => !i.busy).sort((a, b) => b.idleSince - a.idleSince || b.id - a.id)[0];
+      const warm = instances
+        .filter((i) => !i.busy)
+        .sort((a, b) => b.idleSince - a.idleSince || b.id - a.id)[0];
       const busy = instances.filter((i) => i.busy).length;
       let instance = warm;
       let cold = false;
@@ -268,7 +314,11 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       if (failure) {
         if (invocation.attempt <= model.maxRetries) {
           const retryAt = event.time + model.retryDelayMs(invocation.attempt);
-          push({ type: 'arrive', time: retryAt, invocation: { ...invocation, attempt: invocation.attempt + 1 } });
+          push({
+            type: 'arrive',
+            time: retryAt,
+            invocation: { ...invocation, arrivedAt: retryAt, attempt: invocation.attempt + 1 },
+          });
         } else {
           toDestination(invocation, event.time, 'failed', failure);
         }
@@ -291,6 +341,8 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
   };
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 interface Called {
   result?: unknown;
   error?: unknown;
@@ -298,7 +350,13 @@ interface Called {
 }
 
 /** Calls an FC 2.0 callback handler or a promise-returning one, under the virtual clock. */
-async function callHandler(handler: Handler, event: unknown, context: unknown, clock: VirtualClock, logLines: string[]): Promise<Called> {
+async function callHandler(
+  handler: Handler,
+  event: unknown,
+  context: unknown,
+  clock: VirtualClock,
+  logLines: string[],
+): Promise<Called> {
   const restore = installVirtualDate(clock);
   try {
     return await withCapturedConsole(logLines, async () => {
@@ -361,7 +419,10 @@ async function withCapturedConsole<T>(lines: string[], fn: () => Promise<T>): Pr
     methods.forEach((m, i) => {
       console[m] = saved[i]!;
     });
-    [process.stdout.write, process.stderr.write] = writes as [typeof process.stdout.write, typeof process.stderr.write];
+    [process.stdout.write, process.stderr.write] = writes as [
+      typeof process.stdout.write,
+      typeof process.stderr.write,
+    ];
   }
 }
 
@@ -375,8 +436,11 @@ function windowsOfResult(result: unknown): number[] | undefined {
     if (typeof w !== 'object' || w === null) continue;
     const status = (w as { status?: unknown }).status;
     if (status !== 'succeeded') continue;
-    const start = (w as { window?: { start?: unknown }; start?: unknown }).window?.start ?? (w as { start?: unknown }).start;
-    const ms = start instanceof Date ? start.getTime() : typeof start === 'string' ? Date.parse(start) : Number.NaN;
+    const start =
+      (w as { window?: { start?: unknown }; start?: unknown }).window?.start ??
+      (w as { start?: unknown }).start;
+    const ms =
+      start instanceof Date ? start.getTime() : typeof start === 'string' ? Date.parse(start) : Number.NaN;
     if (!Number.isNaN(ms)) out.push(ms);
   }
   return out;

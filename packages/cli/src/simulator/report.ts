@@ -65,7 +65,10 @@ export interface TimelineBucket {
  * `rowsPerWindow` is how many rows one copy of a window has (1 for an ungrouped query);
  * without it, any window with more than one row counts as duplicated.
  */
-export function summarize(result: EmulatorResult, rowsPerWindow?: (start: number) => number): SimulationSummary {
+export function summarize(
+  result: EmulatorResult,
+  rowsPerWindow?: (start: number) => number,
+): SimulationSummary {
   const expectedStarts = new Set(result.windows.map((w) => w.start.getTime()));
   const rows = result.finalRows ?? new Map<number, number>();
   const perCopy = (start: number) => Math.max(1, rowsPerWindow?.(start) ?? 1);
@@ -97,13 +100,16 @@ export function summarize(result: EmulatorResult, rowsPerWindow?: (start: number
   const firsts = result.attempts.filter((a) => a.attempt === 1 && !a.duplicate);
   const delays = firsts.map((a) => a.startedAt - a.firedAt).sort((x, y) => x - y);
   const failedAttempts: Record<string, number> = {};
-  for (const a of result.attempts) if (a.outcome !== 'succeeded') failedAttempts[a.outcome] = (failedAttempts[a.outcome] ?? 0) + 1;
+  for (const a of result.attempts)
+    if (a.outcome !== 'succeeded') failedAttempts[a.outcome] = (failedAttempts[a.outcome] ?? 0) + 1;
   const lastEnd = Math.max(result.endedAt, ...result.attempts.map((a) => a.endedAt));
   const firstFire = Math.min(...result.attempts.map((a) => a.firedAt), result.startedAt);
   return {
     provider: result.provider,
     from: result.windows[0]?.start.toISOString() ?? new Date(result.startedAt).toISOString(),
-    to: result.windows[result.windows.length - 1]?.end.toISOString() ?? new Date(result.startedAt).toISOString(),
+    to:
+      result.windows[result.windows.length - 1]?.end.toISOString() ??
+      new Date(result.startedAt).toISOString(),
     expected: result.windows.length,
     computed,
     duplicated: duplicatedWindows.length,
@@ -120,7 +126,11 @@ export function summarize(result: EmulatorResult, rowsPerWindow?: (start: number
     instancesStarted: result.instancesStarted,
     peakConcurrency: result.peakConcurrency,
     failedAttempts,
-    delayMs: { max: delays[delays.length - 1] ?? 0, p50: percentile(delays, 0.5), p95: percentile(delays, 0.95) },
+    delayMs: {
+      max: delays[delays.length - 1] ?? 0,
+      p50: percentile(delays, 0.5),
+      p95: percentile(delays, 0.95),
+    },
     deliveredToDestination: result.destination.length,
     destinationWindows: [...new Set(result.destination.map((d) => d.window.key))],
     unexpectedWindows,
@@ -136,7 +146,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function timeline(result: EmulatorResult, rows: Map<number, number>, perCopy: (s: number) => number): TimelineBucket[] {
+function timeline(
+  result: EmulatorResult,
+  rows: Map<number, number>,
+  perCopy: (s: number) => number,
+): TimelineBucket[] {
   const windows = result.windows;
   if (windows.length === 0) return [];
   const span = windows[windows.length - 1]!.end.getTime() - windows[0]!.start.getTime();
@@ -148,7 +162,17 @@ function timeline(result: EmulatorResult, rows: Map<number, number>, perCopy: (s
     const key = origin + Math.floor((t - origin) / bucketMs) * bucketMs;
     let b = buckets.get(key);
     if (!b) {
-      b = { start: new Date(key).toISOString(), windows: 0, attempts: 0, coldStarts: 0, retries: 0, maxDelayMs: 0, destination: 0, missing: 0, duplicated: 0 };
+      b = {
+        start: new Date(key).toISOString(),
+        windows: 0,
+        attempts: 0,
+        coldStarts: 0,
+        retries: 0,
+        maxDelayMs: 0,
+        destination: 0,
+        missing: 0,
+        duplicated: 0,
+      };
       buckets.set(key, b);
     }
     return b;
@@ -172,22 +196,48 @@ function timeline(result: EmulatorResult, rows: Map<number, number>, perCopy: (s
 }
 
 function niceBucket(ms: number): number {
-  for (const step of [60_000, 5 * 60_000, 10 * 60_000, 15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 6 * 3_600_000, 86_400_000]) {
+  for (const step of [
+    60_000,
+    5 * 60_000,
+    10 * 60_000,
+    15 * 60_000,
+    30 * 60_000,
+    3_600_000,
+    2 * 3_600_000,
+    6 * 3_600_000,
+    86_400_000,
+  ]) {
     if (ms <= step) return step;
   }
   return 86_400_000;
 }
 
 /** The summary as the CLI prints it. */
-export function renderSummary(s: SimulationSummary, options: { colors: Colors; timeZone: string; label: string }): string {
+export function renderSummary(
+  s: SimulationSummary,
+  options: { colors: Colors; timeZone: string; label: string },
+): string {
   const { colors: c, timeZone: tz } = options;
   const good = (ok: boolean, text: string) => (ok ? c.green(text) : c.red(text));
   const lines: string[] = [];
-  lines.push(c.bold(`${options.label}: ${s.from} → ${s.to} (${formatSeconds(s.simulatedMs / 1000)} simulated)`));
+  lines.push(
+    c.bold(`${options.label}: ${s.from} → ${s.to} (${formatSeconds(s.simulatedMs / 1000)} simulated)`),
+  );
   lines.push('');
   lines.push(
     renderTable(
-      ['window', 'time (local)', 'fired', 'attempts', 'cold', 'retries', 'max delay', 'to destination', 'missing', 'duplicated'],
+      [
+        'from (UTC)',
+        'local',
+        'fired',
+        'attempts',
+        'cold',
+        'retries',
+        'max delay',
+        'to destination',
+        'missing',
+        'duplicated',
+      ],
       s.timeline.map((b) => [
         b.start.slice(11, 16),
         formatLocal(new Date(b.start), tz).slice(11),
@@ -204,28 +254,57 @@ export function renderSummary(s: SimulationSummary, options: { colors: Colors; t
     ),
   );
   lines.push('');
-  lines.push(`delay (start − scheduled) per bucket  ${c.cyan(sparkline(s.timeline.map((b) => b.maxDelayMs)))}`);
+  lines.push(
+    `delay (start − scheduled) per bucket  ${c.cyan(sparkline(s.timeline.map((b) => b.maxDelayMs)))}`,
+  );
   lines.push('');
-  lines.push(`platform   ${s.invocations} scheduled invocations, ${s.attempts} attempts (${s.retries} retries, ${s.duplicateDeliveries} duplicate deliveries)`);
-  lines.push(`           ${s.coldStarts} cold starts, ${s.warmStarts} warm starts, ${s.instancesStarted} instances, peak concurrency ${s.peakConcurrency}`);
+  lines.push(
+    `platform   ${s.invocations} scheduled invocations, ${s.attempts} attempts (${s.retries} retries, ${s.duplicateDeliveries} duplicate deliveries)`,
+  );
+  lines.push(
+    `           ${s.coldStarts} cold starts, ${s.warmStarts} warm starts, ${s.instancesStarted} instances, peak concurrency ${s.peakConcurrency}`,
+  );
   lines.push(
     `           delay p50 ${formatSeconds(s.delayMs.p50 / 1000)}, p95 ${formatSeconds(s.delayMs.p95 / 1000)}, max ${formatSeconds(s.delayMs.max / 1000)}` +
-      (Object.keys(s.failedAttempts).length ? `; failed attempts: ${Object.entries(s.failedAttempts).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''),
+      (Object.keys(s.failedAttempts).length
+        ? `; failed attempts: ${Object.entries(s.failedAttempts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`
+        : ''),
   );
   lines.push('');
   lines.push(`windows    expected      ${s.expected}`);
   lines.push(`           computed      ${good(s.computed === s.expected, String(s.computed))}`);
-  lines.push(`           duplicated    ${good(s.duplicated === 0, String(s.duplicated))}${s.extraRows ? ` (${s.extraRows} extra rows)` : ''}`);
+  lines.push(
+    `           duplicated    ${good(s.duplicated === 0, String(s.duplicated))}${s.extraRows ? ` (${s.extraRows} extra rows)` : ''}`,
+  );
   lines.push(`           missing       ${good(s.missing === 0, String(s.missing))}`);
-  if (s.wrongWindow) lines.push(`           wrong window  ${c.red(String(s.wrongWindow))} attempt(s) wrote a window other than their event's`);
-  if (s.repeatedOnWarmStart) lines.push(`           warm repeats  ${c.red(String(s.repeatedOnWarmStart))} warm attempt(s) re-wrote a window an earlier one had written`);
-  if (s.unexpectedWindows) lines.push(`           off-schedule  ${c.red(String(s.unexpectedWindows))} window(s) outside the range got rows`);
+  if (s.wrongWindow)
+    lines.push(
+      `           wrong window  ${c.red(String(s.wrongWindow))} attempt(s) wrote a window other than their event's`,
+    );
+  if (s.repeatedOnWarmStart)
+    lines.push(
+      `           warm repeats  ${c.red(String(s.repeatedOnWarmStart))} warm attempt(s) re-wrote a window an earlier one had written`,
+    );
+  if (s.unexpectedWindows)
+    lines.push(
+      `           off-schedule  ${c.red(String(s.unexpectedWindows))} window(s) outside the range got rows`,
+    );
   lines.push(
     `destination ${s.deliveredToDestination === 0 ? '0 records' : c.yellow(`${s.deliveredToDestination} record(s) for ${s.destinationWindows.length} window(s)`)}` +
       (s.deliveredToDestination ? ' — `windowed replay <file>` re-runs them (see --out)' : ''),
   );
-  if (s.missingWindows.length) lines.push(c.dim(`missing: ${s.missingWindows.slice(0, 5).join(', ')}${s.missingWindows.length > 5 ? ', …' : ''}`));
-  if (s.duplicatedWindows.length) lines.push(c.dim(`duplicated: ${s.duplicatedWindows.slice(0, 5).join(', ')}${s.duplicatedWindows.length > 5 ? ', …' : ''}`));
+  if (s.missingWindows.length)
+    lines.push(
+      c.dim(`missing: ${s.missingWindows.slice(0, 5).join(', ')}${s.missingWindows.length > 5 ? ', …' : ''}`),
+    );
+  if (s.duplicatedWindows.length)
+    lines.push(
+      c.dim(
+        `duplicated: ${s.duplicatedWindows.slice(0, 5).join(', ')}${s.duplicatedWindows.length > 5 ? ', …' : ''}`,
+      ),
+    );
   return lines.join('\n');
 }
 

@@ -23,7 +23,9 @@ export class ResultsTable {
     if (db.dialect === 'sqlite') {
       this.knex = knexFactory({
         client: 'better-sqlite3',
-        connection: { filename: db.filename === ':memory:' ? ':memory:' : resolve(db.filename ?? ':memory:') },
+        connection: {
+          filename: db.filename === ':memory:' ? ':memory:' : resolve(db.filename ?? ':memory:'),
+        },
         useNullAsDefault: true,
         pool: { min: 1, max: 1 },
       });
@@ -42,7 +44,11 @@ export class ResultsTable {
         pool: { min: 0, max: 1 },
       });
     } else {
-      this.knex = knexFactory({ client: 'pg', connection: { connectionString: db.url, options: '-c timezone=UTC' }, pool: { min: 0, max: 1 } });
+      this.knex = knexFactory({
+        client: 'pg',
+        connection: { connectionString: db.url, options: '-c timezone=UTC' },
+        pool: { min: 0, max: 1 },
+      });
     }
   }
 
@@ -62,8 +68,12 @@ export class ResultsTable {
     const columns = await this.tableColumns();
     const out = new Map<number, number>();
     if (!columns) return out;
-    const rows = await this.scoped(this.knex(this.table).select('window_start').count({ n: '*' }).groupBy('window_start'), columns);
-    for (const r of rows as Array<{ window_start: unknown; n: unknown }>) out.set(toMs(r.window_start), Number(r.n));
+    const rows = await this.scoped(
+      this.knex(this.table).select('window_start').count({ n: '*' }).groupBy('window_start'),
+      columns,
+    );
+    for (const r of rows as Array<{ window_start: unknown; n: unknown }>)
+      out.set(toMs(r.window_start), Number(r.n));
     return out;
   }
 
@@ -103,7 +113,8 @@ export class ResultsTable {
   async reset(): Promise<void> {
     const columns = await this.tableColumns();
     if (columns) await this.scoped(this.knex(this.table), columns).delete();
-    if (await this.knex.schema.hasTable('windowed_runs')) await this.knex('windowed_runs').where('job', this.job).delete();
+    if (await this.knex.schema.hasTable('windowed_runs'))
+      await this.knex('windowed_runs').where('job', this.job).delete();
   }
 
   describe(): string {

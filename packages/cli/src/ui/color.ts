@@ -12,7 +12,11 @@ export interface Colors {
   cyan(text: string): string;
 }
 
-export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env, flag?: boolean): boolean {
+export function colorEnabled(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  flag?: boolean,
+): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
@@ -21,7 +25,8 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 }
 
 export function createColors(enabled: boolean): Colors {
-  const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  const wrap = (open: number, close: number) => (text: string) =>
+    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
   return {
     enabled,
     bold: wrap(1, 22),
@@ -33,6 +38,7 @@ export function createColors(enabled: boolean): Colors {
   };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what starts an ANSI sequence.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** The width of text as a terminal shows it. */

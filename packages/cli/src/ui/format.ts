@@ -29,7 +29,9 @@ export function formatWindowIso(window: { start: Date; end: Date }): string {
 }
 
 /** Consecutive windows merged into ranges: `[a, c)` instead of `[a, b)`, `[b, c)`. */
-export function coalesce<W extends { start: Date; end: Date }>(windows: readonly W[]): Array<{ start: Date; end: Date; count: number }> {
+export function coalesce<W extends { start: Date; end: Date }>(
+  windows: readonly W[],
+): Array<{ start: Date; end: Date; count: number }> {
   const out: Array<{ start: Date; end: Date; count: number }> = [];
   for (const w of windows) {
     const last = out[out.length - 1];

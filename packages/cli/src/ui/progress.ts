@@ -21,7 +21,7 @@ export interface ProgressBarOptions {
  */
 export class ProgressBar {
   private readonly started: number;
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private lastDecile = -1;
   private drawn = false;
   private state: ProgressState = { done: 0, total: 0 };
@@ -63,7 +63,10 @@ export class ProgressBar {
     const { done, total, failed = 0 } = this.state;
     const { colors } = this.options;
     const ratio = total === 0 ? 1 : done / total;
-    const width = Math.max(10, Math.min(30, ((this.options.stream as { columns?: number }).columns ?? 80) - 60));
+    const width = Math.max(
+      10,
+      Math.min(30, ((this.options.stream as { columns?: number }).columns ?? 80) - 60),
+    );
     const filled = Math.round(ratio * width);
     const bar = colors.green('█'.repeat(filled)) + colors.dim('░'.repeat(width - filled));
     const elapsed = (this.now() - this.started) / 1000;

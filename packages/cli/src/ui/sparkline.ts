@@ -23,7 +23,10 @@ export function sparkline(values: ReadonlyArray<number | null>, width?: number):
 function bucket(values: ReadonlyArray<number | null>, width: number): Array<number | null> {
   const out: Array<number | null> = [];
   for (let i = 0; i < width; i++) {
-    const slice = values.slice(Math.floor((i * values.length) / width), Math.floor(((i + 1) * values.length) / width));
+    const slice = values.slice(
+      Math.floor((i * values.length) / width),
+      Math.floor(((i + 1) * values.length) / width),
+    );
     const present = slice.filter((v): v is number => v !== null && Number.isFinite(v));
     out.push(present.length ? present.reduce((a, b) => a + b, 0) / present.length : null);
   }

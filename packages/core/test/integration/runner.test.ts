@@ -305,6 +305,24 @@ describe('backfill', () => {
   });
 });
 
+describe('reading results back', () => {
+  it('results() reads the newest windows from the sink the job writes to', async () => {
+    const job = makeJob();
+    await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T10:05:00Z' });
+    const rows = await job.results({ limit: 2 });
+    expect(rows.map((r) => [r.windowStart.toISOString(), r.values.pv, r.values.uv])).toEqual([
+      ['2026-11-27T10:04:00.000Z', 1, 1],
+      ['2026-11-27T10:03:00.000Z', 1, 1],
+    ]);
+    expect((await job.describe()).sink).toContain(job.name);
+  });
+
+  it('results() says so when the sink keeps no rows', async () => {
+    const job = makeJob({ sink: 'stdout:', state: db.url });
+    await expect(job.results()).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+  });
+});
+
 describe('configuration', () => {
   it('WINDOWED_SINK overrides the job sink', async () => {
     const other = `sqlite:${db.url.slice('sqlite:'.length).replace(/\.db$/, '-override.db')}`;

@@ -62,7 +62,12 @@ export function aliyunModel(options: AliyunSimOptions, jobName: string): Provide
     context(invocation: QueuedInvocation) {
       return {
         requestId: invocation.requestId,
-        function: { name: functionName, handler: `index.${options.exportName ?? 'handler'}`, memory: 512, timeout: timeoutSec },
+        function: {
+          name: functionName,
+          handler: `index.${options.exportName ?? 'handler'}`,
+          memory: 512,
+          timeout: timeoutSec,
+        },
         service: { name: service, logProject: '', logStore: '', qualifier: 'LATEST', versionId: '' },
         region,
         accountId,
@@ -71,12 +76,26 @@ export function aliyunModel(options: AliyunSimOptions, jobName: string): Provide
     callStyle: 'callback-or-promise',
     describeFailure(kind: FailureKind, error: unknown, viaCallback: boolean): AttemptFailure {
       // FC: an error passed to the callback is "handled"; a throw, a crash or a timeout is not.
-      if (kind === 'timeout') return { errorType: 'UnhandledInvocationError', message: `Function timed out after ${timeoutSec} seconds` };
-      if (kind === 'crash') return { errorType: 'UnhandledInvocationError', message: 'Process exited unexpectedly (simulated instance crash)' };
-      return { errorType: viaCallback ? 'HandledInvocationError' : 'UnhandledInvocationError', message: errorMessage(error) };
+      if (kind === 'timeout')
+        return {
+          errorType: 'UnhandledInvocationError',
+          message: `Function timed out after ${timeoutSec} seconds`,
+        };
+      if (kind === 'crash')
+        return {
+          errorType: 'UnhandledInvocationError',
+          message: 'Process exited unexpectedly (simulated instance crash)',
+        };
+      return {
+        errorType: viaCallback ? 'HandledInvocationError' : 'UnhandledInvocationError',
+        message: errorMessage(error),
+      };
     },
     destinationRecord(invocation, at, condition, failure?: AttemptFailure) {
-      const error = failure ?? { errorType: 'EventAgeExceeded', message: 'The event exceeded maxAsyncEventAgeInSeconds before it could run.' };
+      const error = failure ?? {
+        errorType: 'EventAgeExceeded',
+        message: 'The event exceeded maxAsyncEventAgeInSeconds before it could run.',
+      };
       return {
         timestamp: at,
         requestContext: {
@@ -87,7 +106,10 @@ export function aliyunModel(options: AliyunSimOptions, jobName: string): Provide
         },
         requestPayload: invocation.eventJson,
         responseContext: { statusCode: 200, functionError: condition === 'expired' ? '' : error.errorType },
-        responsePayload: condition === 'expired' ? '' : JSON.stringify({ errorMessage: error.message, errorType: error.errorType, stackTrace: [] }),
+        responsePayload:
+          condition === 'expired'
+            ? ''
+            : JSON.stringify({ errorMessage: error.message, errorType: error.errorType, stackTrace: [] }),
       };
     },
     async defaultHandler(job) {

@@ -58,7 +58,9 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
     eventFor(firedAt, random) {
       if (type === 'rule') {
         // A rule fires somewhere within its minute: `time` carries seconds of jitter.
-        const time = new Date(firedAt + Math.floor(random() * 50) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const time = new Date(firedAt + Math.floor(random() * 50) * 1000)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
         return JSON.stringify({
           version: '0',
           id: seededUuid(random),
@@ -95,8 +97,16 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
     },
     callStyle: 'callback-or-promise',
     describeFailure(kind: FailureKind, error: unknown): AttemptFailure {
-      if (kind === 'timeout') return { errorType: 'Sandbox.Timedout', message: `Task timed out after ${timeoutSec.toFixed(2)} seconds` };
-      if (kind === 'crash') return { errorType: 'Runtime.ExitError', message: 'Runtime exited unexpectedly (simulated instance crash)' };
+      if (kind === 'timeout')
+        return {
+          errorType: 'Sandbox.Timedout',
+          message: `Task timed out after ${timeoutSec.toFixed(2)} seconds`,
+        };
+      if (kind === 'crash')
+        return {
+          errorType: 'Runtime.ExitError',
+          message: 'Runtime exited unexpectedly (simulated instance crash)',
+        };
       return { errorType: error instanceof Error ? error.name : 'Error', message: errorMessage(error) };
     },
     destinationRecord(invocation, at, condition, failure?: AttemptFailure) {
@@ -110,8 +120,20 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
           approximateInvokeCount: condition === 'expired' ? invocation.attempt - 1 : invocation.attempt,
         },
         requestPayload: JSON.parse(invocation.eventJson),
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', ...(failure ? { functionError: 'Unhandled' } : {}) },
-        ...(failure ? { responsePayload: { errorMessage: failure.message, errorType: failure.errorType, stackTrace: [] } } : {}),
+        responseContext: {
+          statusCode: 200,
+          executedVersion: '$LATEST',
+          ...(failure ? { functionError: 'Unhandled' } : {}),
+        },
+        ...(failure
+          ? {
+              responsePayload: {
+                errorMessage: failure.message,
+                errorType: failure.errorType,
+                stackTrace: [],
+              },
+            }
+          : {}),
       };
     },
     async defaultHandler(job) {

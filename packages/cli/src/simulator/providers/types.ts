@@ -10,6 +10,8 @@ export interface QueuedInvocation {
   firedAt: number;
   /** When the platform first accepted the event; the event's age counts from here. */
   acceptedAt: number;
+  /** When this attempt's event reached the queue (a retry arrives after the provider's retry delay). */
+  arrivedAt: number;
   /** 1 for the first delivery. */
   attempt: number;
   requestId: string;
@@ -56,17 +58,28 @@ export interface ProviderModel {
   callStyle: 'callback-or-promise';
   /** How the platform names a failed attempt: the handler's error, a crashed instance, a timeout. */
   describeFailure(kind: FailureKind, error: unknown, viaCallback: boolean): AttemptFailure;
-  destinationRecord(invocation: QueuedInvocation, at: number, condition: 'failed' | 'expired', failure?: AttemptFailure): unknown;
+  destinationRecord(
+    invocation: QueuedInvocation,
+    at: number,
+    condition: 'failed' | 'expired',
+    failure?: AttemptFailure,
+  ): unknown;
   /** The handler a target gets when it names no entry module. */
   defaultHandler(job: WindowedJob): Promise<Handler>;
 }
 
-export type Handler = (event: unknown, context: unknown, callback?: (error: unknown, result?: unknown) => void) => unknown;
+export type Handler = (
+  event: unknown,
+  context: unknown,
+  callback?: (error: unknown, result?: unknown) => void,
+) => unknown;
 
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && error.name === 'WindowedError' ? `${code}: ${error.message}` : error.message;
+    return typeof code === 'string' && error.name === 'WindowedError'
+      ? `${code}: ${error.message}`
+      : error.message;
   }
   return String(error);
 }

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AWS_LOOPBACK_CREDENTIALS,
+  type AwsLoopback,
+  type FcLoopbackServer,
+  type MnsLoopbackServer,
+  openTestKnex,
+  startAwsLoopback,
+  startFcServer,
+  startMnsServer,
+  testDatabases,
+  uniqueName,
+} from '@windowed/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedMetrics, RECORDS, windowed, writeLogs } from '../helpers/cli.js';
+
+const [sqlite] = await testDatabases(['sqlite']);
+const records = (name: string) => readFileSync(join(RECORDS, name), 'utf8');
+
+/** The real SDK clients, pointed at loopback servers that play SQS, MNS, FC and Lambda/Scheduler. */
+describe('windowed CLI against loopback cloud APIs', () => {
+  let aws: AwsLoopback;
+  let mns: MnsLoopbackServer;
+  let fc: FcLoopbackServer;
+  let logs: string;
+  const job = uniqueName('cloud');
+  const table = uniqueName('pv_uv');
+  const knex = openTestKnex(sqlite!);
+  const base = () => ({ E2E_JOB: job, E2E_SINK: `${sqlite!.url}?table=${table}`, E2E_LOGS: logs });
+  const awsEnv = () => ({
+    AWS_ACCESS_KEY_ID: AWS_LOOPBACK_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_LOOPBACK_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: 'us-east-1',
+  });
+  const starts = async () =>
+    (
+      (await knex(table).where('job', job).orderBy('window_start')) as Array<{
+        window_start: string;
+        pv: number;
+      }>
+    ).map((r) => r.window_start);
+
+  beforeAll(async () => {
+    logs = writeLogs();
+    aws = await startAwsLoopback();
+    mns = await startMnsServer();
+    fc = await startFcServer();
+  });
+  afterAll(async () => {
+    await Promise.all([aws.close(), mns.close(), fc.close(), knex.destroy()]);
+  });
+
+  it('replay --queue <SQS URL> replays Lambda failure records and deletes their messages', async () => {
+    const url = aws.sqs.createQueue('e2e-failures');
+    for (const line of records('lambda-destination.ndjson').trim().split('\n'))
+      aws.sqs.send('e2e-failures', line);
+    const out = await windowed(['replay', '--queue', url, '--json'], { env: { ...base(), ...awsEnv() } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(
+      (JSON.parse(out.stdout) as Array<{ windowStart: string; status: string }>).map((o) => [
+        o.windowStart,
+        o.status,
+      ]),
+    ).toEqual([
+      ['2026-11-27T10:09:00.000Z', 'succeeded'],
+      ['2026-11-27T10:19:00.000Z', 'succeeded'],
+    ]);
+    expect(aws.sqs.messages('e2e-failures')).toEqual([]);
+    expect(await starts()).toEqual(
+      expect.arrayContaining(['2026-11-27T10:09:00.000Z', '2026-11-27T10:19:00.000Z']),
+    );
+  });
+
+  it('replay --queue <MNS queue> replays FC failure records; a failed replay leaves its message', async () => {
+    const queue = uniqueName('fails').replaceAll('_', '-');
+    mns.sendMessage(queue, records('fc-destination.json'));
+    const mnsBody = (JSON.parse(records('mixed.json')) as Array<{ MessageBody?: string }>)[0]!.MessageBody!;
+    mns.sendMessage(queue, mnsBody); // base64, as MNS clients send by default
+    const env = {
+      ...base(),
+      ALIBABA_CLOUD_ACCESS_KEY_ID: mns.credentials[0]!.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: mns.credentials[0]!.accessKeySecret,
+    };
+    const out = await windowed(['replay', '--queue', `${mns.endpoint}/queues/${queue}`, '--json'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect((JSON.parse(out.stdout) as Array<{ windowStart: string }>).map((o) => o.windowStart)).toEqual([
+      '2026-11-27T10:04:00.000Z',
+      '2026-11-27T10:30:00.000Z',
+    ]);
+    expect(mns.depth(queue)).toBe(0);
+    const rows = (await knex(table)
+      .where('job', job)
+      .where('window_start', '2026-11-27T10:04:00.000Z')) as Array<{ pv: number }>;
+    expect(rows[0]!.pv).toBe(expectedMetrics('2026-11-27T10:04:00Z').pv);
+
+    // The source is down: the replay fails, the message stays for the next try, exit code 1.
+    mns.sendMessage(queue, records('fc-destination.json'));
+    const failed = await windowed(['replay', '--queue', `${mns.endpoint}/queues/${queue}`], {
+      env: { ...env, WINDOWED_SOURCE: 'ndjson:/nonexistent/logs' },
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/replay of 2026-11-27T10:04:00\.000Z failed: SOURCE_FAILED/);
+    expect(mns.depth(queue)).toBe(1);
+  });
+
+  it('deploy --target aliyun creates the service, function, async config and timer; a second deploy updates them', async () => {
+    const env = {
+      ...base(),
+      WINDOWED_FC_ENDPOINT: fc.endpoint,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: fc.credentials[0]!.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: fc.credentials[0]!.accessKeySecret,
+    };
+    const first = await windowed(['deploy', '--target', 'aliyun'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`Deployed ${job} to aliyun`);
+    const second = await windowed(['deploy', '--target', 'aliyun', '--json'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect((JSON.parse(second.stdout) as { steps: Array<{ api: string }> }).steps.map((s) => s.api)).toEqual([
+      'UpdateService',
+      'UpdateFunction',
+      'PutFunctionAsyncInvokeConfig',
+      'UpdateTrigger',
+    ]);
+    expect(fc.counts()).toEqual({ services: 1, functions: 1, triggers: 1, asyncConfigs: 1 });
+    const fn = fc.fn('windowed', job)!;
+    expect(JSON.stringify(fn)).toContain('WINDOWED_SINK');
+    expect(fc.asyncConfig('windowed', job)).toMatchObject({
+      destinationConfig: {
+        onFailure: { destination: 'acs:mns:cn-hangzhou:1234567890123456:/queues/e2e-failures/messages' },
+      },
+    });
+  }, 120_000);
+
+  it('deploy --target aws creates the function, event-invoke config and schedule; a second deploy updates', async () => {
+    const env = { ...base(), ...awsEnv(), WINDOWED_AWS_ENDPOINT: aws.endpoint };
+    const first = await windowed(['deploy', '--target', 'aws'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const second = await windowed(['deploy', '--target', 'aws', '--json'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    const apis = (JSON.parse(second.stdout) as { steps: Array<{ api: string }> }).steps.map((s) => s.api);
+    expect(apis).not.toContain('CreateFunction');
+    expect(apis).toContain('UpdateSchedule');
+    expect(aws.operations('scheduler').filter((o) => o === 'CreateSchedule')).toHaveLength(1);
+  }, 120_000);
+});
