@@ -22,27 +22,7 @@ const probes = new Map<string, Promise<string | undefined>>();
 function probe(dialect: 'mysql' | 'postgres', url: string): Promise<string | undefined> {
   let pending = probes.get(url);
   if (!pending) {
-    const u = new URL(url);
-    const db = knexFactory(
-      dialect === 'mysql'
-        ? {
-            client: 'mysql2',
-            connection: {
-              host: u.hostname,
-              port: Number(u.port || 3306),
-              user: u.username,
-              password: u.password,
-              database: u.pathname.slice(1),
-              connectTimeout: 3000,
-            },
-            pool: { min: 0, max: 1 },
-          }
-        : {
-            client: 'pg',
-            connection: { connectionString: url, connectionTimeoutMillis: 3000 },
-            pool: { min: 0, max: 1 },
-          },
-    );
+    const db = openTestKnex({ dialect, url }, { connectTimeoutMs: 3000 });
     pending = db
       .raw('select 1')
       .then(() => undefined)
@@ -82,7 +62,7 @@ export function uniqueName(prefix = 't'): string {
 }
 
 /** A knex handle for asserting on what a test wrote. Destroy it in afterAll. */
-export function openTestKnex(db: TestDatabase) {
+export function openTestKnex(db: TestDatabase, options: { connectTimeoutMs?: number } = {}) {
   if (db.dialect === 'sqlite') {
     return knexFactory({
       client: 'better-sqlite3',
@@ -90,6 +70,7 @@ export function openTestKnex(db: TestDatabase) {
       useNullAsDefault: true,
     });
   }
+  const pool = options.connectTimeoutMs ? { min: 0, max: 1 } : undefined;
   if (db.dialect === 'mysql') {
     const u = new URL(db.url);
     return knexFactory({
@@ -101,8 +82,17 @@ export function openTestKnex(db: TestDatabase) {
         password: u.password,
         database: u.pathname.slice(1),
         timezone: 'Z',
+        ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
       },
+      ...(pool ? { pool } : {}),
     });
   }
-  return knexFactory({ client: 'pg', connection: db.url });
+  return knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: db.url,
+      ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+    },
+    ...(pool ? { pool } : {}),
+  });
 }
