@@ -1,7 +1,9 @@
-import { asWindowedError, type ComputeResult, computeWindows } from './compute.js';
+import { asWindowedError, type Computed, type ComputeResult, computeWindows } from './compute.js';
 import { describeError, WindowedError } from './errors.js';
+import type { SqlLedger } from './ledger/sql-ledger.js';
 import type { Ledger, LedgerEntry } from './ledger/types.js';
 import type { Logger } from './logger.js';
+import { columnsOfQuery, columnsOfRows } from './query/normalize.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { Resources } from './resources.js';
 import type { TriggerEvent } from './trigger.js';
@@ -27,6 +29,8 @@ export interface JobRuntime {
   resources(): Promise<Resources>;
   /** Cached earliest ledger window: it only ever moves earlier through a backfill, which resets it. */
   firstWindowStart?: Date;
+  /** The windows catch-up expected last time: the next run's lookback is mostly the same windows. */
+  lookback?: Window[];
 }
 
 interface Planned {
@@ -48,20 +52,50 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
   const scheduled = targets[targets.length - 1]!;
   const res = await rt.resources();
   const budget = deadlineBudget(ctx);
+  const options: ProcessOptions = {
+    signal: budget.signal,
+    deadline: ctx.deadline,
+    logger,
+    triggerId: trigger.id,
+  };
   try {
-    const catchUp = res.ledger ? await findMissedWindows(rt, res.ledger, targets[0]!, ctx) : [];
     // The scheduled window first: under a deadline it matters most. Then lateness, then catch-up oldest first.
-    const planned: Planned[] = [
+    const own: Planned[] = [
       { window: scheduled, reason: 'scheduled' },
       ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
+    ];
+    // The trigger's own windows are computed whatever the ledger says, so their query starts now and
+    // runs while the ledger is asked for missed windows and marks everything running: on a warm
+    // invocation the ledger's round trips then cost no time of their own.
+    const ownComputed = computeSafely(
+      rt,
+      res,
+      own.map((p) => p.window),
+      options,
+    );
+    let catchUp: Window[] = [];
+    try {
+      if (res.ledger) {
+        catchUp = await markRunningAndFindMissed(
+          rt,
+          res.ledger,
+          own.map((p) => p.window),
+          trigger.id,
+          ctx,
+        );
+      }
+    } catch (error) {
+      await ownComputed;
+      throw error;
+    }
+    const planned: Planned[] = [
+      ...own,
       ...catchUp.map((window) => ({ window, reason: 'catch-up' as const })),
     ];
-    const outcomes = await processWindows(rt, res, planned, {
-      signal: budget.signal,
-      deadline: ctx.deadline,
-      logger,
-      triggerId: trigger.id,
-    });
+    const computed = catchUp.length
+      ? mergeComputed(rt.query, [await ownComputed, await computeSafely(rt, res, catchUp, options)])
+      : await ownComputed;
+    const outcomes = await writeComputed(rt, res, planned, computed, options);
     const sorted = outcomes.outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     const result: RunResult = {
       job: rt.name,
@@ -88,34 +122,61 @@ interface ProcessOptions {
   batch?: boolean;
 }
 
-/** Marks running, computes, writes (with the ledger in the same transaction where it can), records failures. */
-async function processWindows(
+/** Rows for the windows; never rejects: a failure belongs to the windows it concerns. */
+async function computeSafely(
   rt: JobRuntime,
   res: Resources,
-  planned: readonly Planned[],
+  windows: readonly Window[],
   options: ProcessOptions,
-): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
-  const { sink, ledger, source } = res;
-  const windows = planned.map((p) => p.window);
-  const now = () => new Date();
-  await ledger?.markRunning(rt.name, windows, options.triggerId, now());
-  let computed: ComputeResult;
+): Promise<ComputeResult> {
   try {
-    computed = await computeWindows(rt.query, source, windows, {
+    return await computeWindows(rt.query, res.source, windows, {
       signal: options.signal,
       deadline: options.deadline,
       logger: options.logger,
       batch: options.batch ?? true,
     });
   } catch (error) {
-    computed = {
-      byWindow: new Map(
-        windows.map((w) => [w.key, { ok: false, error: asWindowedError(error, w, options) }]),
-      ),
-      malformed: 0,
-      columns: { dimensions: [], metrics: [] },
-    };
+    return failedComputation(windows, error, options);
   }
+}
+
+function failedComputation(
+  windows: readonly Window[],
+  error: unknown,
+  options: ProcessOptions,
+): ComputeResult {
+  return {
+    byWindow: new Map(windows.map((w) => [w.key, { ok: false, error: asWindowedError(error, w, options) }])),
+    malformed: 0,
+    columns: { dimensions: [], metrics: [] },
+  };
+}
+
+/** Two computations of disjoint windows as one; a functional query's columns come from all rows, in order. */
+function mergeComputed(query: DeclarativeQuery | QueryFn, parts: readonly ComputeResult[]): ComputeResult {
+  const byWindow = new Map<string, Computed>();
+  for (const part of parts) for (const [key, value] of part.byWindow) byWindow.set(key, value);
+  const malformed = Math.max(...parts.map((p) => p.malformed));
+  if (typeof query !== 'function') return { byWindow, malformed, columns: columnsOfQuery(query) };
+  return {
+    byWindow,
+    malformed,
+    columns: columnsOfRows([...byWindow.values()].flatMap((c) => (c.ok ? c.rows : []))),
+  };
+}
+
+/** Writes the computed windows (with the ledger in the same transaction where it can), records failures. */
+async function writeComputed(
+  rt: JobRuntime,
+  res: Resources,
+  planned: readonly Planned[],
+  computed: ComputeResult,
+  options: ProcessOptions,
+): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+  const { sink, ledger } = res;
+  const windows = planned.map((p) => p.window);
+  const now = () => new Date();
   const ready = windows.flatMap((window) => {
     const c = computed.byWindow.get(window.key);
     return c?.ok ? [{ window, rows: c.rows }] : [];
@@ -187,32 +248,46 @@ async function recordFailures(
 }
 
 /**
- * Missed windows before `before`, oldest first, at most `maxWindows`: windows in the lookback that
- * never succeeded — failed, never recorded, or `running` for longer than a function can run.
- * Never reaches before the job's first recorded window; one cheap count when nothing is missing.
+ * Marks the trigger's own windows running and returns the missed windows before them, marked
+ * running too: windows in the lookback that never succeeded — failed, never recorded, or `running`
+ * for longer than a function can run. Never reaches before the job's first recorded window; oldest
+ * first, at most `maxWindows`. When nothing is missing this is one statement that also marks the
+ * windows running (one round trip where the ledger can).
  */
-async function findMissedWindows(
+async function markRunningAndFindMissed(
   rt: JobRuntime,
   ledger: Ledger,
-  before: Window,
+  own: readonly Window[],
+  triggerId: string | undefined,
   ctx: RunContext,
 ): Promise<Window[]> {
-  if (rt.catchUp.maxWindows === 0) return [];
-  rt.firstWindowStart ??= await ledger.firstWindowStart(rt.name);
-  if (!rt.firstWindowStart) return [];
-  const from = new Date(
-    Math.max(rt.firstWindowStart.getTime(), before.start.getTime() - rt.catchUp.lookbackMs),
+  const range = await catchUpRange(
+    rt,
+    ledger,
+    own.reduce((a, b) => (b.start < a.start ? b : a)),
   );
-  if (from >= before.start) return [];
-  const expected = windowsInRange(from, before.start, rt.windowSpec);
-  if (expected.length === 0) return [];
-  if ((await ledger.countSucceeded(rt.name, from, before.start)) >= expected.length) return [];
+  if (!range) {
+    await ledger.markRunning(rt.name, own, triggerId, new Date());
+    return [];
+  }
+  const succeeded = isCombinedLedger(ledger)
+    ? await ledger.markRunningAndCountSucceeded(rt.name, own, triggerId, new Date(), range)
+    : (
+        await Promise.all([
+          ledger.countSucceeded(rt.name, range.from, range.to),
+          ledger.markRunning(rt.name, own, triggerId, new Date()),
+        ])
+      )[0];
+  if (succeeded >= range.expected.length) return [];
   const entries = new Map(
-    (await ledger.entries(rt.name, { from, to: before.start })).map((e) => [e.windowStart.getTime(), e]),
+    (await ledger.entries(rt.name, { from: range.from, to: range.to })).map((e) => [
+      e.windowStart.getTime(),
+      e,
+    ]),
   );
   const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
   const staleBefore = Date.now() - staleMs;
-  return expected
+  const missed = range.expected
     .filter((w) => {
       const entry = entries.get(w.start.getTime());
       if (!entry) return true;
@@ -220,6 +295,53 @@ async function findMissedWindows(
       return entry.status === 'failed' || entry.updatedAt.getTime() < staleBefore;
     })
     .slice(0, rt.catchUp.maxWindows);
+  if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
+  return missed;
+}
+
+/** Where catch-up looks, `[from, to)` up to the earliest of the trigger's windows, and the windows expected there. */
+async function catchUpRange(
+  rt: JobRuntime,
+  ledger: Ledger,
+  before: Window,
+): Promise<{ from: Date; to: Date; expected: Window[] } | undefined> {
+  if (rt.catchUp.maxWindows === 0) return undefined;
+  rt.firstWindowStart ??= await ledger.firstWindowStart(rt.name);
+  if (!rt.firstWindowStart) return undefined;
+  const from = new Date(
+    Math.max(rt.firstWindowStart.getTime(), before.start.getTime() - rt.catchUp.lookbackMs),
+  );
+  if (from >= before.start) return undefined;
+  const expected = lookbackWindows(rt, from, before.start);
+  return expected.length === 0 ? undefined : { from, to: before.start, expected };
+}
+
+/**
+ * `windowsInRange(from, to)`, reusing the previous run's: each run's lookback (a day of windows by
+ * default) is the last one shifted by a window, so only the new windows are derived. Windows are
+ * contiguous, so dropping those that end before `from` and appending `windowsInRange(lastEnd, to)`
+ * gives exactly the same list.
+ */
+function lookbackWindows(rt: JobRuntime, from: Date, to: Date): Window[] {
+  const previous = rt.lookback;
+  const last = previous?.[previous.length - 1];
+  let windows: Window[];
+  if (!previous || !last || from < previous[0]!.start || to < last.end || from >= last.end) {
+    windows = windowsInRange(from, to, rt.windowSpec);
+  } else {
+    const first = previous.findIndex((w) => w.end > from);
+    windows = previous.slice(first);
+    if (last.end < to) windows.push(...windowsInRange(last.end, to, rt.windowSpec));
+  }
+  rt.lookback = windows;
+  return windows;
+}
+
+/** A ledger that can mark windows running and count succeeded ones in one go (the SQL ledger). */
+function isCombinedLedger(
+  ledger: Ledger,
+): ledger is Ledger & Pick<SqlLedger, 'markRunningAndCountSucceeded'> {
+  return typeof (ledger as Partial<SqlLedger>).markRunningAndCountSucceeded === 'function';
 }
 
 /** Stop work early enough to record a failure before the platform kills the invocation. */
@@ -233,12 +355,19 @@ function deadlineBudget(ctx: RunContext): { signal: AbortSignal; dispose(): void
   if (ctx.deadline !== undefined) {
     const remaining = ctx.deadline - Date.now();
     const reserve = Math.min(5_000, Math.max(250, remaining * 0.1));
-    const deadlineError = new WindowedError(
-      'DEADLINE_EXCEEDED',
-      `The run did not finish within the function's time limit (stopped ${Math.round(reserve)} ms before it to record the failure). Raise the function timeout or make the query cheaper.`,
-    );
-    timer = setTimeout(() => controller.abort(deadlineError), Math.max(0, remaining - reserve));
-    timer.unref?.();
+    // The error is made when the deadline passes, not on every run: an Error captures a stack trace.
+    const deadlineError = () =>
+      new WindowedError(
+        'DEADLINE_EXCEEDED',
+        `The run did not finish within the function's time limit (stopped ${Math.round(reserve)} ms before it to record the failure). Raise the function timeout or make the query cheaper.`,
+      );
+    // No time left at all: stop now, before any query starts (a timer would fire only after the
+    // first queries had already been sent).
+    if (remaining - reserve <= 0) controller.abort(deadlineError());
+    else {
+      timer = setTimeout(() => controller.abort(deadlineError()), remaining - reserve);
+      timer.unref?.();
+    }
   }
   return {
     signal: controller.signal,
@@ -270,7 +399,23 @@ function logRun(logger: Logger, result: RunResult): void {
     logger.warn('malformed log lines were skipped', { job: result.job, malformed: result.malformed });
 }
 
-/** Backfill `[from, to)`: batches of windows, one multi-window query each, skipping succeeded windows unless forced. */
+/**
+ * Most windows one backfill query covers. An ungrouped query answers one row per window, so this
+ * bounds the answer held in memory (a few MB).
+ */
+const MAX_SPAN_WINDOWS = 50_000;
+
+/**
+ * Backfill `[from, to)`, skipping succeeded windows unless forced. Windows are written in batches
+ * (`batchSize`, default a day of windows), each batch with its ledger rows in one transaction.
+ *
+ * Without an explicit `batchSize`, an ungrouped declarative query reads many batches at once: each
+ * query covers up to {@link MAX_SPAN_WINDOWS} windows (split between `concurrency` workers). A
+ * query per day re-reads the log table once per day whenever the database prefers a full scan to
+ * the time index (it does once a day is a large part of the table), so cost would grow with
+ * days × rows; one query per span keeps it growing with the rows. A grouped query's answer has an
+ * unknown number of rows per window, so it keeps one query per batch.
+ */
 export async function backfillRange(rt: JobRuntime, options: BackfillOptions): Promise<BackfillResult> {
   const from = toDate(options.from, 'from');
   const to = toDate(options.to, 'to');
@@ -284,8 +429,10 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   }
   const todo = all.filter((w) => !succeeded.has(w.start.getTime()));
   const batchSize = Math.max(1, Math.min(options.batchSize ?? (res.source?.queryMany ? 1440 : 60), 10_000));
-  const batches: Window[][] = [];
-  for (let i = 0; i < todo.length; i += batchSize) batches.push(todo.slice(i, i + batchSize));
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 16));
+  const spanSize = querySpan(rt, res, options, todo.length, batchSize, concurrency);
+  const spans: Window[][] = [];
+  for (let i = 0; i < todo.length; i += spanSize) spans.push(todo.slice(i, i + spanSize));
   const signal = options.signal ?? new AbortController().signal;
   const progress = {
     done: all.length - todo.length,
@@ -297,27 +444,43 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   const outcomes: WindowOutcome[] = [];
   let malformed = 0;
   options.onProgress?.({ ...progress });
+  const processOptions: ProcessOptions = {
+    signal,
+    deadline: undefined,
+    logger: rt.logger,
+    triggerId: 'backfill',
+  };
   let next = 0;
   const worker = async () => {
-    while (next < batches.length && !signal.aborted) {
-      const batch = batches[next++]!;
-      const result = await processWindows(
-        rt,
-        res,
-        batch.map((window) => ({ window, reason: 'backfill' as const })),
-        { signal, deadline: undefined, logger: rt.logger, triggerId: 'backfill' },
-      );
-      malformed = Math.max(malformed, result.malformed);
-      for (const o of result.outcomes) {
-        outcomes.push(o);
-        progress.done++;
-        if (o.status === 'failed') progress.failed++;
-        else if (o.status === 'succeeded') progress.computed++;
+    while (next < spans.length && !signal.aborted) {
+      const span = spans[next++]!;
+      // better-sqlite3 answers synchronously: yield so a Ctrl-C handler can abort between spans.
+      await new Promise((resolve) => setImmediate(resolve));
+      await res.ledger?.markRunning(rt.name, span, processOptions.triggerId, new Date());
+      const computed = await computeSafely(rt, res, span, processOptions);
+      malformed = Math.max(malformed, computed.malformed);
+      for (let i = 0; i < span.length; i += batchSize) {
+        const batch = span.slice(i, i + batchSize);
+        const planned = batch.map((window) => ({ window, reason: 'backfill' as const }));
+        // Stopped: what is computed but unwritten is recorded as not done, so a rerun resumes here.
+        const result = await writeComputed(
+          rt,
+          res,
+          planned,
+          signal.aborted ? stopped(batch, processOptions) : computed,
+          processOptions,
+        );
+        for (const o of result.outcomes) {
+          outcomes.push(o);
+          progress.done++;
+          if (o.status === 'failed') progress.failed++;
+          else if (o.status === 'succeeded') progress.computed++;
+        }
+        options.onProgress?.({ ...progress, window: batch[batch.length - 1] });
       }
-      options.onProgress?.({ ...progress, window: batch[batch.length - 1] });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, 16)) }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   if (all[0] && (!rt.firstWindowStart || all[0].start < rt.firstWindowStart)) rt.firstWindowStart = undefined;
   outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
   return {
@@ -329,6 +492,32 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     malformed,
     windows: outcomes,
   };
+}
+
+/** Windows per backfill query: a batch, or (see backfillRange) up to MAX_SPAN_WINDOWS in whole batches. */
+function querySpan(
+  rt: JobRuntime,
+  res: Resources,
+  options: BackfillOptions,
+  todo: number,
+  batchSize: number,
+  concurrency: number,
+): number {
+  const ungrouped = typeof rt.query !== 'function' && (rt.query.groupBy?.length ?? 0) === 0;
+  if (options.batchSize !== undefined || !ungrouped || !res.source?.queryMany) return batchSize;
+  const perWorker = Math.ceil(todo / concurrency / batchSize) * batchSize;
+  return Math.max(batchSize, Math.min(perWorker, Math.floor(MAX_SPAN_WINDOWS / batchSize) * batchSize));
+}
+
+function stopped(windows: readonly Window[], options: ProcessOptions): ComputeResult {
+  return failedComputation(
+    windows,
+    new WindowedError(
+      'ABORTED',
+      'The backfill was stopped before this window was written; run it again to resume.',
+    ),
+    options,
+  );
 }
 
 /** What the ledger knows: last success, failures, running rows, and gaps up to the last success. */

@@ -84,7 +84,17 @@ export function openTestKnex(db: TestDatabase, options: { connectTimeoutMs?: num
         timezone: 'Z',
         ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
       },
-      ...(pool ? { pool } : {}),
+      pool: {
+        ...(pool ?? {}),
+        // mysql2 escapes with backslashes: never let a server's NO_BACKSLASH_ESCAPES mode reinterpret them.
+        afterCreate: (
+          conn: { query(s: string, cb: (e: Error | null) => void): void },
+          done: (e: Error | null, c: unknown) => void,
+        ) =>
+          conn.query("SET sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')", (e) =>
+            done(e, conn),
+          ),
+      },
     });
   }
   return knexFactory({

@@ -73,16 +73,25 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
 const sqliteHandles = new Map<string, { knex: Knex; refs: number }>();
 const sqliteFileOf = new WeakMap<Knex, string>();
 
+export interface OpenOptions {
+  /**
+   * MySQL: let one query carry several statements. Only windowed's own write connections (sink,
+   * ledger) ask for it, to send a small transaction in one round trip; every value is still bound
+   * and escaped by the driver, never concatenated. Source connections never have it.
+   */
+  multipleStatements?: boolean;
+}
+
 /** Opens a pooled knex instance (shared per file for SQLite). Release it with `closeDatabase`. */
-export function openDatabase(db: DatabaseUrl): Knex {
-  if (db.dialect !== 'sqlite' || db.filename === ':memory:') return connect(db);
+export function openDatabase(db: DatabaseUrl, options: OpenOptions = {}): Knex {
+  if (db.dialect !== 'sqlite' || db.filename === ':memory:') return connect(db, options);
   const filename = resolve(db.filename ?? '');
   const shared = sqliteHandles.get(filename);
   if (shared) {
     shared.refs++;
     return shared.knex;
   }
-  const knex = connect(db);
+  const knex = connect(db, options);
   sqliteHandles.set(filename, { knex, refs: 1 });
   sqliteFileOf.set(knex, filename);
   return knex;
@@ -100,7 +109,7 @@ export async function closeDatabase(knex: Knex): Promise<void> {
 }
 
 /** A new knex instance. MySQL and PostgreSQL sessions run in UTC. */
-function connect(db: DatabaseUrl): Knex {
+function connect(db: DatabaseUrl, options: OpenOptions): Knex {
   try {
     switch (db.dialect) {
       case 'sqlite': {
@@ -139,6 +148,7 @@ function connect(db: DatabaseUrl): Knex {
             supportBigNumbers: true,
             decimalNumbers: true,
             dateStrings: false,
+            multipleStatements: options.multipleStatements === true,
           },
           pool: {
             min: 0,
@@ -147,7 +157,12 @@ function connect(db: DatabaseUrl): Knex {
               conn: { query(s: string, cb: (err: Error | null) => void): void },
               done: (err: Error | null, conn: unknown) => void,
             ) => {
-              conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
+              // mysql2 escapes bound values with backslashes; a server in NO_BACKSLASH_ESCAPES mode would read
+              // them differently, so windowed's sessions never run in it.
+              conn.query(
+                "SET time_zone = '+00:00', sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+                (err) => done(err, conn),
+              );
             },
           },
         });
@@ -210,6 +225,70 @@ const RETRYABLE_CODES = new Set([
   'SQLITE_BUSY',
   'SQLITE_BUSY_SNAPSHOT',
 ]);
+
+/** Whether `openDatabase` was asked for multiple statements per query on this MySQL pool. */
+export function allowsMultipleStatements(knex: Knex): boolean {
+  const connection = (knex.client as { config?: { connection?: { multipleStatements?: unknown } } }).config
+    ?.connection;
+  return typeof connection === 'object' && connection?.multipleStatements === true;
+}
+
+/**
+ * Runs several statements as one transaction in one round trip (MySQL, on a pool opened with
+ * `multipleStatements`). A statement that fails leaves the transaction open on its connection, so
+ * it is rolled back there before the connection returns to the pool.
+ */
+export async function transactionInOneRoundTrip(knex: Knex, statements: readonly Knex.Sql[]): Promise<void> {
+  const sql = ['START TRANSACTION', ...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
+  await withMysqlConnection(knex, async (query) => {
+    try {
+      await query(
+        sql,
+        statements.flatMap((s) => s.bindings),
+      );
+    } catch (error) {
+      await query('ROLLBACK', []).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Statements sent together in one query (MySQL, `multipleStatements`): the result of each, in order.
+ * Straight to the driver on a pooled connection: these run on every scheduled invocation.
+ */
+export function multiStatementQuery(knex: Knex, statements: readonly Knex.Sql[]): Promise<unknown[]> {
+  const sql = statements.map((s) => s.sql).join(';\n');
+  return withMysqlConnection(
+    knex,
+    (query) =>
+      query(
+        sql,
+        statements.flatMap((s) => s.bindings),
+      ) as Promise<unknown[]>,
+  );
+}
+
+type MysqlQuery = (sql: string, bindings: readonly unknown[]) => Promise<unknown>;
+
+async function withMysqlConnection<T>(knex: Knex, fn: (query: MysqlQuery) => Promise<T>): Promise<T> {
+  const connection = (await knex.client.acquireConnection()) as {
+    query(
+      sql: string,
+      bindings: readonly unknown[],
+      callback: (error: Error | null, result: unknown) => void,
+    ): void;
+  };
+  const query: MysqlQuery = (sql, bindings) =>
+    new Promise((resolve, reject) =>
+      connection.query(sql, bindings, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  try {
+    return await fn(query);
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
+}
 
 /** Deadlocks and lost races between concurrent writers of one window are retried, not surfaced. */
 export function isRetryableDbError(error: unknown): boolean {

@@ -1,5 +1,12 @@
 import type { Knex } from 'knex';
-import { closeDatabase, type Dialect, fromDbTime, toDbTime } from '../db/connect.js';
+import {
+  allowsMultipleStatements,
+  closeDatabase,
+  type Dialect,
+  fromDbTime,
+  multiStatementQuery,
+  toDbTime,
+} from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
 import type { Ledger, LedgerEntry, RunStatus } from './types.js';
@@ -7,6 +14,13 @@ import type { Ledger, LedgerEntry, RunStatus } from './types.js';
 export const LEDGER_TABLE = 'windowed_runs';
 const MAX_ERROR_LENGTH = 2000;
 const CHUNK = 500;
+
+interface UpsertOptions {
+  now: Date;
+  triggerId?: string | undefined;
+  error?: string;
+  countAttempt?: boolean;
+}
 
 /** The run ledger as a table `windowed_runs` in a SQL database (usually the sink's own). */
 export class SqlLedger implements Ledger {
@@ -90,15 +104,27 @@ export class SqlLedger implements Ledger {
     job: string,
     windows: readonly Window[],
     status: RunStatus,
-    options: { now: Date; triggerId?: string | undefined; error?: string; countAttempt?: boolean },
+    options: UpsertOptions,
   ): Promise<void> {
     await this.ensure();
+    for (const statement of this.upsertStatements(db, job, windows, status, options)) await statement;
+  }
+
+  /** The upsert as statements (one per 500 windows), not yet run: the sink sends them in its own transaction. */
+  upsertStatements(
+    db: Knex | Knex.Transaction,
+    job: string,
+    windows: readonly Window[],
+    status: RunStatus,
+    options: UpsertOptions,
+  ): Knex.QueryBuilder[] {
     const now = toDbTime(this.dialect, options.now);
     const merge: Record<string, unknown> = { status, updated_at: now };
     if (options.triggerId !== undefined) merge.trigger_id = options.triggerId;
     if (status === 'succeeded') merge.last_error = null;
     if (options.error !== undefined) merge.last_error = options.error;
     if (options.countAttempt) merge.attempts = this.db.raw('?? + 1', [`${LEDGER_TABLE}.attempts`]);
+    const statements: Knex.QueryBuilder[] = [];
     for (let i = 0; i < windows.length; i += CHUNK) {
       const rows = windows.slice(i, i + CHUNK).map((w) => ({
         job,
@@ -110,8 +136,38 @@ export class SqlLedger implements Ledger {
         trigger_id: options.triggerId ?? null,
         updated_at: now,
       }));
-      await db(LEDGER_TABLE).insert(rows).onConflict(['job', 'window_start']).merge(merge);
+      statements.push(db(LEDGER_TABLE).insert(rows).onConflict(['job', 'window_start']).merge(merge));
     }
+    return statements;
+  }
+
+  /**
+   * `markRunning` and `countSucceeded(job, count.from, count.to)` together: what every scheduled
+   * run asks first. On MySQL both travel in one round trip (the connection allows several
+   * statements); elsewhere they run side by side.
+   */
+  async markRunningAndCountSucceeded(
+    job: string,
+    windows: readonly Window[],
+    triggerId: string | undefined,
+    now: Date,
+    count: { from: Date; to: Date },
+  ): Promise<number> {
+    await this.ensure();
+    if (this.dialect !== 'mysql' || windows.length > CHUNK || !allowsMultipleStatements(this.db)) {
+      const [succeeded] = await Promise.all([
+        this.countSucceeded(job, count.from, count.to),
+        this.markRunning(job, windows, triggerId, now),
+      ]);
+      return succeeded;
+    }
+    const statements = [
+      ...this.upsertStatements(this.db, job, windows, 'running', { triggerId, now, countAttempt: true }),
+      this.countSucceededQuery(job, count.from, count.to),
+    ].map((q) => q.toSQL());
+    const results = await multiStatementQuery(this.db, statements);
+    const rows = results[statements.length - 1] as Array<{ n?: unknown }>;
+    return Number(rows[0]?.n ?? 0);
   }
 
   async entries(job: string, range: { from?: Date; to?: Date } = {}): Promise<LedgerEntry[]> {
@@ -133,13 +189,16 @@ export class SqlLedger implements Ledger {
 
   async countSucceeded(job: string, from: Date, to: Date): Promise<number> {
     await this.ensure();
-    const row = await this.db(LEDGER_TABLE)
+    const row = await this.countSucceededQuery(job, from, to).first();
+    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+  }
+
+  private countSucceededQuery(job: string, from: Date, to: Date): Knex.QueryBuilder {
+    return this.db(LEDGER_TABLE)
       .where({ job, status: 'succeeded' })
       .where('window_start', '>=', toDbTime(this.dialect, from))
       .where('window_start', '<', toDbTime(this.dialect, to))
-      .count({ n: '*' })
-      .first();
-    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+      .count({ n: '*' });
   }
 
   async firstWindowStart(job: string): Promise<Date | undefined> {

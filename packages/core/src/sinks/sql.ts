@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
+  allowsMultipleStatements,
   closeDatabase,
   type DatabaseUrl,
   fromDbTime,
   openDatabase,
   toDbTime,
+  transactionInOneRoundTrip,
   withDbRetry,
 } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
@@ -44,7 +46,7 @@ export class SqlSink implements Sink {
       );
     }
     this.type = options.db.dialect;
-    this.knex = openDatabase(options.db);
+    this.knex = openDatabase(options.db, { multipleStatements: true });
     this.ledger =
       options.ledger === false
         ? undefined
@@ -61,36 +63,57 @@ export class SqlSink implements Sink {
     const dialect = this.options.db.dialect;
     const columns = [...options.columns.dimensions, ...options.columns.metrics.map((m) => m.name)];
     const computedAt = toDbTime(dialect, options.computedAt);
+    const all = windows.map((w) => w.window);
+    const rows = windows.flatMap(({ window, rows }) =>
+      rows.map((row) => ({
+        job: options.job,
+        window_start: toDbTime(dialect, window.start),
+        window_end: toDbTime(dialect, window.end),
+        ...pick(row, columns),
+        computed_at: computedAt,
+      })),
+    );
+    const markSucceeded = options.markSucceeded && this.ledger ? options.markSucceeded : undefined;
+    /** The transaction's statements, in order, against `db` (the transaction, or the pool to compile). */
+    const statements = (db: Knex | Knex.Transaction): Knex.QueryBuilder[] => [
+      // Taking the ledger rows first locks the windows: a concurrent writer of the same window
+      // waits here until this transaction commits, then replaces what it wrote.
+      ...(markSucceeded && this.ledger
+        ? this.ledger.upsertStatements(db, options.job, all, 'succeeded', {
+            now: options.computedAt,
+            triggerId: markSucceeded.triggerId,
+          })
+        : []),
+      ...chunks(all, INSERT_CHUNK).map((part) =>
+        db(this.options.table)
+          .where('job', options.job)
+          .whereIn(
+            'window_start',
+            part.map((w) => toDbTime(dialect, w.start)),
+          )
+          .delete(),
+      ),
+      ...chunks(rows, INSERT_CHUNK).map((part) => db(this.options.table).insert(part)),
+    ];
     try {
+      // A small write (every scheduled run's) in one round trip where the connection allows it.
+      if (
+        dialect === 'mysql' &&
+        all.length <= INSERT_CHUNK &&
+        rows.length <= INSERT_CHUNK &&
+        allowsMultipleStatements(this.knex)
+      ) {
+        const compiled = statements(this.knex).map((q) => q.toSQL());
+        await withDbRetry(() => transactionInOneRoundTrip(this.knex, compiled));
+        return;
+      }
       await withDbRetry(() =>
         this.knex.transaction(async (trx) => {
-          const all = windows.map((w) => w.window);
-          // Taking the ledger rows first locks the windows: a concurrent writer of the same window
-          // waits here until this transaction commits, then replaces what it wrote.
-          if (options.markSucceeded && this.ledger) {
-            await this.ledger.upsert(trx, options.job, all, 'succeeded', {
-              now: options.computedAt,
-              triggerId: options.markSucceeded.triggerId,
-            });
-          } else if (dialect === 'postgres') {
+          if (!markSucceeded && dialect === 'postgres') {
             for (const w of all)
               await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${options.job}/${w.key}`]);
           }
-          for (let i = 0; i < all.length; i += INSERT_CHUNK) {
-            const starts = all.slice(i, i + INSERT_CHUNK).map((w) => toDbTime(dialect, w.start));
-            await trx(this.options.table).where('job', options.job).whereIn('window_start', starts).delete();
-          }
-          const rows = windows.flatMap(({ window, rows }) =>
-            rows.map((row) => ({
-              job: options.job,
-              window_start: toDbTime(dialect, window.start),
-              window_end: toDbTime(dialect, window.end),
-              ...pick(row, columns),
-              computed_at: computedAt,
-            })),
-          );
-          for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-            await trx(this.options.table).insert(rows.slice(i, i + INSERT_CHUNK));
+          for (const statement of statements(trx)) await statement;
         }),
       );
     } catch (error) {
@@ -215,6 +238,12 @@ function addMetricColumn(
 function indexName(table: string): string {
   const base = `${table.replace('.', '_')}_window_uq`;
   return base.length <= 60 ? base : `wuq_${createHash('sha1').update(table).digest('hex').slice(0, 16)}`;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function pick(row: Row, columns: string[]): Row {

@@ -90,6 +90,32 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     ]);
   });
 
+  it('group values from the logs are stored literally, whatever quotes and backslashes they hold', async () => {
+    const hostile = uniqueName('hostile');
+    const name = uniqueName('inj');
+    const evil = [`a\\'); DROP TABLE ${name}; --`, `b'' OR 1=1 -- \\`, `c"; DELETE FROM windowed_runs; --`];
+    await createLogTable(
+      knex,
+      database.dialect,
+      hostile,
+      evil.map((path, i) => ({ ts: `2026-11-27T10:00:0${i}.000Z`, user_id: 'u', path, bytes: 1 })),
+    );
+    const job = defineWindowedJob({
+      name,
+      window: '1m',
+      query: { metrics: { pv: count() }, groupBy: ['path'] },
+      source: { type: 'sql', url: database.url, table: hostile, timeColumn: 'ts' },
+      sink: database.url,
+      logger: false,
+    });
+    jobs.push(job);
+    await job.run(TRIGGER);
+    await job.run(TRIGGER);
+    const rows = (await knex(name).select('path', 'pv').orderBy('path')).map(numeric);
+    expect(rows).toEqual(evil.map((path) => ({ path, pv: 1 })));
+    expect(await knex('windowed_runs').where({ job: name }).count({ n: '*' })).toEqual([{ n: expect.anything() }]);
+  });
+
   it('an idle window is written as zeros, not skipped', async () => {
     const name = uniqueName('idle');
     const job = makeJob(name);

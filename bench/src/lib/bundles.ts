@@ -1,0 +1,52 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleLambdaHandler } from '../../../packages/adapter-aws/src/deploy/bundle.js';
+import { BENCH_DIR } from './config.js';
+
+export interface BuiltBundle {
+  /** The unzipped `index.mjs`, written out so processes can import it. */
+  file: string;
+  zipBytes: number;
+  unzippedBytes: number;
+}
+
+export interface Bundles {
+  windowed: BuiltBundle;
+  hand: BuiltBundle;
+}
+
+let built: Promise<Bundles> | undefined;
+let tempDir: string | undefined;
+
+/**
+ * Both functions bundled by `bundleLambdaHandler` — the function `windowed deploy` uses for AWS — so
+ * the windowed bundle is exactly what `windowed deploy --target aws` uploads for the pv-uv example
+ * (examples/pv-uv/aws.ts) and the baseline is bundled the same way.
+ */
+export function buildBundles(): Promise<Bundles> {
+  built ??= (async () => ({
+    windowed: await bundleOne(join(BENCH_DIR, '..', 'examples', 'pv-uv', 'aws.ts'), 'windowed'),
+    hand: await bundleOne(join(BENCH_DIR, 'fixtures', 'hand-written-handler.ts'), 'hand'),
+  }))();
+  return built;
+}
+
+async function bundleOne(entry: string, name: string): Promise<BuiltBundle> {
+  const bundle = await bundleLambdaHandler({ entry });
+  const { unzipSync } = await import('fflate');
+  const files = unzipSync(bundle.zip);
+  // Outside the repository, like /var/task: nothing from node_modules can fill in for a missing module.
+  tempDir ??= mkdtempSync(join(tmpdir(), 'windowed-bench-bundles-'));
+  const dir = join(tempDir, name);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.mjs');
+  writeFileSync(file, files['index.mjs']!);
+  return { file, zipBytes: bundle.bytes, unzippedBytes: bundle.unzippedBytes };
+}
+
+export function removeBundles(): void {
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
+  built = undefined;
+}
