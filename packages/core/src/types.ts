@@ -89,7 +89,10 @@ export interface BackfillOptions {
   onProgress?: (progress: BackfillProgress) => void;
   /** Re-compute windows the ledger says already succeeded. */
   force?: boolean;
-  /** Windows per multi-window query. Default: a day's worth, at most 1440. */
+  /**
+   * Windows written per transaction. Default: a day's worth (1440 windows). Without it, an
+   * ungrouped query reads up to 50,000 windows per multi-window query (a grouped one, a batch).
+   */
   batchSize?: number;
 }
 

@@ -79,7 +79,9 @@ export class SqlLedger implements Ledger {
     triggerId: string | undefined,
     now: Date,
   ): Promise<void> {
-    await this.upsert(this.db, job, windows, 'running', { triggerId, now, countAttempt: true });
+    await this.guard('Marking windows running', () =>
+      this.upsert(this.db, job, windows, 'running', { triggerId, now, countAttempt: true }),
+    );
   }
 
   async markSucceeded(
@@ -88,11 +90,15 @@ export class SqlLedger implements Ledger {
     triggerId: string | undefined,
     now: Date,
   ): Promise<void> {
-    await this.upsert(this.db, job, windows, 'succeeded', { triggerId, now });
+    await this.guard('Marking windows succeeded', () =>
+      this.upsert(this.db, job, windows, 'succeeded', { triggerId, now }),
+    );
   }
 
   async markFailed(job: string, windows: readonly Window[], error: string, now: Date): Promise<void> {
-    await this.upsert(this.db, job, windows, 'failed', { now, error: error.slice(0, MAX_ERROR_LENGTH) });
+    await this.guard('Marking windows failed', () =>
+      this.upsert(this.db, job, windows, 'failed', { now, error: error.slice(0, MAX_ERROR_LENGTH) }),
+    );
   }
 
   /**
@@ -165,7 +171,9 @@ export class SqlLedger implements Ledger {
       ...this.upsertStatements(this.db, job, windows, 'running', { triggerId, now, countAttempt: true }),
       this.countSucceededQuery(job, count.from, count.to),
     ].map((q) => q.toSQL());
-    const results = await multiStatementQuery(this.db, statements);
+    const results = await this.guard('Marking windows running', () =>
+      multiStatementQuery(this.db, statements),
+    );
     const rows = results[statements.length - 1] as Array<{ n?: unknown }>;
     return Number(rows[0]?.n ?? 0);
   }
@@ -175,21 +183,22 @@ export class SqlLedger implements Ledger {
     const query = this.db(LEDGER_TABLE).where({ job }).orderBy('window_start', 'asc');
     if (range.from) query.where('window_start', '>=', toDbTime(this.dialect, range.from));
     if (range.to) query.where('window_start', '<', toDbTime(this.dialect, range.to));
-    return (await query).map(toEntry);
+    return (await this.guard('Reading entries', () => query)).map(toEntry);
   }
 
   async lastSucceeded(job: string): Promise<LedgerEntry | undefined> {
     await this.ensure();
-    const row = await this.db(LEDGER_TABLE)
-      .where({ job, status: 'succeeded' })
-      .orderBy('window_start', 'desc')
-      .first();
+    const row = await this.guard('Reading the last success', () =>
+      this.db(LEDGER_TABLE).where({ job, status: 'succeeded' }).orderBy('window_start', 'desc').first(),
+    );
     return row ? toEntry(row) : undefined;
   }
 
   async countSucceeded(job: string, from: Date, to: Date): Promise<number> {
     await this.ensure();
-    const row = await this.countSucceededQuery(job, from, to).first();
+    const row = await this.guard('Counting succeeded windows', () =>
+      this.countSucceededQuery(job, from, to).first(),
+    );
     return Number((row as { n?: unknown } | undefined)?.n ?? 0);
   }
 
@@ -203,9 +212,27 @@ export class SqlLedger implements Ledger {
 
   async firstWindowStart(job: string): Promise<Date | undefined> {
     await this.ensure();
-    const row = await this.db(LEDGER_TABLE).where({ job }).min({ first: 'window_start' }).first();
+    const row = await this.guard('Reading the first window', () =>
+      this.db(LEDGER_TABLE).where({ job }).min({ first: 'window_start' }).first(),
+    );
     const first = (row as { first?: unknown } | undefined)?.first;
     return first === null || first === undefined ? undefined : fromDbTime(first);
+  }
+
+  /** Database errors as LEDGER_FAILED; the sink's own transaction calls `upsert` unguarded so it can retry. */
+  private async guard<T>(what: string, fn: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof WindowedError) throw error;
+      throw new WindowedError(
+        'LEDGER_FAILED',
+        `${what} in ${this.describe()} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async close(): Promise<void> {

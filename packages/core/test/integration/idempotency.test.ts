@@ -113,7 +113,9 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     await job.run(TRIGGER);
     const rows = (await knex(name).select('path', 'pv').orderBy('path')).map(numeric);
     expect(rows).toEqual(evil.map((path) => ({ path, pv: 1 })));
-    expect(await knex('windowed_runs').where({ job: name }).count({ n: '*' })).toEqual([{ n: expect.anything() }]);
+    expect(await knex('windowed_runs').where({ job: name }).count({ n: '*' })).toEqual([
+      { n: expect.anything() },
+    ]);
   });
 
   it('an idle window is written as zeros, not skipped', async () => {

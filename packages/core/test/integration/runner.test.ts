@@ -226,6 +226,17 @@ describe('deadlines and failures reach the platform', () => {
   });
 });
 
+describe('an unreachable sink', () => {
+  it('fails the run with LEDGER_FAILED before any work, without leaking the password', async () => {
+    const job = makeJob({ sink: 'mysql://root:s3cretPW@127.0.0.1:1/test' });
+    const error = await job.run(at('10:01')).catch((e) => e);
+    expect(error).toBeInstanceOf(WindowedError);
+    expect(error.code).toBe('LEDGER_FAILED');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.message).not.toContain('s3cretPW');
+  });
+});
+
 describe('functional queries', () => {
   it('write whatever columns the function returns, once per window', async () => {
     const job = makeJob({
