@@ -1,4 +1,4 @@
-import { redact, type TriggerEvent, WindowedError } from '@windowed/core';
+import { type FailureRecord, redact, type TriggerEvent, WindowedError } from '@windowed/core';
 import { fromFcTimerEvent } from './event.js';
 
 /**
@@ -22,19 +22,7 @@ export interface FcDestinationRecordPayload {
 }
 
 /** A failed window as `windowed replay` needs it. */
-export interface FcFailureRecord {
-  provider: 'aliyun';
-  /** The original trigger, normalized: replaying it runs the same window. */
-  trigger: TriggerEvent;
-  condition: string;
-  attempts: number;
-  requestId?: string;
-  functionArn?: string;
-  /** The function's error message (redacted). */
-  error?: string;
-  /** ISO-8601 UTC: when FC gave up. */
-  timestamp?: string;
-}
+export type FcFailureRecord = FailureRecord & { provider: 'aliyun' };
 
 const EXPECTED =
   'Expected an FC destination record { requestContext: { requestId, functionArn, condition, approximateInvokeCount }, requestPayload, … } ' +

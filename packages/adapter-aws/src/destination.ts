@@ -1,21 +1,8 @@
-import { redact, type TriggerEvent, WindowedError } from '@windowed/core';
+import { type FailureRecord, redact, type TriggerEvent, WindowedError } from '@windowed/core';
 import { fromScheduledEvent } from './event.js';
 
 /** A failed invocation as a Lambda failure destination received it, ready for `windowed replay`. */
-export interface LambdaFailureRecord {
-  provider: 'aws';
-  /** The trigger of the failed invocation; `job.windowFor(trigger)` names the window. */
-  trigger: TriggerEvent;
-  /** `RetriesExhausted`, `EventAgeExceeded`, ... */
-  condition: string;
-  /** How many times Lambda invoked the function with this event. */
-  attempts: number;
-  requestId?: string;
-  functionArn?: string;
-  /** `errorType: errorMessage` of the last attempt, redacted. */
-  error?: string;
-  timestamp?: string;
-}
+export type LambdaFailureRecord = FailureRecord & { provider: 'aws' };
 
 interface InvocationRecord {
   timestamp?: unknown;

@@ -36,6 +36,7 @@ export type {
   BackfillOptions,
   BackfillProgress,
   BackfillResult,
+  FailureRecord,
   JobOverrides,
   JobSpec,
   JobStatus,

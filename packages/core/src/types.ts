@@ -148,3 +148,23 @@ export interface WindowedJob {
   /** Releases pooled connections. The job can still run afterwards (it reconnects). */
   close(): Promise<void>;
 }
+
+/**
+ * A failed invocation as a platform's failure destination delivered it, normalized by an adapter
+ * (`parseFcDestinationRecord`, `parseLambdaDestinationRecord`): what `windowed replay` re-runs.
+ */
+export interface FailureRecord {
+  provider: 'aliyun' | 'aws';
+  /** The trigger of the failed invocation; `job.windowFor(trigger)` names the window. */
+  trigger: TriggerEvent;
+  /** Why the platform gave up: `RetriesExhausted`, `EventAgeExceeded`, an FC error code, ... */
+  condition: string;
+  /** How many times the platform invoked the function with this event. */
+  attempts: number;
+  requestId?: string;
+  functionArn?: string;
+  /** The last attempt's error, redacted. */
+  error?: string;
+  /** ISO-8601 UTC: when the platform gave up. */
+  timestamp?: string;
+}

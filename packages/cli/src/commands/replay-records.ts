@@ -1,16 +1,10 @@
 import { parseFcDestinationRecord } from '@windowed/adapter-aliyun';
 import { parseLambdaDestinationRecord } from '@windowed/adapter-aws';
-import type { TriggerEvent } from '@windowed/core';
+import type { FailureRecord } from '@windowed/core';
 import { CliError, EXIT, isWindowedErrorLike } from '../errors.js';
 
-/** A failure-destination record of either cloud, reduced to what a replay needs. */
-export interface FailedInvocation {
-  provider: 'aliyun' | 'aws';
-  trigger: TriggerEvent;
-  condition: string;
-  attempts: number;
-  error?: string;
-}
+/** A failure-destination record of either cloud, as the adapters normalize it. */
+export type FailedInvocation = FailureRecord;
 
 /** One JSON record, a JSON array of records, or NDJSON (one record per line). */
 export function splitRecords(text: string): unknown[] {
