@@ -33,7 +33,8 @@ export function buildBundles(): Promise<Bundles> {
 }
 
 async function bundleOne(entry: string, name: string): Promise<BuiltBundle> {
-  const bundle = await bundleLambdaHandler({ entry });
+  // Profiled runs (WINDOWED_BENCH_CPU_PROF) bundle unminified, so that profiles name functions.
+  const bundle = await bundleLambdaHandler({ entry, minify: !process.env.WINDOWED_BENCH_CPU_PROF });
   const { unzipSync } = await import('fflate');
   const files = unzipSync(bundle.zip);
   // Outside the repository, like /var/task: nothing from node_modules can fill in for a missing module.

@@ -52,6 +52,12 @@ export function buildWorkers(): Promise<string> {
   return built;
 }
 
+/** `WINDOWED_BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of every worker process into `<dir>`. */
+function profileArgs(): string[] {
+  const dir = process.env.WINDOWED_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /**
  * Runs a worker in a fresh Node process and resolves with the one message it sends. Its stdout
  * goes to /dev/null (the jobs' one-line-per-run logs land there, as in a function's log stream).
@@ -65,7 +71,7 @@ export async function runWorker<T>(
   return new Promise<T>((resolve, reject) => {
     const child = fork(join(dir, `${name}.mjs`), [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      execArgv: options.execArgv ?? [],
+      execArgv: [...(options.execArgv ?? []), ...profileArgs()],
       env: { ...process.env, BENCH_INPUT: JSON.stringify(input) },
     });
     let stderr = '';

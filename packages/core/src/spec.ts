@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 import { parseDurationMs } from './duration.js';
 import { WindowedError } from './errors.js';
 import { isIdentifier, RESERVED_COLUMNS } from './query/validate.js';
 import { isSink } from './sinks/types.js';
 import { isSource } from './sources/types.js';
 import type { JobSpec } from './types.js';
+import { zodMessages as messages } from './zod-messages.js';
 
 // zod/mini: the spec is validated once per cold start, in every function bundle, so only the
 // validators used here are bundled and loaded (zod's full API costs tens of ms to load), and its
@@ -124,9 +124,6 @@ export const jobSpecSchema = z.strictObject({
     ]),
   ),
 });
-
-/** English messages for this parse only: the process-wide zod configuration is the user's. */
-const messages = { error: en().localeError };
 
 /** Validates a job spec, throwing `INVALID_JOB` that names the offending field. */
 export function validateJobSpec(input: unknown): JobSpec {

@@ -1,11 +1,8 @@
-import {
-  type CloudWatchLogsClient,
-  GetQueryResultsCommand,
-  type GetQueryResultsCommandOutput,
-  StartQueryCommand,
-  StopQueryCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import { type Logger, WindowedError } from '@windowed/core';
+
+/** The SDK is loaded on first use: a job that never queries CloudWatch never pays for loading it. */
+const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
 
 export interface PollOptions {
   /** First wait between `GetQueryResults` polls (and after `LimitExceededException`). */
@@ -55,7 +52,7 @@ export async function runInsightsQuery(
     for (;;) {
       await pause(delay, options);
       const output: GetQueryResultsCommandOutput = await client.send(
-        new GetQueryResultsCommand({ queryId }),
+        new (await sdk()).GetQueryResultsCommand({ queryId }),
         {
           abortSignal: options.signal,
         },
@@ -96,7 +93,9 @@ async function startQuery(
   let delay = options.poll.initialMs;
   for (;;) {
     try {
-      const output = await client.send(new StartQueryCommand(request), { abortSignal: options.signal });
+      const output = await client.send(new (await sdk()).StartQueryCommand(request), {
+        abortSignal: options.signal,
+      });
       if (!output.queryId) throw new WindowedError('SOURCE_FAILED', 'StartQuery answered without a queryId.');
       return output.queryId;
     } catch (error) {
@@ -112,7 +111,7 @@ async function startQuery(
 
 async function stopQuery(client: CloudWatchLogsClient, queryId: string, logger: Logger): Promise<void> {
   try {
-    await client.send(new StopQueryCommand({ queryId }));
+    await client.send(new (await sdk()).StopQueryCommand({ queryId }));
   } catch (error) {
     // Already finished, or unreachable: the query ends by itself at its 60-minute timeout.
     logger.warn('Could not stop a Logs Insights query', { queryId, error: (error as Error)?.name });

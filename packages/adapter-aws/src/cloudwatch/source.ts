@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type DeclarativeQuery,
   type MultiWindowResult,
@@ -9,7 +9,8 @@ import {
   type Window,
   WindowedError,
 } from '@windowed/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { BIN_FIELD, type CompiledInsights, compileInsightsQuery } from './compile.js';
 import { type PollOptions, runInsightsQuery } from './run.js';
 
@@ -37,45 +38,57 @@ export interface CloudWatchSourceOptions {
 
 const MAX_LIMIT = 10_000;
 
-const optionsSchema = z
-  .object({
-    type: z.literal('cloudwatch').optional(),
-    logGroupNames: z.array(z.string().min(1).max(512)).min(1).max(50).optional(),
-    logGroupIdentifiers: z.array(z.string().min(1).max(2048)).min(1).max(50).optional(),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1')
-      .optional(),
-    endpoint: z.url().optional(),
-    credentials: z
-      // Not strict: credential objects from providers carry more (expiration, accountId, ...).
-      .object({
-        accessKeyId: z.string().min(1),
-        secretAccessKey: z.string().min(1),
-        sessionToken: z.string().optional(),
-      })
-      .optional(),
-    limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
-    poll: z
-      .object({ initialMs: z.number().int().min(1).optional(), maxMs: z.number().int().min(1).optional() })
-      .strict()
-      .optional(),
-    maxConcurrentQueries: z.number().int().min(1).max(30).optional(),
-    client: z
-      .custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v)
-      .optional(),
-  })
-  .strict()
-  .refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
-    message: 'expected exactly one of logGroupNames or logGroupIdentifiers',
-  });
+/** Built on first use: a function whose source is not CloudWatch never builds it. */
+let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
+
+function buildOptionsSchema() {
+  const positiveInt = z.int().check(z.gte(1));
+  return z
+    .strictObject({
+      type: z.optional(z.literal('cloudwatch')),
+      logGroupNames: z.optional(
+        z.array(z.string().check(z.minLength(1), z.maxLength(512))).check(z.minLength(1), z.maxLength(50)),
+      ),
+      logGroupIdentifiers: z.optional(
+        z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1), z.maxLength(50)),
+      ),
+      region: z.optional(
+        z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1')),
+      ),
+      endpoint: z.optional(z.url()),
+      credentials: z.optional(
+        z.object({
+          accessKeyId: z.string().check(z.minLength(1)),
+          secretAccessKey: z.string().check(z.minLength(1)),
+          sessionToken: z.optional(z.string()),
+        }),
+      ),
+      limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIMIT))),
+      poll: z.optional(
+        z.strictObject({ initialMs: z.optional(positiveInt), maxMs: z.optional(positiveInt) }),
+      ),
+      maxConcurrentQueries: z.optional(z.int().check(z.gte(1), z.lte(30))),
+      client: z.optional(
+        z.custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v),
+      ),
+    })
+    .check(
+      z.refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
+        message: 'expected exactly one of logGroupNames or logGroupIdentifiers',
+      }),
+    );
+}
+
+/** zod/mini's own messages are English only when asked for (the process-wide config stays the user's). */
+const messages = { error: en().localeError };
 
 /**
  * A CloudWatch Logs Insights source. Answers each window exactly over `[start, end)` (ms), distinct
  * counts exactly unless the job asks for `approximate`, and many windows at once with `bin()`.
  */
 export function createCloudWatchSource(input: CloudWatchSourceOptions | Record<string, unknown>): Source {
-  const parsed = optionsSchema.safeParse(input);
+  optionsSchema ??= buildOptionsSchema();
+  const parsed = optionsSchema.safeParse(input, messages);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'options';
@@ -174,7 +187,7 @@ class CloudWatchSource implements Source {
     compiled: CompiledInsights,
     options: SourceQueryOptions,
   ): Promise<Map<number, Row[]> | 'truncated'> {
-    const client = this.getClient();
+    const client = await this.getClient();
     // One failing query stops its siblings (and their cost) at once.
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal.reason);
@@ -245,7 +258,10 @@ class CloudWatchSource implements Source {
     );
   }
 
-  private getClient(): CloudWatchLogsClient {
+  private async getClient(): Promise<CloudWatchLogsClient> {
+    if (this.client) return this.client;
+    // Loaded on first use: a job that never queries CloudWatch never loads the SDK.
+    const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
     this.client ??= new CloudWatchLogsClient({
       ...(this.options.region ? { region: this.options.region } : {}),
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),

@@ -42,11 +42,28 @@ export const BUNDLE_EXTERNALS = [
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',
+  '@aws-sdk/client-cloudwatch-logs',
   '@aws-sdk/client-lambda',
   '@aws-sdk/client-scheduler',
   '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-sqs',
 ];
+
+/**
+ * knex's dialects for databases windowed never opens (it connects with mysql2, pg and better-sqlite3
+ * only). knex loads a dialect when a client of that name is created, so these can never run in a
+ * windowed function; left out, they are neither shipped nor parsed at every cold start.
+ */
+const UNUSED_KNEX_DIALECTS = [
+  'mssql',
+  'oracle',
+  'oracledb',
+  'pgnative',
+  'redshift',
+  'cockroachdb',
+  'mariadb',
+];
+const KNEX_DIALECT_LOADER = /[\\/]knex[\\/]lib[\\/]dialects[\\/]index\.js$/;
 
 /** Imports that must never reach a function bundle: they are deploy-time code. */
 const DEPLOY_TIME =
@@ -86,6 +103,16 @@ export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise
         {
           name: 'windowed-runtime-only',
           setup(build) {
+            build.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
+              const dialect = args.path.slice(2);
+              if (!KNEX_DIALECT_LOADER.test(args.importer) || !UNUSED_KNEX_DIALECTS.includes(dialect))
+                return undefined;
+              return { path: dialect, namespace: 'windowed-unused-knex-dialect' };
+            });
+            build.onLoad({ filter: /.*/, namespace: 'windowed-unused-knex-dialect' }, (args) => ({
+              contents: `throw new Error(${JSON.stringify(`The knex dialect "${args.path}" is not in this function bundle: windowed connects with mysql2, pg and better-sqlite3 only.`)});`,
+              loader: 'js',
+            }));
             build.onResolve({ filter: /.*/ }, (args) => {
               if (!DEPLOY_TIME.test(args.path)) return undefined;
               return {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,15 @@ beforeAll(async () => {
     startAwsLoopback(),
   ]);
   dir = mkdtempSync(join(tmpdir(), 'windowed-bundle-'));
+  // The Lambda Node.js runtime (18+) provides AWS SDK v3, which the bundle leaves out; the bundle
+  // imports it with import(), which resolves through node_modules folders (ESM ignores NODE_PATH).
+  // So the SDK, and only the SDK, is made resolvable from the function's folder.
+  mkdirSync(join(dir, 'node_modules', '@aws-sdk'), { recursive: true });
+  symlinkSync(
+    join(rootModules, '@aws-sdk', 'client-cloudwatch-logs'),
+    join(dir, 'node_modules', '@aws-sdk', 'client-cloudwatch-logs'),
+    'dir',
+  );
 }, 120_000);
 afterAll(async () => {
   await aws.close();
@@ -47,6 +56,12 @@ describe('bundleLambdaHandler', () => {
     expect(code).toMatch(/StartQueryCommand|GetQueryResults/);
     for (const external of ['better-sqlite3', 'oracledb', 'tedious', 'pg-native'])
       expect(BUNDLE_EXTERNALS).toContain(external);
+    // The runtime provides the SDK: it is imported when a CloudWatch source first queries, not bundled.
+    expect(code).toMatch(/import\(["']@aws-sdk\/client-cloudwatch-logs["']\)/);
+    expect(code).not.toMatch(/CloudWatchLogsServiceException/);
+    // knex's dialects for databases windowed never connects to are left out; its own three stay.
+    for (const driver of ['mysql2', 'pg', 'better-sqlite3']) expect(code).toContain(`driverName:"${driver}"`);
+    expect(code).not.toMatch(/driverName:"(mssql|oracledb|pg-native|mariadb)"/);
   });
 
   it('refuses to bundle deploy-time code into the function', async () => {

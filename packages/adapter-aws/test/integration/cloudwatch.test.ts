@@ -300,10 +300,10 @@ describe('CloudWatch Logs Insights source', () => {
     ).toThrowError(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() =>
       createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], limit: 20_000 }),
-    ).toThrowError(/limit/);
+    ).toThrowError(/"limit": Too big: expected number to be <=10000/);
     expect(() =>
       createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], logGroup: '/b' }),
-    ).toThrowError(/logGroup|Unrecognized/);
+    ).toThrowError(/Unrecognized key: "logGroup"/);
   });
 
   it('describes itself without credentials', () => {

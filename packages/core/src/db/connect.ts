@@ -226,6 +226,9 @@ const RETRYABLE_CODES = new Set([
   'SQLITE_BUSY_SNAPSHOT',
 ]);
 
+/** One statement's text and bound values, as knex's `toSQL()` gives them. */
+export type SqlStatement = Pick<Knex.Sql, 'sql' | 'bindings'>;
+
 /** Whether `openDatabase` was asked for multiple statements per query on this MySQL pool. */
 export function allowsMultipleStatements(knex: Knex): boolean {
   const connection = (knex.client as { config?: { connection?: { multipleStatements?: unknown } } }).config
@@ -238,7 +241,10 @@ export function allowsMultipleStatements(knex: Knex): boolean {
  * `multipleStatements`). A statement that fails leaves the transaction open on its connection, so
  * it is rolled back there before the connection returns to the pool.
  */
-export async function transactionInOneRoundTrip(knex: Knex, statements: readonly Knex.Sql[]): Promise<void> {
+export async function transactionInOneRoundTrip(
+  knex: Knex,
+  statements: readonly SqlStatement[],
+): Promise<void> {
   const sql = ['START TRANSACTION', ...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
   await withMysqlConnection(knex, async (query) => {
     try {

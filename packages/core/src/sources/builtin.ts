@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WindowedError } from '../errors.js';
 import { IDENTIFIER } from '../query/validate.js';
+import { zodMessages as messages } from '../zod-messages.js';
 import { createNdjsonSource } from './ndjson.js';
 import type { SourceFactory } from './registry.js';
 import { createSqlSource, TABLE_NAME } from './sql.js';
@@ -16,15 +17,17 @@ export const ndjsonSourceConfig = z.strictObject({
   type: z.literal('ndjson'),
   path: z
     .string({ error: 'expected a file or folder path (string)' })
-    .min(1, 'expected a non-empty file or folder path'),
-  timeField: z
-    .string({ error: 'expected the name of the time field (string)' })
-    .min(1, 'expected a non-empty field name')
-    .optional(),
-  cacheDir: z
-    .string({ error: 'expected a folder path (string)' })
-    .min(1, 'expected a non-empty folder path')
-    .optional(),
+    .check(z.minLength(1, 'expected a non-empty file or folder path')),
+  timeField: z.optional(
+    z
+      .string({ error: 'expected the name of the time field (string)' })
+      .check(z.minLength(1, 'expected a non-empty field name')),
+  ),
+  cacheDir: z.optional(
+    z
+      .string({ error: 'expected a folder path (string)' })
+      .check(z.minLength(1, 'expected a non-empty folder path')),
+  ),
 });
 
 /**
@@ -39,24 +42,25 @@ export const sqlSourceConfig = z.strictObject({
   type: z.literal('sql'),
   url: z
     .string({ error: 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)' })
-    .min(1, 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)'),
+    .check(z.minLength(1, 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)')),
   table: z
     .string({ error: 'expected the log table name (string)' })
-    .regex(TABLE_NAME, 'expected "table" or "schema.table" made of letters, digits and _'),
-  timeColumn: z
-    .string({ error: 'expected the time column name (string)' })
-    .regex(IDENTIFIER, 'expected a column name made of letters, digits and _')
-    .optional(),
-  timeType: z.enum(['datetime', 'epoch_ms'], { error: 'expected "datetime" or "epoch_ms"' }).optional(),
+    .check(z.regex(TABLE_NAME, 'expected "table" or "schema.table" made of letters, digits and _')),
+  timeColumn: z.optional(
+    z
+      .string({ error: 'expected the time column name (string)' })
+      .check(z.regex(IDENTIFIER, 'expected a column name made of letters, digits and _')),
+  ),
+  timeType: z.optional(z.enum(['datetime', 'epoch_ms'], { error: 'expected "datetime" or "epoch_ms"' })),
 });
 
 function parseConfig<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   config: Record<string, unknown>,
   type: string,
   sample: string,
 ): T {
-  const result = schema.safeParse(config);
+  const result = schema.safeParse(config, messages);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {

@@ -144,6 +144,11 @@ function createBoundaries(size: WindowSize, offset: OffsetOf): Boundaries {
 
 const UTC_NAMES = /^(?:Etc\/)?(?:UTC|UCT|GMT|Universal|Zulu)$/i;
 
+/** Offsets are remembered per quarter hour (UTC) in which they do not change. */
+const BUCKET_MS = 15 * 60_000;
+/** A quarter hour's worth of remembered offsets per zone is ~10 years; then the memo starts over. */
+const MAX_BUCKETS = 350_000;
+
 /** Milliseconds to add to an instant to get its local reading in `timeZone`. */
 function offsetFunction(timeZone: string): OffsetOf {
   if (UTC_NAMES.test(timeZone)) return () => 0;
@@ -151,7 +156,22 @@ function offsetFunction(timeZone: string): OffsetOf {
   if (!zone.isValid) {
     throw new WindowedError('INVALID_ARGUMENT', `timeZone: "${timeZone}" is not a valid IANA time zone`);
   }
-  return (ms) => Math.round(zone.offset(ms) * 60_000);
+  const exact = (ms: number) => Math.round(zone.offset(ms) * 60_000);
+  // Each lookup formats the instant with Intl (the dominant cost of deriving a window). A quarter hour
+  // whose first and last millisecond have the same offset has it throughout (the 12-hour assumption
+  // above), so it is remembered; one holding a change is always asked exactly.
+  const memo = new Map<number, number>();
+  return (ms) => {
+    const bucket = Math.floor(ms / BUCKET_MS);
+    const known = memo.get(bucket);
+    if (known !== undefined) return known;
+    const first = bucket * BUCKET_MS;
+    const offset = exact(first);
+    if (exact(first + BUCKET_MS - 1) !== offset) return exact(ms);
+    if (memo.size >= MAX_BUCKETS) memo.clear();
+    memo.set(bucket, offset);
+    return offset;
+  };
 }
 
 function mod(a: number, b: number): number {

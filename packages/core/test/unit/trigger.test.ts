@@ -1,4 +1,5 @@
-import { manualTrigger, parseTriggerEvent, WindowedError } from '@windowed/core';
+import { manualTrigger, parseTriggerEvent, triggerEventSchema, WindowedError } from '@windowed/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 describe('trigger events', () => {
@@ -50,6 +51,41 @@ describe('trigger events', () => {
       expect((error as WindowedError).message).toContain(where);
       expect((error as WindowedError).message).toMatch(/wall clock/);
     }
+  });
+
+  it('accepts exactly what the schema accepts, with the same fields in the same order', () => {
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+    const event = fc.record(
+      {
+        scheduledTime: fc.oneof(
+          fc.constantFrom('2026-11-27T10:01:00Z', '2026-11-27T18:01:00.5+08:00', '2026-11-27T10:01Z'),
+          fc.constantFrom('2026-13-27T10:01:00Z', '2026-11-27 10:01:00', ''),
+          fc.integer(),
+        ),
+        source: fc.oneof(fc.constantFrom('aws.scheduler', 'manual', 'aliyun.fc.timer'), fc.string()),
+        id: maybe(fc.oneof(fc.string(), fc.integer())),
+        triggerName: maybe(fc.oneof(fc.string(), fc.constant(null))),
+        attempt: maybe(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double(), fc.constant(2 ** 53))),
+        payload: maybe(fc.anything()),
+        extra: maybe(fc.string()),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(event, (input) => {
+        const expected = triggerEventSchema.safeParse(input);
+        if (!expected.success) {
+          expect(() => parseTriggerEvent(input)).toThrow(WindowedError);
+          return;
+        }
+        const parsed = parseTriggerEvent(input);
+        const data = expected.data as Record<string, unknown>;
+        const normalized = { ...data, scheduledTime: new Date(data.scheduledTime as string).toISOString() };
+        expect(Object.keys(parsed)).toEqual(Object.keys(normalized));
+        expect(parsed).toStrictEqual(normalized);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('rejects an invalid manual time instead of using the clock', () => {
