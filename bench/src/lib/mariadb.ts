@@ -1,5 +1,9 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
+import {
+  PATHS as EXAMPLE_PATHS,
+  STATUSES as EXAMPLE_STATUSES,
+} from '../../../examples/pv-uv/scripts/generate-logs.js';
 import { BENCH_DATABASE, MYSQL_SERVER_URL } from './config.js';
 
 export type Db = mysql.Connection;
@@ -83,29 +87,9 @@ export function random(seed = SEED): () => number {
   };
 }
 
-/** Request paths and statuses, weighted like examples/pv-uv's generator: about half are page views. */
-const PATHS = weighted([
-  ['/', 18],
-  ['/search', 12],
-  ['/products', 10],
-  ['/cart', 5],
-  ['/checkout', 2],
-  ['/login', 4],
-  ['/account', 3],
-  ['/help', 1],
-  ['/api/recommendations', 9],
-  ['/static/app.js', 14],
-  ['/static/app.css', 12],
-  ['/favicon.ico', 3],
-]);
-const STATUSES = weighted([
-  [200, 880],
-  [304, 60],
-  [301, 15],
-  [404, 30],
-  [403, 5],
-  [500, 10],
-]);
+/** The pv-uv example generator's paths and statuses: the same traffic mix in both. */
+const PATHS = weighted(EXAMPLE_PATHS);
+const STATUSES = weighted(EXAMPLE_STATUSES);
 
 function weighted<T>(entries: Array<[T, number]>): Array<[T, number]> {
   const total = entries.reduce((sum, [, w]) => sum + w, 0);

@@ -37,7 +37,8 @@ export interface GenerateResult {
 
 export const DEFAULT_DAY_START = new Date('2026-11-25T16:00:00Z'); // 2026-11-26 00:00 in Asia/Shanghai
 
-const PATHS: Array<[string, number]> = [
+/** Request paths and their weights: about half are page views. Shared with bench/. */
+export const PATHS: Array<[string, number]> = [
   ['/', 18],
   ['/search', 12],
   ['/products', 10],
@@ -51,7 +52,7 @@ const PATHS: Array<[string, number]> = [
   ['/static/app.css', 12],
   ['/favicon.ico', 3],
 ];
-const STATUSES: Array<[number, number]> = [
+export const STATUSES: Array<[number, number]> = [
   [200, 880],
   [304, 60],
   [301, 15],
