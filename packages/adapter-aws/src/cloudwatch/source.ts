@@ -194,7 +194,7 @@ class CloudWatchSource implements Source {
     options.signal.addEventListener('abort', onAbort, { once: true });
     if (options.signal.aborted) onAbort();
     try {
-      const outcomes = await Promise.all(
+      const outcomes = await allStopped(
         compiled.queries.map((q) =>
           runInsightsQuery(
             client,
@@ -325,4 +325,23 @@ async function pool(tasks: Array<() => Promise<void>>, size: number): Promise<vo
   };
   await Promise.all(Array.from({ length: Math.min(size, tasks.length) }, worker));
   if (failed !== undefined) throw failed;
+}
+
+/**
+ * `Promise.all`, but settles only when every query has finished or been stopped, so a window's
+ * failure is reported after its sibling queries have released their concurrent-query slots. The
+ * error is the first in time: the root cause, not a sibling's abort.
+ */
+async function allStopped<T>(promises: Promise<T>[]): Promise<T[]> {
+  let first: { error: unknown } | undefined;
+  const settled = await Promise.allSettled(
+    promises.map((p) =>
+      p.catch((error: unknown) => {
+        first ??= { error };
+        throw error;
+      }),
+    ),
+  );
+  if (first) throw first.error;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
