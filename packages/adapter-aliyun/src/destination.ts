@@ -1,4 +1,4 @@
-import { type FailureRecord, redact, type TriggerEvent, WindowedError } from '@windowed/core';
+import { type FailureRecord, redact, WindowedError } from '@windowed/core';
 import { fromFcTimerEvent } from './event.js';
 
 /**

@@ -5,18 +5,11 @@ import { WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 /**
- * Never bundled: native or optional drivers that knex and pg `require` only when that dialect is
- * used (an FC zip cannot carry a native addon built elsewhere), and build-time code that must
- * never ship inside the function.
+ * Never bundled: the native SQLite driver and pg's optional add-ons (an FC zip cannot carry a native
+ * addon built elsewhere), and build-time code that must never ship inside the function.
  */
 export const FC_EXTERNALS = [
   'better-sqlite3',
-  'sqlite3',
-  'oracledb',
-  'tedious',
-  'mysql',
-  'mariadb',
-  'mariadb/callback',
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',

@@ -28,17 +28,11 @@ export interface LambdaBundle {
 
 /**
  * Not bundled: native drivers (a Lambda package cannot carry a binary built for this machine, and
- * SQLite has no place in a function anyway), the drivers knex can load but a windowed job never uses,
- * and the control-plane SDKs, which the Lambda Node.js runtime provides.
+ * SQLite has no place in a function anyway), pg's optional add-ons, and the control-plane SDKs, which
+ * the Lambda Node.js runtime provides.
  */
 export const BUNDLE_EXTERNALS = [
   'better-sqlite3',
-  'sqlite3',
-  'oracledb',
-  'tedious',
-  'mysql',
-  'mariadb',
-  'mariadb/*',
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',
@@ -49,27 +43,11 @@ export const BUNDLE_EXTERNALS = [
   '@aws-sdk/client-sqs',
 ];
 
-/**
- * knex's dialects for databases windowed never opens (it connects with mysql2, pg and better-sqlite3
- * only). knex loads a dialect when a client of that name is created, so these can never run in a
- * windowed function; left out, they are neither shipped nor parsed at every cold start.
- */
-const UNUSED_KNEX_DIALECTS = [
-  'mssql',
-  'oracle',
-  'oracledb',
-  'pgnative',
-  'redshift',
-  'cockroachdb',
-  'mariadb',
-];
-const KNEX_DIALECT_LOADER = /[\\/]knex[\\/]lib[\\/]dialects[\\/]index\.js$/;
-
 /** Imports that must never reach a function bundle: they are deploy-time code. */
 const DEPLOY_TIME =
   /^(esbuild|@windowed\/adapter-aws\/deploy|@windowed\/cli)$|[\\/]adapter-aws[\\/](src|dist)[\\/]deploy[\\/]/;
 
-// ESM output still contains CommonJS dependencies (knex, mysql2) that call require().
+// ESM output still contains CommonJS dependencies (mysql2, pg) that call require().
 const REQUIRE_SHIM =
   "import { createRequire as __windowedCreateRequire } from 'node:module';\nconst require = __windowedCreateRequire(import.meta.url);";
 
@@ -103,16 +81,6 @@ export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise
         {
           name: 'windowed-runtime-only',
           setup(build) {
-            build.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
-              const dialect = args.path.slice(2);
-              if (!KNEX_DIALECT_LOADER.test(args.importer) || !UNUSED_KNEX_DIALECTS.includes(dialect))
-                return undefined;
-              return { path: dialect, namespace: 'windowed-unused-knex-dialect' };
-            });
-            build.onLoad({ filter: /.*/, namespace: 'windowed-unused-knex-dialect' }, (args) => ({
-              contents: `throw new Error(${JSON.stringify(`The knex dialect "${args.path}" is not in this function bundle: windowed connects with mysql2, pg and better-sqlite3 only.`)});`,
-              loader: 'js',
-            }));
             build.onResolve({ filter: /.*/ }, (args) => {
               if (!DEPLOY_TIME.test(args.path)) return undefined;
               return {

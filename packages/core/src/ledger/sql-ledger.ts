@@ -1,12 +1,6 @@
-import type { Knex } from 'knex';
-import {
-  allowsMultipleStatements,
-  closeDatabase,
-  type Dialect,
-  fromDbTime,
-  multiStatementQuery,
-  toDbTime,
-} from '../db/connect.js';
+import { type Dialect, quoteName, type SqlClient, type SqlStatement } from '../db/client.js';
+import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
+import { createTableSql, hasTable, type TableDef } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
 import type { Ledger, LedgerEntry, RunStatus } from './types.js';
@@ -27,12 +21,15 @@ export class SqlLedger implements Ledger {
   private ready: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Knex,
-    readonly dialect: Dialect,
+    private readonly db: SqlClient,
     private readonly display: string,
     /** False when the connection belongs to a sink that closes it. */
     private readonly ownsConnection = true,
   ) {}
+
+  get dialect(): Dialect {
+    return this.db.dialect;
+  }
 
   describe(): string {
     return `${this.display} (${LEDGER_TABLE})`;
@@ -54,22 +51,12 @@ export class SqlLedger implements Ledger {
   }
 
   private async createTable(): Promise<void> {
-    if (await this.db.schema.hasTable(LEDGER_TABLE)) return;
+    if (await hasTable(this.db, LEDGER_TABLE)) return;
     try {
-      await this.db.schema.createTable(LEDGER_TABLE, (t) => {
-        t.string('job', 64).notNullable();
-        t.datetime('window_start', { precision: 3 }).notNullable();
-        t.datetime('window_end', { precision: 3 }).notNullable();
-        t.string('status', 16).notNullable();
-        t.integer('attempts').notNullable().defaultTo(0);
-        t.text('last_error').nullable();
-        t.string('trigger_id', 255).nullable();
-        t.datetime('updated_at', { precision: 3 }).notNullable();
-        t.primary(['job', 'window_start']);
-      });
+      await this.db.query(createTableSql(this.db.dialect, LEDGER_TABLE, LEDGER_TABLE_DEF));
     } catch (error) {
       // Another process created it between our check and our CREATE.
-      if (!(await this.db.schema.hasTable(LEDGER_TABLE))) throw error;
+      if (!(await hasTable(this.db, LEDGER_TABLE))) throw error;
     }
   }
 
@@ -80,7 +67,7 @@ export class SqlLedger implements Ledger {
     now: Date,
   ): Promise<void> {
     await this.guard('Marking windows running', () =>
-      this.upsert(this.db, job, windows, 'running', { triggerId, now, countAttempt: true }),
+      this.upsert(job, windows, 'running', { triggerId, now, countAttempt: true }),
     );
   }
 
@@ -91,59 +78,36 @@ export class SqlLedger implements Ledger {
     now: Date,
   ): Promise<void> {
     await this.guard('Marking windows succeeded', () =>
-      this.upsert(this.db, job, windows, 'succeeded', { triggerId, now }),
+      this.upsert(job, windows, 'succeeded', { triggerId, now }),
     );
   }
 
   async markFailed(job: string, windows: readonly Window[], error: string, now: Date): Promise<void> {
     await this.guard('Marking windows failed', () =>
-      this.upsert(this.db, job, windows, 'failed', { now, error: error.slice(0, MAX_ERROR_LENGTH) }),
+      this.upsert(job, windows, 'failed', { now, error: error.slice(0, MAX_ERROR_LENGTH) }),
     );
   }
 
-  /**
-   * Inserts or updates ledger rows. Used inside the sink's transaction too, where the upsert's row
-   * lock is what serializes concurrent writers of the same window.
-   */
-  async upsert(
-    db: Knex | Knex.Transaction,
-    job: string,
-    windows: readonly Window[],
-    status: RunStatus,
-    options: UpsertOptions,
-  ): Promise<void> {
+  /** Inserts or updates ledger rows (one statement per 500 windows). */
+  private async upsert(job: string, windows: readonly Window[], status: RunStatus, options: UpsertOptions) {
     await this.ensure();
-    for (const statement of this.upsertStatements(db, job, windows, status, options)) await statement;
+    for (const { sql, params } of this.upsertStatements(job, windows, status, options))
+      await this.db.query(sql, params);
   }
 
-  /** The upsert as statements (one per 500 windows), not yet run: the sink sends them in its own transaction. */
+  /**
+   * The upsert as statements (one per 500 windows), not yet run: the sink sends them first in its
+   * own transaction, where the upsert's row lock is what serializes concurrent writers of a window.
+   */
   upsertStatements(
-    db: Knex | Knex.Transaction,
     job: string,
     windows: readonly Window[],
     status: RunStatus,
     options: UpsertOptions,
-  ): Knex.QueryBuilder[] {
-    const now = toDbTime(this.dialect, options.now);
-    const merge: Record<string, unknown> = { status, updated_at: now };
-    if (options.triggerId !== undefined) merge.trigger_id = options.triggerId;
-    if (status === 'succeeded') merge.last_error = null;
-    if (options.error !== undefined) merge.last_error = options.error;
-    if (options.countAttempt) merge.attempts = this.db.raw('?? + 1', [`${LEDGER_TABLE}.attempts`]);
-    const statements: Knex.QueryBuilder[] = [];
-    for (let i = 0; i < windows.length; i += CHUNK) {
-      const rows = windows.slice(i, i + CHUNK).map((w) => ({
-        job,
-        window_start: toDbTime(this.dialect, w.start),
-        window_end: toDbTime(this.dialect, w.end),
-        status,
-        attempts: options.countAttempt ? 1 : 0,
-        last_error: options.error ?? null,
-        trigger_id: options.triggerId ?? null,
-        updated_at: now,
-      }));
-      statements.push(db(LEDGER_TABLE).insert(rows).onConflict(['job', 'window_start']).merge(merge));
-    }
+  ): SqlStatement[] {
+    const statements: SqlStatement[] = [];
+    for (let i = 0; i < windows.length; i += CHUNK)
+      statements.push(upsertStatement(this.db.dialect, job, windows.slice(i, i + CHUNK), status, options));
     return statements;
   }
 
@@ -160,7 +124,7 @@ export class SqlLedger implements Ledger {
     count: { from: Date; to: Date },
   ): Promise<number> {
     await this.ensure();
-    if (this.dialect !== 'mysql' || windows.length > CHUNK || !allowsMultipleStatements(this.db)) {
+    if (!this.db.multipleStatements || windows.length > CHUNK) {
       const [succeeded] = await Promise.all([
         this.countSucceeded(job, count.from, count.to),
         this.markRunning(job, windows, triggerId, now),
@@ -168,55 +132,77 @@ export class SqlLedger implements Ledger {
       return succeeded;
     }
     const statements = [
-      ...this.upsertStatements(this.db, job, windows, 'running', { triggerId, now, countAttempt: true }),
-      this.countSucceededQuery(job, count.from, count.to),
-    ].map((q) => q.toSQL());
-    const results = await this.guard('Marking windows running', () =>
-      multiStatementQuery(this.db, statements),
-    );
-    const rows = results[statements.length - 1] as Array<{ n?: unknown }>;
-    return Number(rows[0]?.n ?? 0);
+      ...this.upsertStatements(job, windows, 'running', { triggerId, now, countAttempt: true }),
+      this.countSucceededStatement(job, count.from, count.to),
+    ];
+    const results = await this.guard('Marking windows running', () => this.db.batch(statements));
+    return Number(results[statements.length - 1]?.[0]?.n ?? 0);
   }
 
   async entries(job: string, range: { from?: Date; to?: Date } = {}): Promise<LedgerEntry[]> {
     await this.ensure();
-    const query = this.db(LEDGER_TABLE).where({ job }).orderBy('window_start', 'asc');
-    if (range.from) query.where('window_start', '>=', toDbTime(this.dialect, range.from));
-    if (range.to) query.where('window_start', '<', toDbTime(this.dialect, range.to));
-    return (await this.guard('Reading entries', () => query)).map(toEntry);
+    const params: unknown[] = [job];
+    let sql = `select * from ${this.table} where ${this.q('job')} = ?`;
+    if (range.from) {
+      sql += ` and ${this.q('window_start')} >= ?`;
+      params.push(this.time(range.from));
+    }
+    if (range.to) {
+      sql += ` and ${this.q('window_start')} < ?`;
+      params.push(this.time(range.to));
+    }
+    sql += ` order by ${this.q('window_start')} asc`;
+    return (await this.guard('Reading entries', () => this.db.query(sql, params))).map(toEntry);
   }
 
   async lastSucceeded(job: string): Promise<LedgerEntry | undefined> {
     await this.ensure();
-    const row = await this.guard('Reading the last success', () =>
-      this.db(LEDGER_TABLE).where({ job, status: 'succeeded' }).orderBy('window_start', 'desc').first(),
+    const [row] = await this.guard('Reading the last success', () =>
+      this.db.query(
+        `select * from ${this.table} where ${this.q('job')} = ? and ${this.q('status')} = ? order by ${this.q('window_start')} desc limit 1`,
+        [job, 'succeeded'],
+      ),
     );
     return row ? toEntry(row) : undefined;
   }
 
   async countSucceeded(job: string, from: Date, to: Date): Promise<number> {
     await this.ensure();
-    const row = await this.guard('Counting succeeded windows', () =>
-      this.countSucceededQuery(job, from, to).first(),
-    );
-    return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+    const { sql, params } = this.countSucceededStatement(job, from, to);
+    const [row] = await this.guard('Counting succeeded windows', () => this.db.query(sql, params));
+    return Number(row?.n ?? 0);
   }
 
-  private countSucceededQuery(job: string, from: Date, to: Date): Knex.QueryBuilder {
-    return this.db(LEDGER_TABLE)
-      .where({ job, status: 'succeeded' })
-      .where('window_start', '>=', toDbTime(this.dialect, from))
-      .where('window_start', '<', toDbTime(this.dialect, to))
-      .count({ n: '*' });
+  private countSucceededStatement(job: string, from: Date, to: Date): SqlStatement {
+    const start = this.q('window_start');
+    return {
+      sql: `select count(*) as n from ${this.table} where ${this.q('job')} = ? and ${this.q('status')} = ? and ${start} >= ? and ${start} < ?`,
+      params: [job, 'succeeded', this.time(from), this.time(to)],
+    };
   }
 
   async firstWindowStart(job: string): Promise<Date | undefined> {
     await this.ensure();
-    const row = await this.guard('Reading the first window', () =>
-      this.db(LEDGER_TABLE).where({ job }).min({ first: 'window_start' }).first(),
+    const [row] = await this.guard('Reading the first window', () =>
+      this.db.query(
+        `select min(${this.q('window_start')}) as ${this.q('first')} from ${this.table} where ${this.q('job')} = ?`,
+        [job],
+      ),
     );
-    const first = (row as { first?: unknown } | undefined)?.first;
+    const first = row?.first;
     return first === null || first === undefined ? undefined : fromDbTime(first);
+  }
+
+  private get table(): string {
+    return quoteName(this.db.dialect, LEDGER_TABLE);
+  }
+
+  private q(column: string): string {
+    return quoteName(this.db.dialect, column);
+  }
+
+  private time(date: Date): Date | string {
+    return toDbTime(this.db.dialect, date);
   }
 
   /** Database errors as LEDGER_FAILED; the sink's own transaction calls `upsert` unguarded so it can retry. */
@@ -238,6 +224,69 @@ export class SqlLedger implements Ledger {
   async close(): Promise<void> {
     if (this.ownsConnection) await closeDatabase(this.db);
   }
+}
+
+const LEDGER_TABLE_DEF = {
+  columns: [
+    { name: 'job', type: { varchar: 64 }, notNull: true },
+    { name: 'window_start', type: 'datetime', notNull: true },
+    { name: 'window_end', type: 'datetime', notNull: true },
+    { name: 'status', type: { varchar: 16 }, notNull: true },
+    { name: 'attempts', type: 'integer', notNull: true, defaultTo: 0 },
+    { name: 'last_error', type: 'text' },
+    { name: 'trigger_id', type: { varchar: 255 } },
+    { name: 'updated_at', type: 'datetime', notNull: true },
+  ],
+  primaryKey: ['job', 'window_start'],
+} as const satisfies TableDef;
+
+const UPSERT_COLUMNS = [
+  'job',
+  'window_start',
+  'window_end',
+  'status',
+  'attempts',
+  'last_error',
+  'trigger_id',
+  'updated_at',
+] as const;
+
+/**
+ * Inserts the windows' rows; rows that exist get the new status (and trigger, error, attempt count).
+ * `INSERT … ON DUPLICATE KEY UPDATE` on MySQL, `INSERT … ON CONFLICT DO UPDATE` elsewhere.
+ */
+function upsertStatement(
+  dialect: Dialect,
+  job: string,
+  windows: readonly Window[],
+  status: RunStatus,
+  options: UpsertOptions,
+): SqlStatement {
+  const q = (name: string) => quoteName(dialect, name);
+  const now = toDbTime(dialect, options.now);
+  const params: unknown[] = [];
+  for (const w of windows) {
+    params.push(job, toDbTime(dialect, w.start), toDbTime(dialect, w.end), status);
+    params.push(options.countAttempt ? 1 : 0, options.error ?? null, options.triggerId ?? null, now);
+  }
+  const set = [`${q('status')} = ?`, `${q('updated_at')} = ?`];
+  params.push(status, now);
+  if (options.triggerId !== undefined) {
+    set.push(`${q('trigger_id')} = ?`);
+    params.push(options.triggerId);
+  }
+  if (options.error !== undefined || status === 'succeeded') {
+    set.push(`${q('last_error')} = ?`);
+    params.push(options.error ?? null);
+  }
+  if (options.countAttempt) set.push(`${q('attempts')} = ${q(LEDGER_TABLE)}.${q('attempts')} + 1`);
+  const tuple = `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`;
+  const insert = `insert into ${q(LEDGER_TABLE)} (${UPSERT_COLUMNS.map(q).join(', ')}) values ${windows.map(() => tuple).join(', ')}`;
+  const conflict =
+    dialect === 'mysql'
+      ? 'on duplicate key update'
+      : `on conflict (${q('job')}, ${q('window_start')}) do update set`;
+  return { sql: `${insert} ${conflict} ${set.join(', ')}`, params };
 }
 
 function toEntry(row: Record<string, unknown>): LedgerEntry {

@@ -1,13 +1,12 @@
-import type { Knex } from 'knex';
-import type { Dialect } from '../db/connect.js';
+import { type Dialect, quoteName, type SqlStatement } from '../db/client.js';
 import type { UniformRun } from '../window/runs.js';
 import type { Window } from '../window/types.js';
 import type { DeclarativeQuery, Filter, FilterScalar, Metric } from './types.js';
 
 /**
- * Compiles the declarative query to knex for SQL engines (the `sql` source on SQLite, MySQL/MariaDB
- * and PostgreSQL; the `ndjson` source's SQLite cache). Every value is a bound parameter; every name
- * goes through knex's identifier quoting after the caller validated it.
+ * Compiles the declarative query to SQL for SQL engines (the `sql` source on SQLite, MySQL/MariaDB
+ * and PostgreSQL; the `ndjson` source's SQLite cache) with `?` placeholders. Every value is a bound
+ * parameter; every name is quoted for the dialect after the caller validated it.
  *
  * Semantics, the same on every engine:
  * - `count()` is `count(*)`; `countDistinct(f)` is `count(DISTINCT f)` — exact even when
@@ -21,74 +20,86 @@ import type { DeclarativeQuery, Filter, FilterScalar, Metric } from './types.js'
  * - Values compare with the engine's rules for the column's type (and collation on MySQL).
  */
 
-/** How a query field reads in SQL: a column reference, or an expression such as `NULL`. */
-export type FieldRef = (field: string) => Knex.Ref<string, {}> | Knex.Raw;
+/** SQL text and the values its placeholders bind, in order. */
+export interface Fragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** How a query field reads in SQL: a quoted column, or an expression such as `NULL` (no placeholders). */
+export type FieldRef = (field: string) => string;
 
 /** The column windowed's multi-window queries put the window's index under. */
 export const BUCKET_ALIAS = '__windowed_bucket';
 
-/** Selects the group-by fields and the metrics, applies the filters and the grouping. */
-export function applyQuery(
-  knex: Knex,
-  builder: Knex.QueryBuilder,
-  query: DeclarativeQuery,
-  ref: FieldRef,
-  dialect: Dialect,
-): Knex.QueryBuilder {
-  const groupBy = query.groupBy ?? [];
-  const columns: Knex.Raw[] = groupBy.map((field) => knex.raw('? as ??', [ref(field), field]));
-  for (const [name, metric] of Object.entries(query.metrics))
-    columns.push(metricSql(knex, metric, name, ref));
-  builder.select(columns);
-  for (const filter of query.where ?? []) builder.where(filterSql(knex, filter, ref, dialect));
-  // Grouping by the output aliases keeps one expression per field (PostgreSQL rejects a repeated
-  // parameterized expression in GROUP BY as "not the same expression").
-  for (const field of groupBy) builder.groupBy(knex.raw('??', [field]));
-  return builder;
+export interface SelectParts {
+  dialect: Dialect;
+  /** The FROM clause's text (no placeholders). */
+  from: string;
+  /** Conditions ANDed before the query's filters. */
+  where: readonly Fragment[];
+  /** Selected as {@link BUCKET_ALIAS} and grouped by: the window a row belongs to. */
+  bucket?: Fragment;
 }
 
-function metricSql(knex: Knex, metric: Metric, name: string, ref: FieldRef): Knex.Raw {
+/** `SELECT <groupBy fields>, <metrics> FROM … WHERE … GROUP BY …` for the declarative query. */
+export function compileSelect(query: DeclarativeQuery, ref: FieldRef, parts: SelectParts): SqlStatement {
+  const { dialect } = parts;
+  const q = (name: string) => quoteName(dialect, name);
+  const groupBy = query.groupBy ?? [];
+  const columns = groupBy.map((field) => `${ref(field)} as ${q(field)}`);
+  for (const [name, metric] of Object.entries(query.metrics))
+    columns.push(`${metricSql(metric, ref)} as ${q(name)}`);
+  const params: unknown[] = [];
+  if (parts.bucket) {
+    columns.push(`${parts.bucket.sql} as ${q(BUCKET_ALIAS)}`);
+    params.push(...parts.bucket.params);
+  }
+  const where = [...parts.where, ...(query.where ?? []).map((f) => filterSql(f, ref, dialect))];
+  for (const condition of where) params.push(...condition.params);
+  // Grouping by the output aliases keeps one expression per field (PostgreSQL rejects a repeated
+  // parameterized expression in GROUP BY as "not the same expression").
+  const grouping = groupBy.map(q);
+  if (parts.bucket) grouping.push(q(BUCKET_ALIAS));
+  let sql = `select ${columns.join(', ')} from ${parts.from}`;
+  if (where.length > 0) sql += ` where ${where.map((c) => `(${c.sql})`).join(' and ')}`;
+  if (grouping.length > 0) sql += ` group by ${grouping.join(', ')}`;
+  return { sql, params };
+}
+
+function metricSql(metric: Metric, ref: FieldRef): string {
   switch (metric.kind) {
     case 'count':
-      return knex.raw('count(*) as ??', [name]);
+      return 'count(*)';
     case 'countDistinct':
-      return knex.raw('count(DISTINCT ?) as ??', [ref(metric.field), name]);
+      return `count(DISTINCT ${ref(metric.field)})`;
     case 'sum':
-      return knex.raw('sum(?) as ??', [ref(metric.field), name]);
+      return `sum(${ref(metric.field)})`;
     case 'min':
-      return knex.raw('min(?) as ??', [ref(metric.field), name]);
+      return `min(${ref(metric.field)})`;
     case 'max':
-      return knex.raw('max(?) as ??', [ref(metric.field), name]);
+      return `max(${ref(metric.field)})`;
   }
 }
 
-function filterSql(knex: Knex, filter: Filter, ref: FieldRef, dialect: Dialect): Knex.Raw {
+function filterSql(filter: Filter, ref: FieldRef, dialect: Dialect): Fragment {
   const column = ref(filter.field);
   if (filter.op === 'in') {
-    const values = (filter.value as FilterScalar[])
-      .filter((v) => v !== null)
-      .map((v) => bindable(v, dialect));
-    const withNull = (filter.value as FilterScalar[]).includes(null);
+    const all = filter.value as FilterScalar[];
+    const values = all.filter((v) => v !== null).map((v) => bindable(v, dialect));
     const parts: string[] = [];
-    const bindings: unknown[] = [];
-    if (values.length > 0) {
-      parts.push(`? in (${values.map(() => '?').join(', ')})`);
-      bindings.push(column, ...values);
-    }
-    if (withNull) {
-      parts.push('? is null');
-      bindings.push(column);
-    }
-    return knex.raw(`(${parts.join(' or ')})`, bindings as Knex.RawBinding[]);
+    if (values.length > 0) parts.push(`${column} in (${values.map(() => '?').join(', ')})`);
+    if (all.includes(null)) parts.push(`${column} is null`);
+    return { sql: parts.length > 0 ? parts.join(' or ') : '1 = 0', params: values };
   }
   const value = filter.value as FilterScalar;
   if (value === null) {
-    if (filter.op === '=') return knex.raw('? is null', [column]);
-    if (filter.op === '!=') return knex.raw('? is not null', [column]);
-    return knex.raw('1 = 0');
+    if (filter.op === '=') return { sql: `${column} is null`, params: [] };
+    if (filter.op === '!=') return { sql: `${column} is not null`, params: [] };
+    return { sql: '1 = 0', params: [] };
   }
   const op = filter.op === '!=' ? '<>' : filter.op;
-  return knex.raw(`? ${op} ?`, [column, bindable(value, dialect)]);
+  return { sql: `${column} ${op} ?`, params: [bindable(value, dialect)] };
 }
 
 /** better-sqlite3 cannot bind booleans; JSON `true` is 1 there (what json_extract returns too). */
@@ -102,7 +113,6 @@ function bindable(value: Exclude<FilterScalar, null>, dialect: Dialect): string 
 export type TimeType = 'datetime' | 'epoch_ms';
 
 export interface SqlLogTable {
-  knex: Knex;
   dialect: Dialect;
   /** `table` or `schema.table`, validated by the caller. */
   table: string;
@@ -115,30 +125,30 @@ export function compileWindowQuery(
   target: SqlLogTable,
   query: DeclarativeQuery,
   window: Window,
-): Knex.QueryBuilder {
-  const { knex } = target;
-  const builder = knex.from(target.table);
-  builder.where(timeRange(target, window.start.getTime(), window.end.getTime()));
-  return applyQuery(knex, builder, query, (field) => knex.ref(field), target.dialect);
+): SqlStatement {
+  return compileSelect(query, columnRef(target.dialect), {
+    dialect: target.dialect,
+    from: quoteName(target.dialect, target.table),
+    where: [timeRange(target, window.start.getTime(), window.end.getTime())],
+  });
 }
 
 /**
  * A run of contiguous equal-length windows in one statement: rows carry {@link BUCKET_ALIAS}, the
  * index of their window in `run.windows` (`floor((t - originMs) / sizeMs)`).
  */
-export function compileRunQuery(
-  target: SqlLogTable,
-  query: DeclarativeQuery,
-  run: UniformRun,
-): Knex.QueryBuilder {
-  const { knex } = target;
+export function compileRunQuery(target: SqlLogTable, query: DeclarativeQuery, run: UniformRun): SqlStatement {
   const endMs = run.originMs + run.windows.length * run.sizeMs;
-  const builder = knex.from(target.table);
-  builder.where(timeRange(target, run.originMs, endMs));
-  applyQuery(knex, builder, query, (field) => knex.ref(field), target.dialect);
-  builder.select(knex.raw('? as ??', [bucketSql(target, run.originMs, run.sizeMs), BUCKET_ALIAS]));
-  builder.groupBy(knex.raw('??', [BUCKET_ALIAS]));
-  return builder;
+  return compileSelect(query, columnRef(target.dialect), {
+    dialect: target.dialect,
+    from: quoteName(target.dialect, target.table),
+    where: [timeRange(target, run.originMs, endMs)],
+    bucket: bucketSql(target, run.originMs, run.sizeMs),
+  });
+}
+
+function columnRef(dialect: Dialect): FieldRef {
+  return (field) => quoteName(dialect, field);
 }
 
 /**
@@ -147,27 +157,25 @@ export function compileRunQuery(
  * more than one spelling (`2026-11-27 10:00:00.123`, `2026-11-27T10:00:00.123Z`), so it is compared
  * as epoch milliseconds.
  */
-export function timeRange(target: SqlLogTable, startMs: number, endMs: number): Knex.Raw {
-  const { knex, dialect, timeColumn, timeType } = target;
-  if (timeType === 'epoch_ms')
-    return knex.raw('?? >= ? and ?? < ?', [timeColumn, startMs, timeColumn, endMs]);
+export function timeRange(target: SqlLogTable, startMs: number, endMs: number): Fragment {
+  const { dialect, timeType } = target;
+  const column = quoteName(dialect, target.timeColumn);
+  if (timeType === 'epoch_ms') return { sql: `${column} >= ? and ${column} < ?`, params: [startMs, endMs] };
   switch (dialect) {
     case 'sqlite': {
-      const ms = sqliteDatetimeMs(knex, timeColumn);
-      return knex.raw('? >= ? and ? < ?', [ms, startMs, ms, endMs]);
+      const ms = sqliteDatetimeMs(column);
+      return { sql: `${ms} >= ? and ${ms} < ?`, params: [startMs, endMs] };
     }
     case 'mysql':
       // mysql2 (timezone 'Z') sends a Date as 'YYYY-MM-DD HH:MM:SS.mmm' UTC; sessions run in UTC.
-      return knex.raw('?? >= ? and ?? < ?', [timeColumn, new Date(startMs), timeColumn, new Date(endMs)]);
+      return { sql: `${column} >= ? and ${column} < ?`, params: [new Date(startMs), new Date(endMs)] };
     case 'postgres':
       // pg would send a Date in the process's local zone, which a `timestamp without time zone`
       // parameter silently drops; an explicit UTC string is right for timestamp and timestamptz.
-      return knex.raw('?? >= ? and ?? < ?', [
-        timeColumn,
-        new Date(startMs).toISOString(),
-        timeColumn,
-        new Date(endMs).toISOString(),
-      ]);
+      return {
+        sql: `${column} >= ? and ${column} < ?`,
+        params: [new Date(startMs).toISOString(), new Date(endMs).toISOString()],
+      };
   }
 }
 
@@ -176,43 +184,40 @@ export function timeRange(target: SqlLogTable, startMs: number, endMs: number): 
  * division throughout (t >= originMs, so truncation is floor): MySQL's decimal `/` rounds to 4
  * places, which would put the last millisecond of a window into the next one.
  */
-function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Knex.Raw {
-  const { knex, dialect, timeColumn, timeType } = target;
+function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Fragment {
+  const { dialect, timeType } = target;
+  const column = quoteName(dialect, target.timeColumn);
   if (timeType === 'epoch_ms') {
     switch (dialect) {
       case 'sqlite':
-        return knex.raw('cast((?? - cast(? as integer)) / cast(? as integer) as integer)', [
-          timeColumn,
-          originMs,
-          sizeMs,
-        ]);
+        return {
+          sql: `cast((${column} - cast(? as integer)) / cast(? as integer) as integer)`,
+          params: [originMs, sizeMs],
+        };
       case 'mysql':
-        return knex.raw('(?? - ?) div ?', [timeColumn, originMs, sizeMs]);
+        return { sql: `(${column} - ?) div ?`, params: [originMs, sizeMs] };
       case 'postgres':
-        return knex.raw('div((?? - ?)::numeric, ?)', [timeColumn, originMs, sizeMs]);
+        return { sql: `div((${column} - ?)::numeric, ?)`, params: [originMs, sizeMs] };
     }
   }
   switch (dialect) {
     case 'sqlite':
-      return knex.raw('cast((? - cast(? as integer)) / cast(? as integer) as integer)', [
-        sqliteDatetimeMs(knex, timeColumn),
-        originMs,
-        sizeMs,
-      ]);
+      return {
+        sql: `cast((${sqliteDatetimeMs(column)} - cast(? as integer)) / cast(? as integer) as integer)`,
+        params: [originMs, sizeMs],
+      };
     case 'mysql':
       // Session time zone is UTC, so TIMESTAMP columns read as UTC too.
-      return knex.raw('timestampdiff(microsecond, ?, ??) div ?', [
-        new Date(originMs),
-        timeColumn,
-        sizeMs * 1000,
-      ]);
+      return {
+        sql: `timestampdiff(microsecond, ?, ${column}) div ?`,
+        params: [new Date(originMs), sizeMs * 1000],
+      };
     case 'postgres':
       // extract(epoch) of a `timestamp` is its UTC reading; round() guards float results on PG < 14.
-      return knex.raw('div(round(extract(epoch from ??) * 1000)::numeric - ?, ?)', [
-        timeColumn,
-        originMs,
-        sizeMs,
-      ]);
+      return {
+        sql: `div(round(extract(epoch from ${column}) * 1000)::numeric - ?, ?)`,
+        params: [originMs, sizeMs],
+      };
   }
 }
 
@@ -220,9 +225,6 @@ function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Knex.
  * A SQLite DATETIME value as integer epoch ms: text in any spelling SQLite's date functions read,
  * or a number, which is taken as epoch ms (what knex writes for a JS Date on better-sqlite3).
  */
-function sqliteDatetimeMs(knex: Knex, column: string): Knex.Raw {
-  return knex.raw(
-    "(case when typeof(??) in ('integer', 'real') then cast(?? as integer) else cast(round((julianday(??) - 2440587.5) * 86400000) as integer) end)",
-    [column, column, column],
-  );
+function sqliteDatetimeMs(column: string): string {
+  return `(case when typeof(${column}) in ('integer', 'real') then cast(${column} as integer) else cast(round((julianday(${column}) - 2440587.5) * 86400000) as integer) end)`;
 }

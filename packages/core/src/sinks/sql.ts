@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
+import { quoteName, runInOrder, type SqlClient, type SqlStatement } from '../db/client.js';
 import {
-  allowsMultipleStatements,
   closeDatabase,
   type DatabaseUrl,
   fromDbTime,
   openDatabase,
-  type SqlStatement,
   toDbTime,
-  transactionInOneRoundTrip,
   withDbRetry,
 } from '../db/connect.js';
+import { type ColumnDef, columnNames, columnSql, createTableSql, hasTable } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Row } from '../query/types.js';
 import { RESERVED_COLUMNS } from '../query/validate.js';
-import type { Window } from '../window/types.js';
 import type { ColumnSet, Sink, SinkWriteOptions, StoredRow, WindowRows } from './types.js';
 
 const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const INSERT_CHUNK = 500;
+/** Windows per DELETE and rows per INSERT; a write within both travels in one round trip on MySQL. */
+const CHUNK = 500;
 
 export interface SqlSinkOptions {
   db: DatabaseUrl;
@@ -36,7 +34,7 @@ export interface SqlSinkOptions {
 export class SqlSink implements Sink {
   readonly type: string;
   readonly ledger: SqlLedger | undefined;
-  private readonly knex: Knex;
+  private readonly db: SqlClient;
   private ensured: Promise<void> | undefined;
   private ensuredFor = '';
 
@@ -48,11 +46,8 @@ export class SqlSink implements Sink {
       );
     }
     this.type = options.db.dialect;
-    this.knex = openDatabase(options.db, { multipleStatements: true });
-    this.ledger =
-      options.ledger === false
-        ? undefined
-        : new SqlLedger(this.knex, options.db.dialect, options.db.display, false);
+    this.db = openDatabase(options.db, { multipleStatements: true });
+    this.ledger = options.ledger === false ? undefined : new SqlLedger(this.db, options.db.display, false);
   }
 
   describe(): string {
@@ -62,71 +57,15 @@ export class SqlSink implements Sink {
   async write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<void> {
     if (windows.length === 0) return;
     await this.ensureTable(options.columns);
-    const dialect = this.options.db.dialect;
-    const columns = [...options.columns.dimensions, ...options.columns.metrics.map((m) => m.name)];
-    const computedAt = toDbTime(dialect, options.computedAt);
-    const all = windows.map((w) => w.window);
-    const rows = windows.flatMap(({ window, rows }) =>
-      rows.map((row) => ({
-        job: options.job,
-        window_start: toDbTime(dialect, window.start),
-        window_end: toDbTime(dialect, window.end),
-        ...pick(row, columns),
-        computed_at: computedAt,
-      })),
-    );
-    const markSucceeded = options.markSucceeded && this.ledger ? options.markSucceeded : undefined;
-    /** The transaction's statements, in order, against `db` (the transaction, or the pool to compile). */
-    const statements = (db: Knex | Knex.Transaction): Knex.QueryBuilder[] => [
-      // Taking the ledger rows first locks the windows: a concurrent writer of the same window
-      // waits here until this transaction commits, then replaces what it wrote.
-      ...(markSucceeded && this.ledger
-        ? this.ledger.upsertStatements(db, options.job, all, 'succeeded', {
-            now: options.computedAt,
-            triggerId: markSucceeded.triggerId,
-          })
-        : []),
-      ...chunks(all, INSERT_CHUNK).map((part) =>
-        db(this.options.table)
-          .where('job', options.job)
-          .whereIn(
-            'window_start',
-            part.map((w) => toDbTime(dialect, w.start)),
-          )
-          .delete(),
-      ),
-      ...chunks(rows, INSERT_CHUNK).map((part) => db(this.options.table).insert(part)),
-    ];
+    const statements = this.writeStatements(windows, options);
+    const rows = windows.reduce((n, w) => n + w.rows.length, 0);
+    // Every scheduled run's small write travels in one round trip where the connection allows it.
+    const oneRoundTrip = windows.length <= CHUNK && rows <= CHUNK;
     try {
-      // A small write (every scheduled run's) in one round trip where the connection allows it.
-      if (
-        dialect === 'mysql' &&
-        all.length <= INSERT_CHUNK &&
-        rows.length <= INSERT_CHUNK &&
-        allowsMultipleStatements(this.knex)
-      ) {
-        const compiled = [
-          ...(markSucceeded && this.ledger
-            ? this.ledger
-                .upsertStatements(this.knex, options.job, all, 'succeeded', {
-                  now: options.computedAt,
-                  triggerId: markSucceeded.triggerId,
-                })
-                .map((q) => q.toSQL())
-            : []),
-          ...mysqlReplaceStatements(this.options.table, options.job, all, columns, rows),
-        ];
-        await withDbRetry(() => transactionInOneRoundTrip(this.knex, compiled));
-        return;
-      }
       await withDbRetry(() =>
-        this.knex.transaction(async (trx) => {
-          if (!markSucceeded && dialect === 'postgres') {
-            for (const w of all)
-              await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`${options.job}/${w.key}`]);
-          }
-          for (const statement of statements(trx)) await statement;
-        }),
+        oneRoundTrip
+          ? this.db.batch(statements, { transaction: true })
+          : this.db.transaction((tx) => runInOrder(tx, statements)),
       );
     } catch (error) {
       throw new WindowedError(
@@ -137,23 +76,85 @@ export class SqlSink implements Sink {
     }
   }
 
+  /** The write's transaction, in order: lock the windows, delete their rows, insert the new ones. */
+  private writeStatements(windows: readonly WindowRows[], options: SinkWriteOptions): SqlStatement[] {
+    const dialect = this.db.dialect;
+    const all = windows.map((w) => w.window);
+    const statements: SqlStatement[] = [];
+    if (options.markSucceeded && this.ledger) {
+      // Taking the ledger rows first locks the windows: a concurrent writer of the same window waits
+      // here until this transaction commits, then replaces what it wrote.
+      statements.push(
+        ...this.ledger.upsertStatements(options.job, all, 'succeeded', {
+          now: options.computedAt,
+          triggerId: options.markSucceeded.triggerId,
+        }),
+      );
+    } else if (dialect === 'postgres') {
+      // Without ledger rows to lock, PostgreSQL serializes writers of a window with an advisory lock.
+      for (const w of all)
+        statements.push({
+          sql: 'select pg_advisory_xact_lock(hashtext(?))',
+          params: [`${options.job}/${w.key}`],
+        });
+    }
+    const table = quoteName(dialect, this.options.table);
+    const q = (name: string) => quoteName(dialect, name);
+    for (const part of chunks(all, CHUNK)) {
+      statements.push({
+        sql: `delete from ${table} where ${q('job')} = ? and ${q('window_start')} in (${part.map(() => '?').join(', ')})`,
+        params: [options.job, ...part.map((w) => toDbTime(dialect, w.start))],
+      });
+    }
+    const columns = [...options.columns.dimensions, ...options.columns.metrics.map((m) => m.name)];
+    const names = ['job', 'window_start', 'window_end', ...columns, 'computed_at'];
+    const tuple = `(${names.map(() => '?').join(', ')})`;
+    const computedAt = toDbTime(dialect, options.computedAt);
+    const values = windows.flatMap(({ window, rows }) =>
+      rows.map((row) => [
+        options.job,
+        toDbTime(dialect, window.start),
+        toDbTime(dialect, window.end),
+        ...columns.map((c) => row[c] ?? null),
+        computedAt,
+      ]),
+    );
+    for (const part of chunks(values, CHUNK)) {
+      statements.push({
+        sql: `insert into ${table} (${names.map(q).join(', ')}) values ${part.map(() => tuple).join(', ')}`,
+        params: part.flat(),
+      });
+    }
+    return statements;
+  }
+
   async read(job: string, options: { limit?: number; from?: Date; to?: Date } = {}): Promise<StoredRow[]> {
-    if (!(await this.knex.schema.hasTable(this.options.table))) return [];
-    const dialect = this.options.db.dialect;
-    let query = this.knex(this.options.table).where('job', job).orderBy('window_start', 'desc');
-    if (options.from) query = query.where('window_start', '>=', toDbTime(dialect, options.from));
-    if (options.to) query = query.where('window_start', '<', toDbTime(dialect, options.to));
+    if (!(await hasTable(this.db, this.options.table))) return [];
+    const dialect = this.db.dialect;
+    const table = quoteName(dialect, this.options.table);
+    const start = quoteName(dialect, 'window_start');
+    let where = `${quoteName(dialect, 'job')} = ?`;
+    const params: unknown[] = [job];
+    if (options.from) {
+      where += ` and ${start} >= ?`;
+      params.push(toDbTime(dialect, options.from));
+    }
+    if (options.to) {
+      where += ` and ${start} < ?`;
+      params.push(toDbTime(dialect, options.to));
+    }
     if (options.limit) {
       // The newest N windows, with all of their rows.
-      const starts = await this.knex(this.options.table)
-        .where('job', job)
-        .distinct('window_start')
-        .orderBy('window_start', 'desc')
-        .limit(options.limit);
+      const starts = await this.db.query(
+        `select distinct ${start} as ${start} from ${table} where ${where} order by ${start} desc limit ${Math.max(1, Math.trunc(options.limit))}`,
+        params,
+      );
       if (starts.length === 0) return [];
-      query = query.where('window_start', '>=', starts[starts.length - 1]!.window_start);
+      where += ` and ${start} >= ?`;
+      params.push(starts[starts.length - 1]!.window_start);
     }
-    return (await query).map((row: Record<string, unknown>) => {
+    const rows = await this.db.query(`select * from ${table} where ${where} order by ${start} desc`, params);
+    return rows.map((row) => {
       const { job: _job, window_start, window_end, computed_at, ...values } = row;
       return {
         windowStart: fromDbTime(window_start),
@@ -166,7 +167,7 @@ export class SqlSink implements Sink {
 
   async close(): Promise<void> {
     this.ensured = undefined;
-    await closeDatabase(this.knex);
+    await closeDatabase(this.db);
   }
 
   private ensureTable(columns: ColumnSet): Promise<void> {
@@ -198,21 +199,25 @@ export class SqlSink implements Sink {
       }
     }
     await this.ledger?.ensure();
-    if (!(await this.knex.schema.hasTable(table))) {
+    if (!(await hasTable(this.db, table))) {
       try {
-        await this.knex.schema.createTable(table, (t) => {
-          t.string('job', 64).notNullable();
-          t.datetime('window_start', { precision: 3 }).notNullable();
-          t.datetime('window_end', { precision: 3 }).notNullable();
-          // 191 characters keeps a utf8mb4 unique key within InnoDB's 3072-byte limit.
-          for (const d of columns.dimensions) t.string(d, 191).nullable();
-          for (const m of columns.metrics) addMetricColumn(t, m.name, m.type);
-          t.datetime('computed_at', { precision: 3 }).nullable();
-          t.unique(['job', 'window_start', ...columns.dimensions], { indexName: indexName(table) });
-        });
+        await this.db.query(
+          createTableSql(this.db.dialect, table, {
+            columns: [
+              { name: 'job', type: { varchar: 64 }, notNull: true },
+              { name: 'window_start', type: 'datetime', notNull: true },
+              { name: 'window_end', type: 'datetime', notNull: true },
+              // 191 characters keeps a utf8mb4 unique key within InnoDB's 3072-byte limit.
+              ...columns.dimensions.map((d): ColumnDef => ({ name: d, type: { varchar: 191 } })),
+              ...columns.metrics.map((m) => metricColumn(m.name, m.type)),
+              { name: 'computed_at', type: 'datetime' },
+            ],
+            unique: { name: indexName(table), columns: ['job', 'window_start', ...columns.dimensions] },
+          }),
+        );
         return;
       } catch (error) {
-        if (!(await this.knex.schema.hasTable(table))) throw error;
+        if (!(await hasTable(this.db, table))) throw error;
       }
     }
     await this.extendTable(columns);
@@ -221,7 +226,7 @@ export class SqlSink implements Sink {
   /** An existing table gains new metric columns; a different groupBy needs another table. */
   private async extendTable(columns: ColumnSet): Promise<void> {
     const table = this.options.table;
-    const existing = new Set(Object.keys(await this.knex(table).columnInfo()).map((c) => c.toLowerCase()));
+    const existing = await columnNames(this.db, table);
     const missingDims = columns.dimensions.filter((d) => !existing.has(d.toLowerCase()));
     if (missingDims.length > 0) {
       throw new WindowedError(
@@ -229,63 +234,22 @@ export class SqlSink implements Sink {
         `Sink table ${table} has no column ${missingDims.join(', ')}: it was created for another groupBy. Use another table (?table=) or migrate it.`,
       );
     }
-    const missing = columns.metrics.filter((m) => !existing.has(m.name.toLowerCase()));
-    if (missing.length === 0) return;
-    await this.knex.schema.alterTable(table, (t) => {
-      for (const m of missing) addMetricColumn(t, m.name, m.type);
-    });
+    const quoted = quoteName(this.db.dialect, table);
+    for (const m of columns.metrics.filter((m) => !existing.has(m.name.toLowerCase()))) {
+      await this.db.query(
+        `alter table ${quoted} add column ${columnSql(this.db.dialect, metricColumn(m.name, m.type))}`,
+      );
+    }
   }
 }
 
-function addMetricColumn(
-  t: Knex.CreateTableBuilder,
-  name: string,
-  type: ColumnSet['metrics'][number]['type'],
-): void {
-  if (type === 'integer') t.bigInteger(name).nullable();
-  else if (type === 'number') t.double(name).nullable();
-  else t.text(name).nullable();
+function metricColumn(name: string, type: ColumnSet['metrics'][number]['type']): ColumnDef {
+  return { name, type: type === 'integer' ? 'bigint' : type === 'number' ? 'double' : 'text' };
 }
 
 function indexName(table: string): string {
   const base = `${table.replace('.', '_')}_window_uq`;
   return base.length <= 60 ? base : `wuq_${createHash('sha1').update(table).digest('hex').slice(0, 16)}`;
-}
-
-/**
- * The delete and insert of `statements` for one MySQL write of at most {@link INSERT_CHUNK} windows
- * and rows, written directly: knex's builder costs more client time than the round trip saves on a
- * scheduled run. Names are validated (TABLE_NAME, IDENTIFIER) and backquoted as knex does; every value
- * is a bound parameter.
- */
-function mysqlReplaceStatements(
-  table: string,
-  job: string,
-  windows: readonly Window[],
-  columns: readonly string[],
-  rows: readonly Record<string, unknown>[],
-): SqlStatement[] {
-  const quoted = table.split('.').map(quoteMysql).join('.');
-  const out: SqlStatement[] = [
-    {
-      sql: `delete from ${quoted} where \`job\` = ? and \`window_start\` in (${windows.map(() => '?').join(', ')})`,
-      bindings: [job, ...windows.map((w) => w.start)],
-    },
-  ];
-  if (rows.length === 0) return out;
-  const names = ['job', 'window_start', 'window_end', ...columns, 'computed_at'];
-  const tuple = `(${names.map(() => '?').join(', ')})`;
-  const bindings: Knex.Value[] = [];
-  for (const row of rows) for (const name of names) bindings.push(row[name] as Knex.Value);
-  out.push({
-    sql: `insert into ${quoted} (${names.map(quoteMysql).join(', ')}) values ${rows.map(() => tuple).join(', ')}`,
-    bindings,
-  });
-  return out;
-}
-
-function quoteMysql(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -294,13 +258,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function pick(row: Row, columns: string[]): Row {
-  const out: Row = {};
-  for (const c of columns) out[c] = row[c] ?? null;
-  return out;
-}
-
-/** Drivers are set to return numbers (see db/connect.ts); better-sqlite3 may still hand a bigint. */
+/** Drivers are set to return numbers (see db/postgres.ts); better-sqlite3 may still hand a bigint. */
 function normalizeStored(values: Record<string, unknown>): Row {
   const out: Row = {};
   for (const [k, v] of Object.entries(values))

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import knexFactory, { type Knex } from 'knex';
 import { WindowedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { applyQuery, BUCKET_ALIAS, type FieldRef } from '../query/sql-compile.js';
+import type { SqlStatement } from '../db/client.js';
+import { BUCKET_ALIAS, compileSelect, type FieldRef } from '../query/sql-compile.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import { assertValidQuery } from '../query/validate.js';
 import type { Window } from '../window/types.js';
@@ -154,6 +154,12 @@ const MAX_FIELDS = 500;
 /** Files at least this big are parsed on a worker thread while this thread writes SQLite. */
 const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
 const BATCH_ROWS = 4096;
+/**
+ * Values bound per INSERT. They are passed as arguments, not as one array: better-sqlite3 reads an
+ * array element by element through V8's API, which cost as much as the insert itself. Kept well
+ * under V8's limit on the arguments of one call (they go on the stack).
+ */
+const MAX_PARAMS = 8192;
 /** Batches a worker may have in flight before it waits: bounds memory when SQLite is the slower side. */
 const MAX_IN_FLIGHT = 8;
 const HASH_BYTES = 4096;
@@ -194,13 +200,6 @@ function withProcessLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (processLocks.get(key) === settled) processLocks.delete(key);
   });
   return run;
-}
-
-let compiler: Knex | undefined;
-/** knex as a query compiler only (no connection): the statements run on better-sqlite3 directly. */
-function sqlCompiler(): Knex {
-  compiler ??= knexFactory({ client: 'better-sqlite3', useNullAsDefault: true });
-  return compiler;
 }
 
 type Db = BetterSqlite3.Database;
@@ -427,7 +426,6 @@ class NdjsonCache {
   // Queries
 
   private fieldRef(timeField: string): FieldRef {
-    const knex = sqlCompiler();
     const columns = new Map(
       (this.db.prepare('SELECT name, num FROM fields').all() as { name: string; num: number }[]).map((r) => [
         r.name,
@@ -437,26 +435,26 @@ class NdjsonCache {
     const overflow =
       this.db.prepare("SELECT value FROM meta WHERE key = 'fields_overflow'").get() !== undefined;
     return (field) => {
-      if (field === timeField) return knex.ref('ts');
+      if (field === timeField) return 'ts';
       const column = columns.get(field);
-      if (column) return knex.ref(column);
+      if (column) return column;
       if (overflow) {
         throw new WindowedError(
           'SOURCE_FAILED',
           `ndjson source: field "${field}" is not indexed (the logs have more than ${MAX_FIELDS} distinct fields). Query fewer distinct fields or use the sql source.`,
         );
       }
-      return knex.raw('NULL');
+      return 'NULL';
     };
   }
 
   queryWindow(query: DeclarativeQuery, window: Window, timeField: string): Row[] {
-    const knex = sqlCompiler();
-    const builder = knex
-      .from('events')
-      .where(knex.raw('ts >= ? and ts < ?', [window.start.getTime(), window.end.getTime()]));
-    applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
-    return this.all(builder).map(toRow);
+    const statement = compileSelect(query, this.fieldRef(timeField), {
+      dialect: 'sqlite',
+      from: 'events',
+      where: [{ sql: 'ts >= ? and ts < ?', params: [window.start.getTime(), window.end.getTime()] }],
+    });
+    return this.all(statement).map(toRow);
   }
 
   /**
@@ -464,7 +462,6 @@ class NdjsonCache {
    * so each row is read once and no sort by window is needed (the join walks the windows in order).
    */
   queryWindows(query: DeclarativeQuery, windows: readonly Window[], timeField: string): Map<string, Row[]> {
-    const knex = sqlCompiler();
     this.db.exec(
       'CREATE TEMP TABLE IF NOT EXISTS windowed_windows (idx INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL)',
     );
@@ -473,17 +470,14 @@ class NdjsonCache {
     this.db.transaction(() => {
       for (const [i, w] of windows.entries()) insert.run(i, w.start.getTime(), w.end.getTime());
     })();
-    const builder = knex
-      .from(
-        knex.raw(
-          'windowed_windows AS w CROSS JOIN events ON events.ts >= w.start_ms AND events.ts < w.end_ms',
-        ),
-      )
-      .select(knex.raw('w.idx as ??', [BUCKET_ALIAS]))
-      .groupBy('w.idx');
-    applyQuery(knex, builder, query, this.fieldRef(timeField), 'sqlite');
+    const statement = compileSelect(query, this.fieldRef(timeField), {
+      dialect: 'sqlite',
+      from: 'windowed_windows AS w CROSS JOIN events ON events.ts >= w.start_ms AND events.ts < w.end_ms',
+      where: [],
+      bucket: { sql: 'w.idx', params: [] },
+    });
     const result = new Map<string, Row[]>();
-    for (const raw of this.all(builder)) {
+    for (const raw of this.all(statement)) {
       const window = windows[Number(raw[BUCKET_ALIAS])];
       if (!window) continue;
       delete raw[BUCKET_ALIAS];
@@ -495,8 +489,7 @@ class NdjsonCache {
     return result;
   }
 
-  private all(builder: Knex.QueryBuilder): Record<string, unknown>[] {
-    const { sql, bindings } = builder.toSQL().toNative();
+  private all({ sql, params }: SqlStatement): Record<string, unknown>[] {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -504,7 +497,7 @@ class NdjsonCache {
       this.statements.set(sql, statement);
     }
     try {
-      return statement.all(...(bindings as unknown[])) as Record<string, unknown>[];
+      return statement.all(...params) as Record<string, unknown>[];
     } catch (error) {
       throw new WindowedError(
         'SOURCE_FAILED',
@@ -651,7 +644,7 @@ class BatchWriter {
     const { width, rows, tags, nums, lens, strs, extra } = batch;
     const fields = width - 2;
     const perRow = fields + 2;
-    const perStatement = Math.max(1, Math.min(256, Math.floor(32_000 / perRow)));
+    const perStatement = Math.max(1, Math.min(256, Math.floor(MAX_PARAMS / perRow)));
     const full = this.insert(fields, perStatement);
     const params = this.params;
     params.length = perStatement * perRow;
@@ -672,12 +665,12 @@ class BatchWriter {
         }
       }
       if (++pending === perStatement) {
-        full.run(params);
+        full.run(...params);
         p = 0;
         pending = 0;
       }
     }
-    if (pending > 0) this.insert(fields, pending).run(params.slice(0, p));
+    if (pending > 0) this.insert(fields, pending).run(...params.slice(0, p));
   }
 
   private insert(fields: number, rows: number): BetterSqlite3.Statement {

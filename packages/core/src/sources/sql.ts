@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import { DbTimeoutError, type SqlClient, type SqlStatement } from '../db/client.js';
 import { closeDatabase, type DatabaseUrl, openDatabase, parseDatabaseUrl } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import { BUCKET_ALIAS, compileRunQuery, compileWindowQuery, type SqlLogTable } from '../query/sql-compile.js';
@@ -26,7 +26,7 @@ export interface SqlSourceOptions {
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63})?$/;
 
 /**
- * Reads logs from any database table knex reaches. Opens its pool on the first query and keeps it
+ * Reads logs from a table in SQLite, MySQL/MariaDB or PostgreSQL. Opens its pool on the first query and keeps it
  * across warm invocations; `close()` releases it (a later query reopens).
  */
 export function createSqlSource(options: SqlSourceOptions): Source {
@@ -52,32 +52,29 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     );
   }
   const db: DatabaseUrl = parseDatabaseUrl(options.url, 'sql source URL');
-  let knex: Knex | undefined;
-
-  const target = (): SqlLogTable => {
-    knex ??= openDatabase(db);
-    return { knex, dialect: db.dialect, table, timeColumn, timeType };
-  };
+  let client: SqlClient | undefined;
+  const target: SqlLogTable = { dialect: db.dialect, table, timeColumn, timeType };
 
   async function execute(
-    builder: Knex.QueryBuilder,
+    statement: SqlStatement,
     opts: SourceQueryOptions,
     window?: Window,
   ): Promise<Record<string, unknown>[]> {
     if (opts.signal.aborted)
       throw new WindowedError('ABORTED', 'sql source: the query was aborted before it started.', { window });
+    let timeoutMs: number | undefined;
     if (opts.deadline !== undefined) {
-      const remaining = opts.deadline - Date.now();
-      if (remaining <= 0)
+      timeoutMs = opts.deadline - Date.now();
+      if (timeoutMs <= 0)
         throw new WindowedError(
           'DEADLINE_EXCEEDED',
           `sql source ${describe()}: no time left for the query.`,
           { window },
         );
-      builder.timeout(remaining, { cancel: db.dialect !== 'sqlite' });
     }
+    client ??= openDatabase(db);
     try {
-      return (await builder) as Record<string, unknown>[];
+      return await client.query(statement.sql, statement.params, { timeoutMs });
     } catch (error) {
       throw sourceError(error, db, table, timeColumn, window);
     }
@@ -93,7 +90,7 @@ export function createSqlSource(options: SqlSourceOptions): Source {
 
     async query(query: DeclarativeQuery, window: Window, opts: SourceQueryOptions): Promise<SourceResult> {
       assertValidQuery(query);
-      const rows = await execute(compileWindowQuery(target(), query, window), opts, window);
+      const rows = await execute(compileWindowQuery(target, query, window), opts, window);
       return { rows: rows.map(toRow) };
     },
 
@@ -105,7 +102,7 @@ export function createSqlSource(options: SqlSourceOptions): Source {
       assertValidQuery(query);
       const result = new Map<string, Row[]>();
       for (const run of uniformRuns(windows)) {
-        const rows = await execute(compileRunQuery(target(), query, run), opts);
+        const rows = await execute(compileRunQuery(target, query, run), opts);
         for (const raw of rows) {
           const index = Number(raw[BUCKET_ALIAS]);
           const window = run.windows[index];
@@ -120,8 +117,8 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     },
 
     async close(): Promise<void> {
-      const open = knex;
-      knex = undefined;
+      const open = client;
+      client = undefined;
       if (open) await closeDatabase(open);
     },
   };
@@ -155,7 +152,7 @@ function sourceError(
   const code = (error as { code?: unknown })?.code;
   const message = driverMessage(error);
   const where = `sql source ${db.display}`;
-  if ((error as Error)?.name === 'KnexTimeoutError') {
+  if (error instanceof DbTimeoutError) {
     return new WindowedError(
       'DEADLINE_EXCEEDED',
       `${where}: the query on table "${table}" did not finish before the deadline.`,
@@ -185,11 +182,9 @@ function sourceError(
   });
 }
 
-/** knex prefixes the driver's message with the whole statement (bound values inlined): drop it. */
+/** The driver's own message: mysql2 keeps the server's in `sqlMessage`; never the statement or its values. */
 function driverMessage(error: unknown): string {
   const sqlMessage = (error as { sqlMessage?: unknown })?.sqlMessage;
   if (typeof sqlMessage === 'string') return sqlMessage;
-  const message = String((error as Error)?.message ?? error);
-  const cut = message.lastIndexOf(' - ');
-  return /^\s*select\b/i.test(message) && cut >= 0 ? message.slice(cut + 3) : message;
+  return String((error as Error)?.message ?? error);
 }

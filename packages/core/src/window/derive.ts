@@ -1,7 +1,7 @@
-import { IANAZone } from 'luxon';
 import { WindowedError } from '../errors.js';
 import { nominalSizeMs } from './spec.js';
 import { makeWindow, type Window, type WindowSize, type WindowSpec } from './types.js';
+import { UTC_NAMES, zoneOffsetFunction } from './zone.js';
 
 // Window arithmetic works on epoch milliseconds. A zone's "reading" of an instant `u` is `u + offset(u)`:
 // the local wall clock written as if it were UTC, so calendar labels (local midnight, the 1st, ...) are
@@ -142,8 +142,6 @@ function createBoundaries(size: WindowSize, offset: OffsetOf): Boundaries {
   }
 }
 
-const UTC_NAMES = /^(?:Etc\/)?(?:UTC|UCT|GMT|Universal|Zulu)$/i;
-
 /** Offsets are remembered per quarter hour (UTC) in which they do not change. */
 const BUCKET_MS = 15 * 60_000;
 /** A quarter hour's worth of remembered offsets per zone is ~10 years; then the memo starts over. */
@@ -152,11 +150,10 @@ const MAX_BUCKETS = 350_000;
 /** Milliseconds to add to an instant to get its local reading in `timeZone`. */
 function offsetFunction(timeZone: string): OffsetOf {
   if (UTC_NAMES.test(timeZone)) return () => 0;
-  const zone = IANAZone.create(timeZone);
-  if (!zone.isValid) {
+  const exact = zoneOffsetFunction(timeZone);
+  if (!exact) {
     throw new WindowedError('INVALID_ARGUMENT', `timeZone: "${timeZone}" is not a valid IANA time zone`);
   }
-  const exact = (ms: number) => Math.round(zone.offset(ms) * 60_000);
   // Each lookup formats the instant with Intl (the dominant cost of deriving a window). A quarter hour
   // whose first and last millisecond have the same offset has it throughout (the 12-hour assumption
   // above), so it is remembered; one holding a change is always asked exactly.

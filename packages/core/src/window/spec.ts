@@ -1,7 +1,7 @@
-import { IANAZone } from 'luxon';
 import { parseDurationMs } from '../duration.js';
 import { WindowedError } from '../errors.js';
 import type { WindowOptions, WindowSize, WindowSpec, WindowUnit } from './types.js';
+import { isValidTimeZone } from './zone.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -131,7 +131,7 @@ function parseDurationOption(value: unknown, path: string, fallback: number): nu
 
 function parseTimeZoneOption(value: unknown, path: string): string {
   if (value === undefined) return 'UTC';
-  if (typeof value === 'string' && value !== '' && IANAZone.isValidZone(value)) return value;
+  if (typeof value === 'string' && isValidTimeZone(value)) return value;
   throw invalid(
     path,
     `${describe(value)} is not a valid IANA time zone; expected a name such as UTC, Asia/Shanghai or America/New_York`,

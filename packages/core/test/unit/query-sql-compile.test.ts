@@ -1,4 +1,3 @@
-import knexFactory from 'knex';
 import { describe, expect, it } from 'vitest';
 import { count, countDistinct, max, min, sum } from '../../src/query/metrics.js';
 import { compileRunQuery, compileWindowQuery, type SqlLogTable } from '../../src/query/sql-compile.js';
@@ -6,11 +5,9 @@ import type { DeclarativeQuery } from '../../src/query/types.js';
 import { uniformRuns } from '../../src/window/runs.js';
 import { makeWindow } from '../../src/window/types.js';
 
-const clients = { sqlite: 'better-sqlite3', mysql: 'mysql2', postgres: 'pg' } as const;
-const targets = (Object.keys(clients) as Array<keyof typeof clients>).flatMap((dialect) =>
+const targets = (['sqlite', 'mysql', 'postgres'] as const).flatMap((dialect) =>
   (['datetime', 'epoch_ms'] as const).map(
     (timeType): SqlLogTable => ({
-      knex: knexFactory({ client: clients[dialect], useNullAsDefault: true }),
       dialect,
       table: 'logs.access',
       timeColumn: 'ts',
@@ -50,14 +47,15 @@ const windows = [0, 1, 2].map((i) =>
 
 describe.each(targets)('compiling for $dialect ($timeType)', (target) => {
   it('binds every value and keeps it out of the SQL text', () => {
-    for (const builder of [
+    for (const { sql, params } of [
       compileWindowQuery(target, query, window),
       compileRunQuery(target, query, uniformRuns(windows)[0]!),
     ]) {
-      const { sql, bindings } = builder.toSQL().toNative();
+      // One bound value per placeholder, in order.
+      expect(sql.split('?').length - 1).toBe(params.length);
       for (const value of HOSTILE) {
         expect(sql).not.toContain(value);
-        expect(bindings).toContain(value);
+        expect(params).toContain(value);
       }
       expect(sql).toMatch(/count\(DISTINCT [`"]user_id[`"]\)/);
       expect(sql).toMatch(/[`"]country[`"] is null/);
@@ -67,10 +65,8 @@ describe.each(targets)('compiling for $dialect ($timeType)', (target) => {
   });
 
   it('compares the raw time column on MySQL and PostgreSQL (index-friendly)', () => {
-    const { sql } = compileWindowQuery(target, { metrics: { pv: count() } }, window)
-      .toSQL()
-      .toNative();
+    const { sql } = compileWindowQuery(target, { metrics: { pv: count() } }, window);
     if (target.dialect === 'sqlite' && target.timeType === 'datetime') expect(sql).toContain('julianday');
-    else expect(sql).toMatch(/[`"]ts[`"] >= (\?|\$1) and [`"]ts[`"] < (\?|\$2)/);
+    else expect(sql).toMatch(/[`"]ts[`"] >= \? and [`"]ts[`"] < \?/);
   });
 });

@@ -120,6 +120,13 @@ describe('parseWindowSpec', () => {
     expect(spec).toMatchObject({ delayMs: 0, toleranceMs: 0, latenessMs: 0, timeZone: 'UTC' });
   });
 
+  it.each(['Asia/Shanghai', 'asia/shanghai', 'Asia/Calcutta', 'US/Eastern', 'Etc/GMT+5', 'UTC', 'etc/zulu'])(
+    'accepts the time zone %s (any case, aliases included) and keeps it as written',
+    (timeZone) => {
+      expect(parseWindowSpec({ size: '1m', timeZone }).timeZone).toBe(timeZone);
+    },
+  );
+
   it('accepts a tolerance just under the window size', () => {
     expect(parseWindowSpec({ size: '1m', tolerance: '59s' }).toleranceMs).toBe(59_000);
   });
@@ -174,6 +181,24 @@ describe('parseWindowSpec', () => {
       { size: '1m', timeZone: 'Mars/Olympus' },
       'window.timeZone',
       /"Mars\/Olympus" is not a valid IANA time zone; expected a name such as UTC/,
+    ],
+    [
+      'a time zone with a trailing space',
+      { size: '1m', timeZone: 'Asia/Shanghai ' },
+      'window.timeZone',
+      /"Asia\/Shanghai " is not a valid IANA time zone; expected a name such as UTC/,
+    ],
+    [
+      'an offset instead of a time zone',
+      { size: '1m', timeZone: '+08:00' },
+      'window.timeZone',
+      /"\+08:00" is not a valid IANA time zone/,
+    ],
+    [
+      'a numeric time zone',
+      { size: '1m', timeZone: 8 },
+      'window.timeZone',
+      /number 8 is not a valid IANA time zone/,
     ],
     [
       'an empty time zone',

@@ -1,0 +1,87 @@
+export type Dialect = 'sqlite' | 'mysql' | 'postgres';
+
+/** One statement: SQL with `?` placeholders (every dialect) and its bound values, in order. */
+export interface SqlStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
+export type SqlRow = Record<string, unknown>;
+
+export interface QueryOptions {
+  /**
+   * Give up after this many milliseconds: the statement is cancelled on the server (MySQL
+   * `KILL QUERY`, PostgreSQL `pg_cancel_backend`) and the promise rejects with {@link DbTimeoutError}.
+   * SQLite statements run synchronously and cannot be interrupted: callers check their deadline first.
+   */
+  timeoutMs?: number;
+}
+
+/** Runs statements on a connection (or on the pool). */
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  /** The rows a statement returns; `[]` for statements that return none. */
+  query<T extends SqlRow = SqlRow>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<T[]>;
+}
+
+/**
+ * A pooled connection to one database, talking to the driver directly: windowed's statements are few
+ * and fixed, so they are written per dialect instead of built at run time (a query builder costs
+ * more client time per scheduled run than the round trip, and tens of milliseconds at cold start).
+ * Every value is bound by the driver, never concatenated; names are validated, then quoted.
+ */
+export interface SqlClient extends SqlExecutor {
+  /**
+   * MySQL pools opened with `multipleStatements` (windowed's own sink and ledger connections): several
+   * statements can travel in one round trip with {@link SqlClient.batch}.
+   */
+  readonly multipleStatements: boolean;
+  /** Runs `fn` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs the statements in order on one connection — in one round trip where the pool allows several
+   * statements per query — and answers each one's rows. With `transaction`, all or none take effect.
+   */
+  batch(statements: readonly SqlStatement[], options?: { transaction?: boolean }): Promise<SqlRow[][]>;
+  close(): Promise<void>;
+}
+
+/** A statement cancelled because its `timeoutMs` ran out. */
+export class DbTimeoutError extends Error {
+  override readonly name = 'DbTimeoutError';
+  readonly code = 'DB_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`The statement did not finish within ${timeoutMs} ms and was cancelled.`);
+  }
+}
+
+/** A name (`table`, `schema.table`, `column`) quoted for the dialect; callers validated its parts. */
+export function quoteName(dialect: Dialect, name: string): string {
+  const quote = dialect === 'mysql' ? '`' : '"';
+  return name
+    .split('.')
+    .map((part) => `${quote}${part.split(quote).join(quote + quote)}${quote}`)
+    .join('.');
+}
+
+/** `table` or `schema.table` as its two parts. */
+export function splitTableName(name: string): { schema: string | undefined; table: string } {
+  const dot = name.indexOf('.');
+  return dot < 0
+    ? { schema: undefined, table: name }
+    : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+
+/** Runs statements one after another on one executor, answering each one's rows. */
+export async function runInOrder(
+  executor: SqlExecutor,
+  statements: readonly SqlStatement[],
+): Promise<SqlRow[][]> {
+  const results: SqlRow[][] = [];
+  for (const { sql, params } of statements) results.push(await executor.query(sql, params));
+  return results;
+}

@@ -1,0 +1,183 @@
+import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
+import {
+  DbTimeoutError,
+  type QueryOptions,
+  runInOrder,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlStatement,
+} from './client.js';
+import { loadDriver } from './driver.js';
+
+export interface MysqlClientOptions {
+  /** Connection settings from the URL; the password is in here: never log it. */
+  connection: Pick<PoolOptions, 'host' | 'port' | 'user' | 'password' | 'database'>;
+  poolMax: number;
+  multipleStatements: boolean;
+}
+
+// mysql2 escapes bound values with backslashes; a server in NO_BACKSLASH_ESCAPES mode would read them
+// differently, so windowed's sessions never run in it. Sessions run in UTC.
+const SESSION_SETUP =
+  "SET time_zone = '+00:00', sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')";
+
+type Queryable = Pick<PoolConnection, 'query'>;
+
+/** MySQL/MariaDB through a mysql2 pool (opened on the first statement). */
+export class MysqlClient implements SqlClient {
+  readonly dialect = 'mysql';
+  readonly multipleStatements: boolean;
+  private pool: Promise<Pool> | undefined;
+
+  constructor(private readonly options: MysqlClientOptions) {
+    this.multipleStatements = options.multipleStatements;
+  }
+
+  async query<T extends SqlRow = SqlRow>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<T[]> {
+    const pool = await this.open();
+    if (options.timeoutMs === undefined) return rowsOf(await send(pool, sql, params)) as T[];
+    const connection = await acquire(pool);
+    return (await this.withTimeout(pool, connection, sql, params, options.timeoutMs)) as T[];
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const connection = await acquire(await this.open());
+    const tx: SqlExecutor = {
+      dialect: 'mysql',
+      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
+        rowsOf(await send(connection, sql, params)) as R[],
+    };
+    try {
+      await send(connection, 'START TRANSACTION', []);
+      const result = await fn(tx);
+      await send(connection, 'COMMIT', []);
+      return result;
+    } catch (error) {
+      await send(connection, 'ROLLBACK', []).catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  async batch(
+    statements: readonly SqlStatement[],
+    options: { transaction?: boolean } = {},
+  ): Promise<SqlRow[][]> {
+    if (!this.multipleStatements) {
+      return options.transaction
+        ? this.transaction((tx) => runInOrder(tx, statements))
+        : runInOrder(this, statements);
+    }
+    const sql = statements.map((s) => s.sql);
+    if (options.transaction) sql.unshift('START TRANSACTION');
+    if (options.transaction) sql.push('COMMIT');
+    const connection = await acquire(await this.open());
+    try {
+      const result = await send(
+        connection,
+        sql.join(';\n'),
+        statements.flatMap((s) => s.params),
+      );
+      // One statement answers its own result; several, an array with one result each.
+      const results = sql.length === 1 ? [result] : (result as unknown[]);
+      return (options.transaction ? results.slice(1, -1) : results).map(rowsOf);
+    } catch (error) {
+      // A statement that failed leaves the transaction open on this connection.
+      if (options.transaction) await send(connection, 'ROLLBACK', []).catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (!pool) return;
+    const open = await pool.catch(() => undefined);
+    if (open) await new Promise<void>((resolve) => open.end(() => resolve()));
+  }
+
+  private open(): Promise<Pool> {
+    this.pool ??= loadDriver<typeof import('mysql2')>('mysql').then((mysql) => {
+      const pool = mysql.createPool({
+        ...this.options.connection,
+        timezone: 'Z',
+        charset: 'utf8mb4',
+        supportBigNumbers: true,
+        decimalNumbers: true,
+        dateStrings: false,
+        multipleStatements: this.options.multipleStatements,
+        connectionLimit: this.options.poolMax,
+        maxIdle: 1,
+        idleTimeout: 30_000,
+        enableKeepAlive: true,
+      });
+      pool.on('connection', (connection) => {
+        // Queued ahead of the statement the connection was opened for.
+        connection.query(SESSION_SETUP, (error: Error | null) => {
+          if (error) connection.destroy();
+        });
+      });
+      return pool;
+    });
+    return this.pool;
+  }
+
+  /**
+   * The statement with a time limit. On expiry the server is told to stop it (from another
+   * connection, as the first is busy) and the caller gets a DbTimeoutError at once; the connection
+   * returns to the pool when the interrupted statement has answered.
+   */
+  private withTimeout(
+    pool: Pool,
+    connection: PoolConnection,
+    sql: string,
+    params: readonly unknown[],
+    timeoutMs: number,
+  ): Promise<SqlRow[]> {
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          reject(new DbTimeoutError(timeoutMs));
+          pool.query('KILL QUERY ?', [connection.threadId], () => undefined);
+        },
+        Math.max(0, timeoutMs),
+      );
+      connection.query(sql, params as unknown[], (error: Error | null, result: unknown) => {
+        clearTimeout(timer);
+        connection.release();
+        if (timedOut) return;
+        if (error) reject(error);
+        else resolve(rowsOf(result));
+      });
+    });
+  }
+}
+
+function acquire(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) =>
+    pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+  );
+}
+
+function send(target: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    target.query(sql, params as unknown[], (error: Error | null, result: unknown) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+}
+
+/** A SELECT answers rows; other statements answer a result header, which has none. */
+function rowsOf(result: unknown): SqlRow[] {
+  return Array.isArray(result) ? (result as SqlRow[]) : [];
+}

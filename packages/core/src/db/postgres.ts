@@ -1,0 +1,168 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  DbTimeoutError,
+  type QueryOptions,
+  runInOrder,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlStatement,
+} from './client.js';
+import { loadDriver } from './driver.js';
+
+export interface PostgresClientOptions {
+  /** Contains the password: never log it. */
+  connectionString: string;
+  poolMax: number;
+}
+
+type Pg = typeof import('pg');
+type Queryable = Pick<PoolClient, 'query'>;
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/** PostgreSQL through a pg pool (opened on the first statement). Sessions run in UTC. */
+export class PostgresClient implements SqlClient {
+  readonly dialect = 'postgres';
+  readonly multipleStatements = false;
+  private pool: Promise<Pool> | undefined;
+
+  constructor(private readonly options: PostgresClientOptions) {}
+
+  async query<T extends SqlRow = SqlRow>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<T[]> {
+    const pool = await this.open();
+    if (options.timeoutMs === undefined) return (await send(pool, sql, params)) as T[];
+    const client = await pool.connect();
+    return (await withTimeout(pool, client, sql, params, options.timeoutMs)) as T[];
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await (await this.open()).connect();
+    const tx: SqlExecutor = {
+      dialect: 'postgres',
+      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
+        (await send(client, sql, params)) as R[],
+    };
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // A connection that could not roll back is not returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
+    return options.transaction
+      ? this.transaction((tx) => runInOrder(tx, statements))
+      : runInOrder(this, statements);
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    const open = await pool?.catch(() => undefined);
+    await open?.end();
+  }
+
+  private open(): Promise<Pool> {
+    this.pool ??= loadDriver<Pg>('postgres').then((pg) => {
+      const pool = new pg.Pool({
+        connectionString: this.options.connectionString,
+        options: '-c timezone=UTC',
+        max: this.options.poolMax,
+        idleTimeoutMillis: 30_000,
+        types: numericTypes(pg),
+      });
+      // An idle connection the server closed: the pool drops it and the next statement opens another.
+      pool.on('error', () => undefined);
+      return pool;
+    });
+    return this.pool;
+  }
+}
+
+/**
+ * count(*) is bigint and sum() numeric in PostgreSQL, which pg returns as strings; windowed's metrics
+ * are numbers (counts stay far below 2^53). Scoped to windowed's own pools.
+ */
+function numericTypes(pg: Pg) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8 || oid === NUMERIC
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+}
+
+/** The statement with a time limit: on expiry the backend is told to cancel it and the caller gets a DbTimeoutError. */
+function withTimeout(
+  pool: Pool,
+  client: PoolClient,
+  sql: string,
+  params: readonly unknown[],
+  timeoutMs: number,
+): Promise<SqlRow[]> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        reject(new DbTimeoutError(timeoutMs));
+        const pid = (client as unknown as { processID?: number }).processID;
+        if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      },
+      Math.max(0, timeoutMs),
+    );
+    send(client, sql, params).then(
+      (rows) => {
+        clearTimeout(timer);
+        client.release();
+        if (!timedOut) resolve(rows);
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        client.release();
+        if (!timedOut) reject(error);
+      },
+    );
+  });
+}
+
+async function send(target: Queryable, sql: string, params: readonly unknown[]): Promise<SqlRow[]> {
+  const result = await target.query({ text: toNumberedPlaceholders(sql), values: params as unknown[] });
+  return (result.rows ?? []) as SqlRow[];
+}
+
+/**
+ * windowed writes `?` placeholders for every dialect; PostgreSQL numbers them (`$1`, `$2`, …). Quoted
+ * strings and names are copied as they are.
+ */
+export function toNumberedPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | undefined;
+  for (const char of sql) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+      out += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      out += char;
+    } else out += char === '?' ? `$${++n}` : char;
+  }
+  return out;
+}

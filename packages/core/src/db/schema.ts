@@ -1,0 +1,83 @@
+import { type Dialect, quoteName, type SqlExecutor, splitTableName } from './client.js';
+
+/** Column types windowed creates; each dialect spells them its own way (as knex did for earlier tables). */
+export type ColumnType = 'datetime' | 'integer' | 'bigint' | 'double' | 'text' | { varchar: number };
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  notNull?: boolean;
+  /** An integer default. */
+  defaultTo?: number;
+}
+
+export interface TableDef {
+  columns: readonly ColumnDef[];
+  primaryKey?: readonly string[];
+  unique?: { name: string; columns: readonly string[] };
+}
+
+function typeSql(dialect: Dialect, type: ColumnType): string {
+  if (typeof type === 'object') return `varchar(${Math.trunc(type.varchar)})`;
+  switch (type) {
+    case 'datetime':
+      // Millisecond precision; PostgreSQL stores the instant (timestamptz), the others UTC readings.
+      return dialect === 'mysql' ? 'datetime(3)' : dialect === 'postgres' ? 'timestamptz(3)' : 'datetime';
+    case 'double':
+      return dialect === 'postgres' ? 'double precision' : dialect === 'mysql' ? 'double' : 'float';
+    default:
+      return type;
+  }
+}
+
+export function columnSql(dialect: Dialect, column: ColumnDef): string {
+  const parts = [quoteName(dialect, column.name), typeSql(dialect, column.type)];
+  parts.push(column.notNull ? 'not null' : 'null');
+  if (column.defaultTo !== undefined) parts.push(`default ${Math.trunc(column.defaultTo)}`);
+  return parts.join(' ');
+}
+
+/** `CREATE TABLE` for a table whose name and column names the caller validated. */
+export function createTableSql(dialect: Dialect, table: string, def: TableDef): string {
+  const q = (name: string) => quoteName(dialect, name);
+  const lines = def.columns.map((c) => columnSql(dialect, c));
+  if (def.primaryKey) lines.push(`primary key (${def.primaryKey.map(q).join(', ')})`);
+  if (def.unique)
+    lines.push(`constraint ${q(def.unique.name)} unique (${def.unique.columns.map(q).join(', ')})`);
+  return `create table ${q(table)} (${lines.join(', ')})`;
+}
+
+/** Whether the table exists (`table` in the connection's default schema, or `schema.table`). */
+export async function hasTable(db: SqlExecutor, name: string): Promise<boolean> {
+  const { schema, table } = splitTableName(name);
+  if (db.dialect === 'sqlite') {
+    const master = schema ? `${quoteName('sqlite', schema)}.sqlite_master` : 'sqlite_master';
+    return (
+      (await db.query(`select 1 as found from ${master} where type = 'table' and name = ?`, [table])).length >
+      0
+    );
+  }
+  const rows = await db.query(
+    `select 1 as found from information_schema.tables where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ?`,
+    schema ? [schema, table] : [table],
+  );
+  return rows.length > 0;
+}
+
+/** The table's column names, lower-cased. */
+export async function columnNames(db: SqlExecutor, name: string): Promise<Set<string>> {
+  const { schema, table } = splitTableName(name);
+  const rows =
+    db.dialect === 'sqlite'
+      ? await db.query('select name from pragma_table_info(?, ?)', [table, schema ?? 'main'])
+      : await db.query(
+          `select column_name as name from information_schema.columns where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ?`,
+          schema ? [schema, table] : [table],
+        );
+  return new Set(rows.map((r) => String(r.name).toLowerCase()));
+}
+
+function schemaSql(dialect: Dialect, schema: string | undefined): string {
+  if (schema) return '?';
+  return dialect === 'mysql' ? 'database()' : 'current_schema()';
+}

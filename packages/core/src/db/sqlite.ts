@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  type QueryOptions,
+  runInOrder,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlStatement,
+} from './client.js';
+import { loadDriver } from './driver.js';
+
+const MAX_CACHED_STATEMENTS = 200;
+
+/**
+ * One connection to a SQLite file, shared in this process by every client of that file. better-sqlite3
+ * is synchronous: two handles on one file in one process would block each other's event loop while
+ * waiting for the file lock. Users take turns (`exclusive`), so a transaction's statements never
+ * interleave with another user's.
+ */
+class SharedHandle {
+  refs = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    readonly db: BetterSqlite3.Database,
+    /** The resolved path it is shared under; undefined for `:memory:`. */
+    readonly key: string | undefined,
+  ) {}
+
+  exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  run(sql: string, params: readonly unknown[]): SqlRow[] {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    const values = params.map(bindable);
+    if (statement.reader) return statement.all(values) as SqlRow[];
+    statement.run(values);
+    return [];
+  }
+}
+
+const shared = new Map<string, Promise<SharedHandle>>();
+
+/** SQLite through better-sqlite3 (the embedded default). `:memory:` databases are private to their client. */
+export class SqliteClient implements SqlClient {
+  readonly dialect = 'sqlite';
+  readonly multipleStatements = false;
+  private handle: Promise<SharedHandle> | undefined;
+  /** The resolved path (relative to the working directory when opened); undefined for `:memory:`. */
+  private readonly key: string | undefined;
+
+  constructor(filename: string) {
+    this.key = filename === ':memory:' ? undefined : resolve(filename);
+  }
+
+  async query<T extends SqlRow = SqlRow>(
+    sql: string,
+    params: readonly unknown[] = [],
+    _options: QueryOptions = {},
+  ): Promise<T[]> {
+    const handle = await this.open();
+    return handle.exclusive(() => handle.run(sql, params) as T[]);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const handle = await this.open();
+    const tx: SqlExecutor = {
+      dialect: 'sqlite',
+      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
+        handle.run(sql, params) as R[],
+    };
+    return handle.exclusive(async () => {
+      // IMMEDIATE takes the write lock now (waiting up to busy_timeout for other processes) rather
+      // than failing with SQLITE_BUSY at the first write.
+      handle.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(tx);
+        handle.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (handle.db.inTransaction) handle.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
+    return options.transaction
+      ? this.transaction((tx) => runInOrder(tx, statements))
+      : runInOrder(this, statements);
+  }
+
+  async close(): Promise<void> {
+    const pending = this.handle;
+    this.handle = undefined;
+    const handle = await pending?.catch(() => undefined);
+    if (!handle || --handle.refs > 0) return;
+    if (handle.key) shared.delete(handle.key);
+    await handle.exclusive(() => handle.db.close());
+  }
+
+  private open(): Promise<SharedHandle> {
+    this.handle ??= this.acquire();
+    return this.handle;
+  }
+
+  private async acquire(): Promise<SharedHandle> {
+    const key = this.key;
+    let pending = key ? shared.get(key) : undefined;
+    if (!pending) {
+      pending = openHandle(key);
+      if (key) {
+        shared.set(key, pending);
+        pending.catch(() => shared.delete(key));
+      }
+    }
+    const handle = await pending;
+    handle.refs++;
+    return handle;
+  }
+}
+
+async function openHandle(key: string | undefined): Promise<SharedHandle> {
+  const Database = await loadDriver<typeof BetterSqlite3>('sqlite');
+  if (key) mkdirSync(dirname(key), { recursive: true });
+  const db = new Database(key ?? ':memory:');
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SharedHandle(db, key);
+}
+
+/** better-sqlite3 binds neither Date nor boolean: an ISO instant (what windowed stores) and 1/0. */
+function bindable(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
