@@ -12,7 +12,14 @@ export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/va
 export { createSink, defaultSinkUrl } from './sinks/create.js';
 export { SqlSink } from './sinks/sql.js';
 export { StdoutSink } from './sinks/stdout.js';
-export type { ColumnSet, Sink, SinkWriteOptions, StoredRow, WindowRows } from './sinks/types.js';
+export type {
+  ColumnSet,
+  Sink,
+  SinkWriteOptions,
+  SinkWriteResult,
+  StoredRow,
+  WindowRows,
+} from './sinks/types.js';
 export { isSink } from './sinks/types.js';
 export { createNdjsonSource, type NdjsonSourceOptions } from './sources/ndjson.js';
 export {

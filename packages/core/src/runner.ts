@@ -64,38 +64,9 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
       { window: scheduled, reason: 'scheduled' },
       ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
     ];
-    // The trigger's own windows are computed whatever the ledger says, so their query starts now and
-    // runs while the ledger is asked for missed windows and marks everything running: on a warm
-    // invocation the ledger's round trips then cost no time of their own.
-    const ownComputed = computeSafely(
-      rt,
-      res,
-      own.map((p) => p.window),
-      options,
-    );
-    let catchUp: Window[] = [];
-    try {
-      if (res.ledger) {
-        catchUp = await markRunningAndFindMissed(
-          rt,
-          res.ledger,
-          own.map((p) => p.window),
-          trigger.id,
-          ctx,
-        );
-      }
-    } catch (error) {
-      await ownComputed;
-      throw error;
-    }
-    const planned: Planned[] = [
-      ...own,
-      ...catchUp.map((window) => ({ window, reason: 'catch-up' as const })),
-    ];
-    const computed = catchUp.length
-      ? mergeComputed(rt.query, [await ownComputed, await computeSafely(rt, res, catchUp, options)])
-      : await ownComputed;
-    const outcomes = await writeComputed(rt, res, planned, computed, options);
+    const outcomes = recordsOnWrite(res, own)
+      ? await runRecordingOnWrite(rt, res, own[0]!, options, ctx)
+      : await runMarkingFirst(rt, res, own, options, ctx);
     const sorted = outcomes.outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     const result: RunResult = {
       job: rt.name,
@@ -112,6 +83,94 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
   } finally {
     budget.dispose();
   }
+}
+
+/**
+ * A trigger without lateness windows, whose sink keeps the ledger: the window is computed, then
+ * written, recorded (`succeeded`, one more attempt) and the lookback's succeeded windows counted in
+ * one transaction — one round trip on MySQL — so a warm invocation costs what a hand-written one
+ * does: a query and a write. No `running` row is written first: an invocation that dies leaves the
+ * window unrecorded (or as it was), which catch-up treats as missed, like a stale `running` row.
+ */
+function recordsOnWrite(res: Resources, own: readonly Planned[]): boolean {
+  return own.length === 1 && res.ledger !== undefined && res.ledger === res.sink.ledger;
+}
+
+async function runRecordingOnWrite(
+  rt: JobRuntime,
+  res: Resources,
+  scheduled: Planned,
+  options: ProcessOptions,
+  ctx: RunContext,
+): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+  const ledger = res.ledger!;
+  const computing = computeSafely(rt, res, [scheduled.window], options);
+  const range = await catchUpRange(rt, ledger, scheduled.window).catch(async (error) => {
+    await computing;
+    throw error;
+  });
+  const written = await writeComputed(rt, res, [scheduled], await computing, options, {
+    countAttempt: true,
+    ...(range ? { countSucceeded: { from: range.from, to: range.to } } : {}),
+  });
+  if (!range) return written;
+  const succeeded = written.succeededInRange ?? (await ledger.countSucceeded(rt.name, range.from, range.to));
+  if (succeeded >= range.expected.length) return written;
+  const missed = await findMissed(rt, ledger, range, ctx);
+  if (missed.length === 0) return written;
+  await ledger.markRunning(rt.name, missed, options.triggerId, new Date());
+  const caughtUp = await writeComputed(
+    rt,
+    res,
+    missed.map((window) => ({ window, reason: 'catch-up' as const })),
+    await computeSafely(rt, res, missed, options),
+    options,
+  );
+  return {
+    outcomes: [...written.outcomes, ...caughtUp.outcomes],
+    malformed: Math.max(written.malformed, caughtUp.malformed),
+  };
+}
+
+/**
+ * Every other trigger: the own windows are marked `running` (an attempt each) while their query
+ * runs, together with the missed windows the ledger knows of; then all are written.
+ */
+async function runMarkingFirst(
+  rt: JobRuntime,
+  res: Resources,
+  own: readonly Planned[],
+  options: ProcessOptions,
+  ctx: RunContext,
+): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+  // The trigger's own windows are computed whatever the ledger says, so their query starts now and
+  // runs while the ledger is asked for missed windows and marks everything running.
+  const ownComputed = computeSafely(
+    rt,
+    res,
+    own.map((p) => p.window),
+    options,
+  );
+  let catchUp: Window[] = [];
+  try {
+    if (res.ledger) {
+      catchUp = await markRunningAndFindMissed(
+        rt,
+        res.ledger,
+        own.map((p) => p.window),
+        options.triggerId,
+        ctx,
+      );
+    }
+  } catch (error) {
+    await ownComputed;
+    throw error;
+  }
+  const planned: Planned[] = [...own, ...catchUp.map((window) => ({ window, reason: 'catch-up' as const }))];
+  const computed = catchUp.length
+    ? mergeComputed(rt.query, [await ownComputed, await computeSafely(rt, res, catchUp, options)])
+    : await ownComputed;
+  return writeComputed(rt, res, planned, computed, options);
 }
 
 interface ProcessOptions {
@@ -173,7 +232,8 @@ async function writeComputed(
   planned: readonly Planned[],
   computed: ComputeResult,
   options: ProcessOptions,
-): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+  record: { countAttempt?: boolean; countSucceeded?: { from: Date; to: Date } } = {},
+): Promise<{ outcomes: WindowOutcome[]; malformed: number; succeededInRange?: number }> {
   const { sink, ledger } = res;
   const windows = planned.map((p) => p.window);
   const now = () => new Date();
@@ -186,15 +246,17 @@ async function writeComputed(
     const c = computed.byWindow.get(window.key);
     if (c && !c.ok) failures.set(window.key, c.error);
   }
+  let succeededInRange: number | undefined;
   if (ready.length > 0) {
     const sameDb = ledger !== undefined && ledger === sink.ledger;
     try {
-      await sink.write(ready, {
+      const written = await sink.write(ready, {
         job: rt.name,
         columns: computed.columns,
         computedAt: now(),
-        ...(sameDb ? { markSucceeded: { triggerId: options.triggerId } } : {}),
+        ...(sameDb ? { markSucceeded: { triggerId: options.triggerId, ...record } } : {}),
       });
+      succeededInRange = written?.succeededInRange;
       if (ledger && !sameDb)
         await ledger.markSucceeded(
           rt.name,
@@ -213,6 +275,7 @@ async function writeComputed(
       windows.filter((w) => failures.has(w.key)),
       failures,
       options.logger,
+      record.countAttempt === true,
     );
   }
   const rowsByKey = new Map(ready.map((r) => [r.window.key, r.rows.length]));
@@ -222,7 +285,7 @@ async function writeComputed(
     // Stopped by the caller (Ctrl-C): not a failure of the window; a rerun picks it up.
     return { window, reason, status: error.code === 'ABORTED' ? 'skipped' : 'failed', rows: 0, error };
   });
-  return { outcomes, malformed: computed.malformed };
+  return { outcomes, malformed: computed.malformed, succeededInRange };
 }
 
 async function recordFailures(
@@ -231,11 +294,12 @@ async function recordFailures(
   windows: readonly Window[],
   failures: Map<string, WindowedError>,
   logger: Logger,
+  countAttempt: boolean,
 ): Promise<void> {
   const now = new Date();
   for (const window of windows) {
     try {
-      await ledger.markFailed(job, [window], describeError(failures.get(window.key)), now);
+      await ledger.markFailed(job, [window], describeError(failures.get(window.key)), now, { countAttempt });
     } catch (error) {
       // The original failure is what the platform must see; the ledger row stays `running` and goes stale.
       logger.error('Could not record a failed window in the ledger', {
@@ -279,6 +343,21 @@ async function markRunningAndFindMissed(
         ])
       )[0];
   if (succeeded >= range.expected.length) return [];
+  const missed = await findMissed(rt, ledger, range, ctx);
+  if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
+  return missed;
+}
+
+/**
+ * The lookback's windows that never succeeded — failed, never recorded, or `running` for longer
+ * than a function can run — oldest first, at most `maxWindows`.
+ */
+async function findMissed(
+  rt: JobRuntime,
+  ledger: Ledger,
+  range: { from: Date; to: Date; expected: Window[] },
+  ctx: RunContext,
+): Promise<Window[]> {
   const entries = new Map(
     (await ledger.entries(rt.name, { from: range.from, to: range.to })).map((e) => [
       e.windowStart.getTime(),
@@ -287,7 +366,7 @@ async function markRunningAndFindMissed(
   );
   const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
   const staleBefore = Date.now() - staleMs;
-  const missed = range.expected
+  return range.expected
     .filter((w) => {
       const entry = entries.get(w.start.getTime());
       if (!entry) return true;
@@ -295,8 +374,6 @@ async function markRunningAndFindMissed(
       return entry.status === 'failed' || entry.updatedAt.getTime() < staleBefore;
     })
     .slice(0, rt.catchUp.maxWindows);
-  if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
-  return missed;
 }
 
 /** Where catch-up looks, `[from, to)` up to the earliest of the trigger's windows, and the windows expected there. */

@@ -59,13 +59,26 @@ export class DbTimeoutError extends Error {
   }
 }
 
+const quotedNames = {
+  sqlite: new Map<string, string>(),
+  mysql: new Map<string, string>(),
+  postgres: new Map<string, string>(),
+};
+
 /** A name (`table`, `schema.table`, `column`) quoted for the dialect; callers validated its parts. */
 export function quoteName(dialect: Dialect, name: string): string {
-  const quote = dialect === 'mysql' ? '`' : '"';
-  return name
-    .split('.')
-    .map((part) => `${quote}${part.split(quote).join(quote + quote)}${quote}`)
-    .join('.');
+  // Remembered: every scheduled run quotes the same few names again.
+  const cache = quotedNames[dialect];
+  let quoted = cache.get(name);
+  if (quoted === undefined) {
+    const quote = dialect === 'mysql' ? '`' : '"';
+    quoted = name
+      .split('.')
+      .map((part) => `${quote}${part.split(quote).join(quote + quote)}${quote}`)
+      .join('.');
+    if (cache.size < 10_000) cache.set(name, quoted);
+  }
+  return quoted;
 }
 
 /** `table` or `schema.table` as its two parts. */

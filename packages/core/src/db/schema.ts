@@ -77,6 +77,25 @@ export async function columnNames(db: SqlExecutor, name: string): Promise<Set<st
   return new Set(rows.map((r) => String(r.name).toLowerCase()));
 }
 
+/** Whether the table has a unique key on exactly these columns, in this order (MySQL only; false elsewhere). */
+export async function hasUniqueKey(
+  db: SqlExecutor,
+  name: string,
+  columns: readonly string[],
+): Promise<boolean> {
+  if (db.dialect !== 'mysql') return false;
+  const { schema, table } = splitTableName(name);
+  const rows = await db.query(
+    `select index_name as name, column_name as col from information_schema.statistics where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ? and non_unique = 0 order by index_name, seq_in_index`,
+    schema ? [schema, table] : [table],
+  );
+  const keys = new Map<string, string[]>();
+  for (const row of rows)
+    keys.set(String(row.name), [...(keys.get(String(row.name)) ?? []), String(row.col).toLowerCase()]);
+  const wanted = columns.join(',');
+  return [...keys.values()].some((key) => key.join(',') === wanted);
+}
+
 function schemaSql(dialect: Dialect, schema: string | undefined): string {
   if (schema) return '?';
   return dialect === 'mysql' ? 'database()' : 'current_schema()';

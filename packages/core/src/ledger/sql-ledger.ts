@@ -82,9 +82,19 @@ export class SqlLedger implements Ledger {
     );
   }
 
-  async markFailed(job: string, windows: readonly Window[], error: string, now: Date): Promise<void> {
+  async markFailed(
+    job: string,
+    windows: readonly Window[],
+    error: string,
+    now: Date,
+    options: { countAttempt?: boolean } = {},
+  ): Promise<void> {
     await this.guard('Marking windows failed', () =>
-      this.upsert(job, windows, 'failed', { now, error: error.slice(0, MAX_ERROR_LENGTH) }),
+      this.upsert(job, windows, 'failed', {
+        now,
+        error: error.slice(0, MAX_ERROR_LENGTH),
+        countAttempt: options.countAttempt === true,
+      }),
     );
   }
 
@@ -173,7 +183,8 @@ export class SqlLedger implements Ledger {
     return Number(row?.n ?? 0);
   }
 
-  private countSucceededStatement(job: string, from: Date, to: Date): SqlStatement {
+  /** `countSucceeded` as a statement answering one row `{ n }`: the sink sends it in its write's transaction. */
+  countSucceededStatement(job: string, from: Date, to: Date): SqlStatement {
     const start = this.q('window_start');
     return {
       sql: `select count(*) as n from ${this.table} where ${this.q('job')} = ? and ${this.q('status')} = ? and ${start} >= ? and ${start} < ?`,

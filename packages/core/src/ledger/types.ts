@@ -29,8 +29,14 @@ export interface Ledger {
     triggerId: string | undefined,
     now: Date,
   ): Promise<void>;
-  /** `error` must already be redacted. */
-  markFailed(job: string, windows: readonly Window[], error: string, now: Date): Promise<void>;
+  /** `error` must already be redacted. `countAttempt`: the windows were not marked `running` first. */
+  markFailed(
+    job: string,
+    windows: readonly Window[],
+    error: string,
+    now: Date,
+    options?: { countAttempt?: boolean },
+  ): Promise<void>;
   /** Entries whose window starts in `[from, to)`, oldest first. */
   entries(job: string, range?: { from?: Date; to?: Date }): Promise<LedgerEntry[]>;
   lastSucceeded(job: string): Promise<LedgerEntry | undefined>;

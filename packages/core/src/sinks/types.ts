@@ -23,7 +23,18 @@ export interface SinkWriteOptions {
    * When set and the sink holds the ledger, the windows are marked succeeded in the same
    * transaction as their rows: a window is either written and recorded, or neither.
    */
-  markSucceeded?: { triggerId: string | undefined };
+  markSucceeded?: {
+    triggerId: string | undefined;
+    /** Count one more attempt for each window (it was not marked `running` before). */
+    countAttempt?: boolean;
+    /** Also count the job's succeeded windows starting in `[from, to)`, in the same transaction. */
+    countSucceeded?: { from: Date; to: Date };
+  };
+}
+
+export interface SinkWriteResult {
+  /** The count `markSucceeded.countSucceeded` asked for, when the sink holds the ledger. */
+  succeededInRange?: number;
 }
 
 export interface StoredRow {
@@ -37,7 +48,8 @@ export interface StoredRow {
 export interface Sink {
   readonly type: string;
   /** Replace the rows of every given window, atomically. */
-  write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks written before SinkWriteResult return Promise<void>.
+  write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<void | SinkWriteResult>;
   /** The ledger kept in the sink's own database, if it has one. */
   readonly ledger: Ledger | undefined;
   /** Stored rows of a job, newest window first (for `windowed show`). */

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqlStatement } from '../db/client.js';
 import { WindowedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SqlStatement } from '../db/client.js';
 import { BUCKET_ALIAS, compileSelect, type FieldRef } from '../query/sql-compile.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import { assertValidQuery } from '../query/validate.js';
@@ -153,7 +153,13 @@ const SCHEMA_VERSION = 1;
 const MAX_FIELDS = 500;
 /** Files at least this big are parsed on a worker thread while this thread writes SQLite. */
 const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
-const BATCH_ROWS = 4096;
+/**
+ * A batch of parsed lines is at most this many rows and this much line text: small enough that
+ * neither its text nor its arrays are large objects, which V8 and malloc map fresh (and the
+ * kernel zeroes) for every message, on both threads.
+ */
+const BATCH_ROWS = 1024;
+const BATCH_CHARS = 96 * 1024;
 /**
  * Values bound per INSERT. They are passed as arguments, not as one array: better-sqlite3 reads an
  * array element by element through V8's API, which cost as much as the insert itself. Kept well
@@ -161,8 +167,9 @@ const BATCH_ROWS = 4096;
  */
 const MAX_PARAMS = 8192;
 /** Batches a worker may have in flight before it waits: bounds memory when SQLite is the slower side. */
-const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 32;
 const HASH_BYTES = 4096;
+const PAGE_SIZE = 16_384;
 const BUSY_TIMEOUT_MS = 120_000;
 
 interface FileRow {
@@ -219,6 +226,10 @@ class NdjsonCache {
       const db = new Database(file);
       try {
         db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        // Before WAL mode creates the file; a cache that exists keeps its page size. Bigger pages
+        // than the default 4 KiB: fewer b-tree splits while indexing and fewer WAL frames to
+        // checkpoint (the index commits in one transaction, tens of MB at a time).
+        db.pragma(`page_size = ${PAGE_SIZE}`);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
         db.pragma('temp_store = MEMORY');
@@ -357,6 +368,7 @@ class NdjsonCache {
         columns,
         maxColumns: MAX_FIELDS,
         batchRows: BATCH_ROWS,
+        batchChars: BATCH_CHARS,
       };
       const summary = await parser.parse(
         job,
@@ -709,6 +721,8 @@ interface ParseJob {
   columns: string[];
   maxColumns: number;
   batchRows: number;
+  /** Line text after which a batch is sent even if it has fewer rows. */
+  batchChars: number;
 }
 
 /**
@@ -843,7 +857,9 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
   ): number => {
     if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 24 || mi > 59 || s > 59) return Number.NaN;
     if (h === 24 && (mi !== 0 || s !== 0 || ms !== 0)) return Number.NaN;
-    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
+    // Date.UTC reads years 0-99 as 1900-1999: ask for the same day 400 years (146,097 days) later.
+    const shift = y >= 0 && y <= 99 ? 400 : 0;
+    return Date.UTC(y + shift, mo - 1, d, h, mi, s, ms) - shift * 31_556_952_000 - offsetMin * 60_000;
   };
 
   const digit = (s: string, i: number): number => {
@@ -851,27 +867,45 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
     return c >= 0 && c <= 9 ? c : Number.NaN;
   };
 
+  /**
+   * Epoch ms of `2026-11-27T10:00:00.123Z` (what JSON loggers write) at `s[at, at + 24)`; NaN when
+   * the text is not exactly that shape or not a valid date (then the general path decides).
+   */
+  const zuluAt = (s: string, at: number): number => {
+    if (
+      s.charCodeAt(at + 4) !== 45 ||
+      s.charCodeAt(at + 7) !== 45 ||
+      s.charCodeAt(at + 10) !== 84 ||
+      s.charCodeAt(at + 13) !== 58 ||
+      s.charCodeAt(at + 16) !== 58 ||
+      s.charCodeAt(at + 19) !== 46 ||
+      s.charCodeAt(at + 23) !== 90
+    )
+      return Number.NaN;
+    const y = digit(s, at) * 1000 + digit(s, at + 1) * 100 + digit(s, at + 2) * 10 + digit(s, at + 3);
+    const mo = digit(s, at + 5) * 10 + digit(s, at + 6);
+    const d = digit(s, at + 8) * 10 + digit(s, at + 9);
+    const h = digit(s, at + 11) * 10 + digit(s, at + 12);
+    const mi = digit(s, at + 14) * 10 + digit(s, at + 15);
+    const sec = digit(s, at + 17) * 10 + digit(s, at + 18);
+    const ms = digit(s, at + 20) * 100 + digit(s, at + 21) * 10 + digit(s, at + 22);
+    if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 24 && mi <= 59 && sec <= 59))
+      return Number.NaN;
+    if (h === 24 && (mi !== 0 || sec !== 0 || ms !== 0)) return Number.NaN;
+    // Days since 1970-01-01 of a proleptic Gregorian date, without a call into Date:
+    // https://howardhinnant.github.io/date_algorithms.html#days_from_civil
+    const yy = mo <= 2 ? y - 1 : y;
+    const era = Math.floor(yy / 400);
+    const yoe = yy - era * 400;
+    const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+    const days = era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+    return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms;
+  };
+
   const isoMs = (s: string): number => {
-    // Fast path: 2026-11-27T10:00:00.123Z, what JSON loggers write.
-    if (s.length === 24 && s.charCodeAt(10) === 84 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46) {
-      const v = utc(
-        digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3),
-        digit(s, 5) * 10 + digit(s, 6),
-        digit(s, 8) * 10 + digit(s, 9),
-        digit(s, 11) * 10 + digit(s, 12),
-        digit(s, 14) * 10 + digit(s, 15),
-        digit(s, 17) * 10 + digit(s, 18),
-        digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22),
-        0,
-      );
-      if (
-        s.charCodeAt(4) === 45 &&
-        s.charCodeAt(7) === 45 &&
-        s.charCodeAt(13) === 58 &&
-        s.charCodeAt(16) === 58 &&
-        !Number.isNaN(v)
-      )
-        return v;
+    if (s.length === 24) {
+      const v = zuluAt(s, 0);
+      if (!Number.isNaN(v)) return v;
     }
     const m = ISO.exec(s.trim());
     if (!m) return Number.NaN;
@@ -920,11 +954,13 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
 
   // ------------------------------------------------------------------------------------------
   // The scanner. Keys repeat line after line in the same order: the key seen at each position is
-  // remembered, and a line whose key matches it skips the slice-and-look-up.
+  // remembered (with its closing quote), and a line whose key matches it skips reading the key.
 
   const keyText: string[] = [];
   const keyColumn: number[] = [];
+  /** The time field's value as read; `scannedMs` instead when it was ISO-8601 UTC read in place. */
   let scannedTime: unknown;
+  let scannedMs = Number.NaN;
 
   const skipSpace = (s: string, i: number): number => {
     let c = s.charCodeAt(i);
@@ -944,13 +980,10 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
 
   /** Column of the key at `[from, to)`: >= 0 a column, -1 ignored, -2 the time field, -3 unknown. */
   const columnOf = (s: string, from: number, to: number, position: number): number => {
-    const known = keyText[position];
-    if (known !== undefined && known.length === to - from && s.startsWith(known, from))
-      return keyColumn[position]!;
     const key = s.slice(from, to);
     const column = key === timeField ? -2 : (columns.get(key) ?? (ignored.has(key) ? -1 : -3));
     if (column === -3) return column;
-    keyText[position] = key;
+    keyText[position] = `${key}"`;
     keyColumn[position] = column;
     return column;
   };
@@ -958,15 +991,24 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
   /** Reads the line at `[i, end)` into row slots at `base`; false hands it to JSON.parse. */
   const scan = (s: string, i: number, end: number, base: number): boolean => {
     scannedTime = undefined;
+    scannedMs = Number.NaN;
     i = skipSpace(s, i);
     if (s.charCodeAt(i) !== 123) return false;
     i = skipSpace(s, i + 1);
     for (let position = 0; ; position++) {
       if (s.charCodeAt(i) !== 34) return false;
-      const keyEnd = stringEnd(s, i + 1, end);
-      if (keyEnd < 0) return false;
-      const column = columnOf(s, i + 1, keyEnd, position);
-      if (column === -3) return false;
+      let keyEnd: number;
+      let column: number;
+      const known = keyText[position];
+      if (known !== undefined && s.startsWith(known, i + 1)) {
+        keyEnd = i + known.length;
+        column = keyColumn[position]!;
+      } else {
+        keyEnd = stringEnd(s, i + 1, end);
+        if (keyEnd < 0) return false;
+        column = columnOf(s, i + 1, keyEnd, position);
+        if (column === -3) return false;
+      }
       i = skipSpace(s, keyEnd + 1);
       if (s.charCodeAt(i) !== 58) return false;
       i = skipSpace(s, i + 1);
@@ -979,7 +1021,10 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
           tags[slot] = 2;
           nums[slot] = i + 1 - batchStart;
           lens[slot] = valueEnd - i - 1;
-        } else if (column === -2) scannedTime = s.slice(i + 1, valueEnd);
+        } else if (column === -2) {
+          scannedMs = valueEnd - i - 1 === 24 ? zuluAt(s, i + 1) : Number.NaN;
+          scannedTime = Number.isNaN(scannedMs) ? s.slice(i + 1, valueEnd) : undefined;
+        }
         i = valueEnd + 1;
       } else if (c === 45 || (c >= 48 && c <= 57)) {
         // JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
@@ -1015,7 +1060,10 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
         if (column >= 0) {
           tags[slot] = 1;
           nums[slot] = value;
-        } else if (column === -2) scannedTime = value;
+        } else if (column === -2) {
+          scannedTime = value;
+          scannedMs = Number.NaN;
+        }
       } else if (c === 116 || c === 102) {
         const truth = c === 116;
         if (!s.startsWith(truth ? 'true' : 'false', i)) return false;
@@ -1023,12 +1071,18 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
         if (column >= 0) {
           tags[slot] = 1;
           nums[slot] = truth ? 1 : 0;
-        } else if (column === -2) scannedTime = truth;
+        } else if (column === -2) {
+          scannedTime = truth;
+          scannedMs = Number.NaN;
+        }
       } else if (c === 110) {
         if (!s.startsWith('null', i)) return false;
         i += 4;
         if (column >= 0) tags[slot] = 0;
-        else if (column === -2) scannedTime = null;
+        else if (column === -2) {
+          scannedTime = null;
+          scannedMs = Number.NaN;
+        }
       } else return false; // an object, an array, or not JSON
       i = skipSpace(s, i);
       const next = s.charCodeAt(i);
@@ -1092,13 +1146,18 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
 
   /** One line at `[from, to)` of `text`. */
   const handle = (from: number, to: number, line: number): 'row' | 'malformed' | 'blank' => {
+    // The row's slots are zero (a new batch's arrays) and are cleared again whenever a line that
+    // wrote into them is not kept, so that the next line starts from zero too.
     let base = rows * width;
-    tags.fill(0, base, base + width);
     let ts: number;
     if (scan(text, from, to, base)) {
-      ts = checkTime(scannedTime);
-      if (Number.isNaN(ts)) return 'malformed';
+      ts = Number.isNaN(scannedMs) ? checkTime(scannedTime) : scannedMs;
+      if (Number.isNaN(ts)) {
+        tags.fill(0, base, base + width);
+        return 'malformed';
+      }
     } else {
+      tags.fill(0, base, base + width);
       const lineText = text.slice(from, to);
       let object: unknown;
       try {
@@ -1126,30 +1185,38 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
     rows++;
     summary.rows++;
     lastTs = ts;
-    if (rows === job.batchRows) flush(to);
+    if (rows === job.batchRows || to - batchStart >= job.batchChars) flush(to);
     return 'row';
   };
 
   const fd = io.openSync(job.path, 'r');
   try {
-    const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
-    let carry: Buffer | undefined;
+    let chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+    /** Bytes at the start of `chunk` that the last read left: a line not complete yet. */
+    let kept = 0;
     let position = job.start;
     let line = job.firstLine;
     let first = job.start === 0;
     while (position < job.end) {
-      const n = io.readSync(fd, chunk, 0, Math.min(chunk.length, job.end - position), position);
+      if (kept === chunk.length) {
+        // A line longer than the buffer: make room for the rest of it.
+        const bigger = Buffer.allocUnsafe(chunk.length * 2);
+        chunk.copy(bigger, 0, 0, kept);
+        chunk = bigger;
+      }
+      const n = io.readSync(fd, chunk, kept, Math.min(chunk.length - kept, job.end - position), position);
       if (n === 0) break;
       position += n;
-      const buffer = carry ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      const cut = buffer.lastIndexOf(10);
+      const length = kept + n;
+      const cut = chunk.lastIndexOf(10, length - 1);
       if (cut < 0) {
-        carry = Buffer.from(buffer);
+        kept = length;
         continue;
       }
-      text = buffer.toString('utf8', 0, cut + 1);
-      carry = cut + 1 < buffer.length ? Buffer.from(buffer.subarray(cut + 1)) : undefined;
-      summary.indexedBytes = position - (buffer.length - cut - 1);
+      text = chunk.toString('utf8', 0, cut + 1);
+      kept = length - cut - 1;
+      chunk.copy(chunk, 0, cut + 1, length);
+      summary.indexedBytes = position - kept;
       let from = first && text.charCodeAt(0) === 0xfeff ? 1 : 0;
       first = false;
       batchStart = from;
@@ -1160,8 +1227,8 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
       flush(text.length);
     }
     summary.nextLine = line;
-    if (carry && carry.length > 0) {
-      text = carry.toString('utf8');
+    if (kept > 0) {
+      text = chunk.toString('utf8', 0, kept);
       const from = first && text.charCodeAt(0) === 0xfeff ? 1 : 0;
       batchStart = from;
       const result = handle(from, text.length, line);

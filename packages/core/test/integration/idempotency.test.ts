@@ -118,6 +118,22 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     ]);
   });
 
+  it("a sink table created by hand without windowed's unique key still ends with one row per window", async () => {
+    const name = uniqueName('nokey');
+    await knex.schema.createTable(name, (t) => {
+      t.string('job', 64).notNullable();
+      t.datetime('window_start', { precision: 3 }).notNullable();
+      t.datetime('window_end', { precision: 3 }).notNullable();
+      t.bigInteger('pv');
+      t.bigInteger('uv');
+      t.bigInteger('bytes');
+      t.datetime('computed_at', { precision: 3 });
+    });
+    for (let i = 0; i < 3; i++) await makeJob(name).run(TRIGGER);
+    const rows = (await knex(name).select('pv', 'uv')).map(numeric);
+    expect(rows).toEqual([{ pv: 7, uv: 4 }]);
+  });
+
   it('an idle window is written as zeros, not skipped', async () => {
     const name = uniqueName('idle');
     const job = makeJob(name);
@@ -125,4 +141,57 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     const rows = (await knex(name).select('pv', 'uv', 'bytes')).map(numeric);
     expect(rows).toEqual([{ pv: 0, uv: 0, bytes: null }]);
   });
+
+  it('records a scheduled window together with its rows, then catches up the windows before it', async () => {
+    const name = uniqueName('rec');
+    const ledgerDuringQuery: Array<Array<[string, string]>> = [];
+    const job = defineWindowedJob({
+      name,
+      window: '1m',
+      query: async ({ window }) => {
+        const rows = await ledgerOf(name).orderBy('window_start');
+        ledgerDuringQuery.push(rows.map((r) => [minute(r.window_start), r.status]));
+        return [{ at: window.start.getUTCMinutes() }];
+      },
+      sink: database.url,
+      logger: false,
+    });
+    jobs.push(job);
+    await job.run(manualTrigger('2026-11-27T10:01:00Z'));
+    // Triggers for 10:02 and 10:03 never came; the 10:04 one runs its window first, then those two.
+    const result = await job.run(manualTrigger('2026-11-27T10:04:00Z'));
+    expect(result.windows.map((w) => [minute(w.window.start), w.reason, w.status])).toEqual([
+      ['10:01', 'catch-up', 'succeeded'],
+      ['10:02', 'catch-up', 'succeeded'],
+      ['10:03', 'scheduled', 'succeeded'],
+    ]);
+    // No `running` row is written ahead of a scheduled window's query (an invocation that dies
+    // leaves it unrecorded, which catch-up treats as missed); catch-up windows are marked first.
+    const duringCatchUp = [
+      ['10:00', 'succeeded'],
+      ['10:01', 'running'],
+      ['10:02', 'running'],
+      ['10:03', 'succeeded'],
+    ];
+    // A functional query runs once per window.
+    expect(ledgerDuringQuery).toEqual([[], [['10:00', 'succeeded']], duringCatchUp, duringCatchUp]);
+    const ledger = (await ledgerOf(name).orderBy('window_start')).map((r) => [
+      minute(r.window_start),
+      r.status,
+      Number(r.attempts),
+    ]);
+    expect(ledger).toEqual([
+      ['10:00', 'succeeded', 1],
+      ['10:01', 'succeeded', 1],
+      ['10:02', 'succeeded', 1],
+      ['10:03', 'succeeded', 1],
+    ]);
+  });
 });
+
+/** `HH:MM` (UTC) of a Date or of the text SQLite stores. */
+function minute(value: unknown): string {
+  return new Date(value instanceof Date ? value : `${String(value).replace(' ', 'T').replace(/Z?$/, 'Z')}`)
+    .toISOString()
+    .slice(11, 16);
+}

@@ -279,6 +279,40 @@ describe('ndjson source: time formats', () => {
     expect(result.malformed).toBe(0);
   });
 
+  it('puts ISO-8601 UTC times of any year 0000-9999 at the instant Date.parse reads', async () => {
+    const instant = fc.integer({
+      min: Date.parse('0000-01-01T00:00:00Z'),
+      max: Date.parse('9999-12-31T23:59:59.999Z'),
+    });
+    const leapDay = fc
+      .constantFrom(0, 4, 96, 400, 1600, 1896, 2000, 2024, 9996)
+      .map((year) => Date.parse(`${String(year).padStart(4, '0')}-02-29T23:59:59.999Z`));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.oneof(instant, leapDay), { minLength: 1, maxLength: 30 }),
+        fc.boolean(),
+        async (instants, withoutMillis) => {
+          // With milliseconds: the scanner's in-place path; without: the general one.
+          const text = (ms: number) => {
+            const iso = new Date(ms).toISOString();
+            return withoutMillis ? iso.replace(/\.\d{3}Z$/, 'Z') : iso;
+          };
+          const times = instants.map((ms) => (withoutMillis ? ms - (((ms % 1000) + 1000) % 1000) : ms));
+          const { source, opts } = setup(lines(...instants.map((ms) => ({ time: text(ms) }))));
+          const windows = [...new Set(times)].map((ms) => makeWindow(new Date(ms), new Date(ms + 1)));
+          const many = await source.queryMany!({ metrics: { n: count() } }, windows, opts);
+          expect(many.malformed).toBe(0);
+          for (const w of windows)
+            expect(many.rows.get(w.key)).toEqual([
+              { n: times.filter((t) => t === w.start.getTime()).length },
+            ]);
+          await source.close!();
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('uses the configured time field (any JSON key, such as @timestamp)', async () => {
     const { source, opts } = setup(
       lines(
@@ -344,6 +378,27 @@ describe('ndjson source: malformed lines', () => {
       rows: [{ pv: 2 }],
       malformed: 0,
     });
+  });
+
+  it('reads lines longer than its 4 MiB read buffer, terminated or not', async () => {
+    const long = (c: string) => c.repeat(9 * 1024 * 1024);
+    const { source, opts } = setup(
+      `${lines(
+        { time: '2026-11-27T10:00:01.000Z', big: 'short' },
+        { time: '2026-11-27T10:00:02.000Z', big: long('a') },
+        { time: '2026-11-27T10:00:03.000Z', big: 'short' },
+      )}{"time":"2026-11-27T10:00:04.000Z","big":"${long('b')}"}`,
+    );
+    const result = await source.query(
+      { metrics: { pv: count(), kinds: countDistinct('big'), longest: max('big') } },
+      MINUTE,
+      opts,
+    );
+    expect(result.malformed).toBe(0);
+    expect(result.rows).toHaveLength(1);
+    expect(result.rows[0]!.pv).toBe(4);
+    expect(result.rows[0]!.kinds).toBe(3);
+    expect(result.rows[0]!.longest).toBe('short');
   });
 });
 
