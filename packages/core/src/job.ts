@@ -125,6 +125,7 @@ class Job implements WindowedJob {
     const opened = this.opened;
     this.opened = undefined;
     this.runtime.firstWindowStart = undefined;
+    this.runtime.verified = undefined;
     const resources = await opened?.catch(() => undefined);
     if (resources) await closeResources(resources);
   }

@@ -31,7 +31,18 @@ export interface JobRuntime {
   firstWindowStart?: Date;
   /** The windows catch-up expected last time: the next run's lookback is mostly the same windows. */
   lookback?: Window[];
+  /**
+   * Windows starting in `[from, until)` (epoch ms) are known succeeded: the ledger said so for the
+   * lookback of the run scheduled at `checkedAt`, and this process wrote every window after it.
+   */
+  verified?: { from: number; until: number; checkedAt: number };
 }
+
+/**
+ * A warm process asks the ledger again about windows it knows succeeded this often (in scheduled
+ * time): another invocation may have changed one since (a failed re-run of it, say).
+ */
+const RECHECK_MS = 10 * 60_000;
 
 interface Planned {
   window: Window;
@@ -65,7 +76,7 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
       ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
     ];
     const outcomes = recordsOnWrite(res, own)
-      ? await runRecordingOnWrite(rt, res, own[0]!, options, ctx)
+      ? await runRecordingOnWrite(rt, res, own[0]!, options, ctx, Date.parse(trigger.scheduledTime))
       : await runMarkingFirst(rt, res, own, options, ctx);
     const sorted = outcomes.outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     const result: RunResult = {
@@ -102,6 +113,7 @@ async function runRecordingOnWrite(
   scheduled: Planned,
   options: ProcessOptions,
   ctx: RunContext,
+  scheduledMs: number,
 ): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
   const ledger = res.ledger!;
   const computing = computeSafely(rt, res, [scheduled.window], options);
@@ -109,13 +121,25 @@ async function runRecordingOnWrite(
     await computing;
     throw error;
   });
+  const known = range !== undefined && isVerified(rt, range, scheduledMs);
+  const ask = range && !known ? { countSucceeded: { from: range.from, to: range.to } } : {};
   const written = await writeComputed(rt, res, [scheduled], await computing, options, {
     countAttempt: true,
-    ...(range ? { countSucceeded: { from: range.from, to: range.to } } : {}),
+    ...ask,
   });
-  if (!range) return written;
+  const ownSucceeded = written.outcomes[0]?.status === 'succeeded';
+  if (!range || known) {
+    if (ownSucceeded)
+      extendVerified(rt, range?.from ?? scheduled.window.start, scheduled.window, scheduledMs);
+    return written;
+  }
   const succeeded = written.succeededInRange ?? (await ledger.countSucceeded(rt.name, range.from, range.to));
-  if (succeeded >= range.expected.length) return written;
+  if (succeeded >= range.expected.length) {
+    rt.verified = undefined;
+    if (ownSucceeded) extendVerified(rt, range.from, scheduled.window, scheduledMs);
+    return written;
+  }
+  rt.verified = undefined;
   const missed = await findMissed(rt, ledger, range, ctx);
   if (missed.length === 0) return written;
   await ledger.markRunning(rt.name, missed, options.triggerId, new Date());
@@ -130,6 +154,25 @@ async function runRecordingOnWrite(
     outcomes: [...written.outcomes, ...caughtUp.outcomes],
     malformed: Math.max(written.malformed, caughtUp.malformed),
   };
+}
+
+/** Whether every window of the lookback is known succeeded, recently enough to skip asking the ledger. */
+function isVerified(rt: JobRuntime, range: { from: Date; to: Date }, scheduledMs: number): boolean {
+  const v = rt.verified;
+  return (
+    v !== undefined &&
+    range.from.getTime() >= v.from &&
+    range.to.getTime() <= v.until &&
+    scheduledMs - v.checkedAt < RECHECK_MS &&
+    scheduledMs >= v.checkedAt
+  );
+}
+
+/** After a run whose lookback was succeeded and whose own window was written: extend the known span. */
+function extendVerified(rt: JobRuntime, from: Date, own: Window, scheduledMs: number): void {
+  const v = rt.verified;
+  if (v && own.start.getTime() <= v.until) v.until = Math.max(v.until, own.end.getTime());
+  else rt.verified = { from: from.getTime(), until: own.end.getTime(), checkedAt: scheduledMs };
 }
 
 /**
@@ -559,6 +602,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (all[0] && (!rt.firstWindowStart || all[0].start < rt.firstWindowStart)) rt.firstWindowStart = undefined;
+  rt.verified = undefined;
   outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
   return {
     total: all.length,

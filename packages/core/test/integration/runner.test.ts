@@ -167,6 +167,44 @@ describe('catch-up of missed windows', () => {
   });
 });
 
+describe('a warm process and the windows it saw succeed', () => {
+  it('asks the ledger again within 10 minutes of scheduled time, and a fresh process at once', async () => {
+    const job = makeJob();
+    for (const hhmm of ['10:01', '10:02', '10:03']) await job.run(at(hhmm));
+    // Another invocation's failed re-run of 10:01 (its rows from the first run are still there).
+    await knex('windowed_runs')
+      .where({ job: job.name, window_start: '2026-11-27T10:01:00.000Z' })
+      .update({ status: 'failed', last_error: 'a re-run failed elsewhere' });
+    const catchUps: Record<string, string[]> = {};
+    for (let m = 4; m <= 11; m++) {
+      const hhmm = `10:${String(m).padStart(2, '0')}`;
+      const result = await job.run(at(hhmm));
+      catchUps[hhmm] = result.windows
+        .filter((w) => w.reason === 'catch-up')
+        .map((w) => w.window.key.slice(11, 16));
+    }
+    // The process last asked at 10:01; it asks again once 10 minutes of scheduled time have passed.
+    expect(Object.entries(catchUps).filter(([, windows]) => windows.length > 0)).toEqual([
+      ['10:11', ['10:01']],
+    ]);
+    const fixed = (await ledger(job)).find((r: { window_start: string }) =>
+      r.window_start.startsWith('2026-11-27T10:01'),
+    );
+    expect(fixed).toMatchObject({ status: 'succeeded' });
+
+    await knex('windowed_runs')
+      .where({ job: job.name, window_start: '2026-11-27T10:05:00.000Z' })
+      .update({ status: 'failed' });
+    const fresh = job.with({});
+    jobs.push(fresh);
+    const result = await fresh.run(at('10:12'));
+    expect(result.windows.map((w) => [w.window.key.slice(11, 16), w.reason])).toEqual([
+      ['10:05', 'catch-up'],
+      ['10:11', 'scheduled'],
+    ]);
+  });
+});
+
 describe('lateness', () => {
   it('re-computes recent windows so late-arriving rows are counted', async () => {
     const lateLogs = uniqueName('late');
