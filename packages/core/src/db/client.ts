@@ -89,6 +89,58 @@ export function splitTableName(name: string): { schema: string | undefined; tabl
     : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
 }
 
+/**
+ * `batch` where statements cannot share a round trip: one after another on one connection (in a
+ * transaction when asked), answering each one's rows.
+ */
+export function batchInOrder(
+  client: SqlClient,
+  statements: readonly SqlStatement[],
+  options: { transaction?: boolean },
+): Promise<SqlRow[][]> {
+  return options.transaction
+    ? client.transaction((tx) => runInOrder(tx, statements))
+    : runInOrder(client, statements);
+}
+
+/**
+ * A running statement with a time limit. On expiry `cancel` asks the server to stop it (from another
+ * connection: this one is busy) and the caller gets a DbTimeoutError at once; `release` runs when the
+ * statement has answered, whichever way, and returns its connection to the pool.
+ */
+export function withTimeLimit(
+  statement: Promise<SqlRow[]>,
+  timeoutMs: number,
+  cancel: () => void,
+  release: () => void,
+): Promise<SqlRow[]> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        reject(new DbTimeoutError(timeoutMs));
+        cancel();
+      },
+      Math.max(0, timeoutMs),
+    );
+    const settle = () => {
+      clearTimeout(timer);
+      release();
+    };
+    statement.then(
+      (rows) => {
+        settle();
+        if (!timedOut) resolve(rows);
+      },
+      (error: unknown) => {
+        settle();
+        if (!timedOut) reject(error);
+      },
+    );
+  });
+}
+
 /** Runs statements one after another on one executor, answering each one's rows. */
 export async function runInOrder(
   executor: SqlExecutor,

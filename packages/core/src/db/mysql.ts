@@ -1,12 +1,12 @@
 import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import {
-  DbTimeoutError,
+  batchInOrder,
   type QueryOptions,
-  runInOrder,
   type SqlClient,
   type SqlExecutor,
   type SqlRow,
   type SqlStatement,
+  withTimeLimit,
 } from './client.js';
 import { loadDriver } from './driver.js';
 
@@ -42,7 +42,12 @@ export class MysqlClient implements SqlClient {
     const pool = await this.open();
     if (options.timeoutMs === undefined) return rowsOf(await send(pool, sql, params)) as T[];
     const connection = await acquire(pool);
-    return (await this.withTimeout(pool, connection, sql, params, options.timeoutMs)) as T[];
+    return (await withTimeLimit(
+      send(connection, sql, params).then(rowsOf),
+      options.timeoutMs,
+      () => pool.query('KILL QUERY ?', [connection.threadId], () => undefined),
+      () => connection.release(),
+    )) as T[];
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -69,11 +74,7 @@ export class MysqlClient implements SqlClient {
     statements: readonly SqlStatement[],
     options: { transaction?: boolean } = {},
   ): Promise<SqlRow[][]> {
-    if (!this.multipleStatements) {
-      return options.transaction
-        ? this.transaction((tx) => runInOrder(tx, statements))
-        : runInOrder(this, statements);
-    }
+    if (!this.multipleStatements) return batchInOrder(this, statements, options);
     const sql = statements.map((s) => s.sql);
     if (options.transaction) sql.unshift('START TRANSACTION');
     if (options.transaction) sql.push('COMMIT');
@@ -128,38 +129,6 @@ export class MysqlClient implements SqlClient {
       return pool;
     });
     return this.pool;
-  }
-
-  /**
-   * The statement with a time limit. On expiry the server is told to stop it (from another
-   * connection, as the first is busy) and the caller gets a DbTimeoutError at once; the connection
-   * returns to the pool when the interrupted statement has answered.
-   */
-  private withTimeout(
-    pool: Pool,
-    connection: PoolConnection,
-    sql: string,
-    params: readonly unknown[],
-    timeoutMs: number,
-  ): Promise<SqlRow[]> {
-    return new Promise((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(
-        () => {
-          timedOut = true;
-          reject(new DbTimeoutError(timeoutMs));
-          pool.query('KILL QUERY ?', [connection.threadId], () => undefined);
-        },
-        Math.max(0, timeoutMs),
-      );
-      connection.query(sql, params as unknown[], (error: Error | null, result: unknown) => {
-        clearTimeout(timer);
-        connection.release();
-        if (timedOut) return;
-        if (error) reject(error);
-        else resolve(rowsOf(result));
-      });
-    });
   }
 }
 

@@ -1,12 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import {
-  DbTimeoutError,
+  batchInOrder,
   type QueryOptions,
-  runInOrder,
   type SqlClient,
   type SqlExecutor,
   type SqlRow,
   type SqlStatement,
+  withTimeLimit,
 } from './client.js';
 import { loadDriver } from './driver.js';
 
@@ -38,7 +38,15 @@ export class PostgresClient implements SqlClient {
     const pool = await this.open();
     if (options.timeoutMs === undefined) return (await send(pool, sql, params)) as T[];
     const client = await pool.connect();
-    return (await withTimeout(pool, client, sql, params, options.timeoutMs)) as T[];
+    const pid = (client as unknown as { processID?: number }).processID;
+    return (await withTimeLimit(
+      send(client, sql, params),
+      options.timeoutMs,
+      () => {
+        if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      },
+      () => client.release(),
+    )) as T[];
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -66,9 +74,7 @@ export class PostgresClient implements SqlClient {
   }
 
   batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
-    return options.transaction
-      ? this.transaction((tx) => runInOrder(tx, statements))
-      : runInOrder(this, statements);
+    return batchInOrder(this, statements, options);
   }
 
   async close(): Promise<void> {
@@ -106,40 +112,6 @@ function numericTypes(pg: Pg) {
         ? (value: string) => Number(value)
         : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
-}
-
-/** The statement with a time limit: on expiry the backend is told to cancel it and the caller gets a DbTimeoutError. */
-function withTimeout(
-  pool: Pool,
-  client: PoolClient,
-  sql: string,
-  params: readonly unknown[],
-  timeoutMs: number,
-): Promise<SqlRow[]> {
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        reject(new DbTimeoutError(timeoutMs));
-        const pid = (client as unknown as { processID?: number }).processID;
-        if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
-      },
-      Math.max(0, timeoutMs),
-    );
-    send(client, sql, params).then(
-      (rows) => {
-        clearTimeout(timer);
-        client.release();
-        if (!timedOut) resolve(rows);
-      },
-      (error: Error) => {
-        clearTimeout(timer);
-        client.release();
-        if (!timedOut) reject(error);
-      },
-    );
-  });
 }
 
 async function send(target: Queryable, sql: string, params: readonly unknown[]): Promise<SqlRow[]> {

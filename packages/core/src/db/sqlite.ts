@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
+  batchInOrder,
   type QueryOptions,
-  runInOrder,
   type SqlClient,
   type SqlExecutor,
   type SqlRow,
@@ -96,9 +96,7 @@ export class SqliteClient implements SqlClient {
   }
 
   batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
-    return options.transaction
-      ? this.transaction((tx) => runInOrder(tx, statements))
-      : runInOrder(this, statements);
+    return batchInOrder(this, statements, options);
   }
 
   async close(): Promise<void> {
