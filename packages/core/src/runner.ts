@@ -134,7 +134,7 @@ async function runRecordingOnWrite(
     return written;
   }
   const succeeded = written.succeededInRange ?? (await ledger.countSucceeded(rt.name, range.from, range.to));
-  if (succeeded >= range.expected.length) {
+  if (succeeded >= expectedIn(rt, range).length) {
     rt.verified = undefined;
     if (ownSucceeded) extendVerified(rt, range.from, scheduled.window, scheduledMs);
     return written;
@@ -385,7 +385,7 @@ async function markRunningAndFindMissed(
           ledger.markRunning(rt.name, own, triggerId, new Date()),
         ])
       )[0];
-  if (succeeded >= range.expected.length) return [];
+  if (succeeded >= expectedIn(rt, range).length) return [];
   const missed = await findMissed(rt, ledger, range, ctx);
   if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
   return missed;
@@ -398,7 +398,7 @@ async function markRunningAndFindMissed(
 async function findMissed(
   rt: JobRuntime,
   ledger: Ledger,
-  range: { from: Date; to: Date; expected: Window[] },
+  range: CatchUpRange,
   ctx: RunContext,
 ): Promise<Window[]> {
   const entries = new Map(
@@ -409,7 +409,7 @@ async function findMissed(
   );
   const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
   const staleBefore = Date.now() - staleMs;
-  return range.expected
+  return expectedIn(rt, range)
     .filter((w) => {
       const entry = entries.get(w.start.getTime());
       if (!entry) return true;
@@ -419,21 +419,29 @@ async function findMissed(
     .slice(0, rt.catchUp.maxWindows);
 }
 
-/** Where catch-up looks, `[from, to)` up to the earliest of the trigger's windows, and the windows expected there. */
+/** Where catch-up looks: `[from, to)`, up to the earliest of the trigger's windows. */
+interface CatchUpRange {
+  from: Date;
+  to: Date;
+}
+
 async function catchUpRange(
   rt: JobRuntime,
   ledger: Ledger,
   before: Window,
-): Promise<{ from: Date; to: Date; expected: Window[] } | undefined> {
+): Promise<CatchUpRange | undefined> {
   if (rt.catchUp.maxWindows === 0) return undefined;
   rt.firstWindowStart ??= await ledger.firstWindowStart(rt.name);
   if (!rt.firstWindowStart) return undefined;
   const from = new Date(
     Math.max(rt.firstWindowStart.getTime(), before.start.getTime() - rt.catchUp.lookbackMs),
   );
-  if (from >= before.start) return undefined;
-  const expected = lookbackWindows(rt, from, before.start);
-  return expected.length === 0 ? undefined : { from, to: before.start, expected };
+  return from >= before.start ? undefined : { from, to: before.start };
+}
+
+/** The windows catch-up expects in the range: derived only when the ledger's count is compared with them. */
+function expectedIn(rt: JobRuntime, range: CatchUpRange): Window[] {
+  return lookbackWindows(rt, range.from, range.to);
 }
 
 /**
