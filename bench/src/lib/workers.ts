@@ -55,7 +55,7 @@ export function buildWorkers(): Promise<string> {
 /** `WINDOWED_BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of every worker process into `<dir>`. */
 function profileArgs(): string[] {
   const dir = process.env.WINDOWED_BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  return dir ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { parseDurationMs } from './duration.js';
 import { WindowedError } from './errors.js';
 import { createJsonLogger, type Logger, silentLogger } from './logger.js';
+import { sealQuery } from './query/sealed.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import { closeResources, type Resources, resolveResources } from './resources.js';
 import { backfillRange, type JobRuntime, jobStatus, runTrigger } from './runner.js';
@@ -64,7 +65,8 @@ class Job implements WindowedJob {
     private readonly overrides: JobOverrides,
   ) {
     this.name = spec.name;
-    this.query = typeof spec.query === 'function' ? undefined : spec.query;
+    // The spec is the job's own validated copy: sealing its query lets sources compile it once.
+    this.query = typeof spec.query === 'function' ? undefined : sealQuery(spec.query);
     const logger = resolveLogger(overrides.logger ?? spec.logger);
     this.runtime = {
       name: spec.name,

@@ -46,8 +46,25 @@ export const triggerEventSchema = z.strictObject({
   payload: z.optional(z.unknown()),
 });
 
-/** Validates a trigger event; normalizes `scheduledTime` to `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+/** Events this module validated: frozen, so validating them again can only give the same answer. */
+const parsed = new WeakSet<object>();
+
+/**
+ * Validates a trigger event; normalizes `scheduledTime` to `YYYY-MM-DDTHH:mm:ss.sssZ`. The result
+ * is frozen, and passing it in again returns it as it is (an adapter's parsed event reaches
+ * `job.run`, which would otherwise validate it twice).
+ */
 export function parseTriggerEvent(input: unknown): TriggerEvent {
+  if (typeof input === 'object' && input !== null && parsed.has(input)) return input as TriggerEvent;
+  return sealed(validTriggerEvent(input));
+}
+
+function sealed(event: TriggerEvent): TriggerEvent {
+  parsed.add(Object.freeze(event));
+  return event;
+}
+
+function validTriggerEvent(input: unknown): TriggerEvent {
   const valid = validatedDirectly(input);
   if (valid) return { ...valid, scheduledTime: new Date(valid.scheduledTime).toISOString() };
   const result = triggerEventSchema.safeParse(input, messages);

@@ -264,7 +264,8 @@ const UPSERT_COLUMNS = [
 
 /**
  * Inserts the windows' rows; rows that exist get the new status (and trigger, error, attempt count).
- * `INSERT … ON DUPLICATE KEY UPDATE` on MySQL, `INSERT … ON CONFLICT DO UPDATE` elsewhere.
+ * `INSERT … ON DUPLICATE KEY UPDATE` on MySQL, `INSERT … ON CONFLICT DO UPDATE` elsewhere; the
+ * update takes the values the insert would have written, so each value is bound once.
  */
 function upsertStatement(
   dialect: Dialect,
@@ -273,31 +274,60 @@ function upsertStatement(
   status: RunStatus,
   options: UpsertOptions,
 ): SqlStatement {
-  const q = (name: string) => quoteName(dialect, name);
   const now = toDbTime(dialect, options.now);
+  const attempts = options.countAttempt ? 1 : 0;
+  const error = options.error ?? null;
+  const triggerId = options.triggerId ?? null;
   const params: unknown[] = [];
-  for (const w of windows) {
-    params.push(job, toDbTime(dialect, w.start), toDbTime(dialect, w.end), status);
-    params.push(options.countAttempt ? 1 : 0, options.error ?? null, options.triggerId ?? null, now);
-  }
-  const set = [`${q('status')} = ?`, `${q('updated_at')} = ?`];
-  params.push(status, now);
-  if (options.triggerId !== undefined) {
-    set.push(`${q('trigger_id')} = ?`);
-    params.push(options.triggerId);
-  }
-  if (options.error !== undefined || status === 'succeeded') {
-    set.push(`${q('last_error')} = ?`);
-    params.push(options.error ?? null);
-  }
-  if (options.countAttempt) set.push(`${q('attempts')} = ${q(LEDGER_TABLE)}.${q('attempts')} + 1`);
-  const tuple = `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`;
-  const insert = `insert into ${q(LEDGER_TABLE)} (${UPSERT_COLUMNS.map(q).join(', ')}) values ${windows.map(() => tuple).join(', ')}`;
+  for (const w of windows)
+    params.push(
+      job,
+      toDbTime(dialect, w.start),
+      toDbTime(dialect, w.end),
+      status,
+      attempts,
+      error,
+      triggerId,
+      now,
+    );
+  const { head, tuple, tail } = upsertShape(dialect, status, options);
+  return { sql: `${head}${tuple}${`, ${tuple}`.repeat(windows.length - 1)}${tail}`, params };
+}
+
+interface UpsertShape {
+  head: string;
+  tuple: string;
+  tail: string;
+}
+
+const upsertShapes = new Map<string, UpsertShape>();
+
+/** The upsert's SQL around its values list, built once per dialect and kind of update. */
+function upsertShape(dialect: Dialect, status: RunStatus, options: UpsertOptions): UpsertShape {
+  const setsTrigger = options.triggerId !== undefined;
+  const setsError = options.error !== undefined || status === 'succeeded';
+  const countsAttempt = options.countAttempt === true;
+  const key = `${dialect}/${setsTrigger}/${setsError}/${countsAttempt}`;
+  let shape = upsertShapes.get(key);
+  if (shape) return shape;
+  const q = (name: string) => quoteName(dialect, name);
+  const inserted = (name: string) => (dialect === 'mysql' ? `values(${q(name)})` : `excluded.${q(name)}`);
+  const set = ['status', 'updated_at'];
+  if (setsTrigger) set.push('trigger_id');
+  if (setsError) set.push('last_error');
+  const assignments = set.map((name) => `${q(name)} = ${inserted(name)}`);
+  if (countsAttempt) assignments.push(`${q('attempts')} = ${q(LEDGER_TABLE)}.${q('attempts')} + 1`);
   const conflict =
     dialect === 'mysql'
       ? 'on duplicate key update'
       : `on conflict (${q('job')}, ${q('window_start')}) do update set`;
-  return { sql: `${insert} ${conflict} ${set.join(', ')}`, params };
+  shape = {
+    head: `insert into ${q(LEDGER_TABLE)} (${UPSERT_COLUMNS.map(q).join(', ')}) values `,
+    tuple: `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`,
+    tail: ` ${conflict} ${assignments.join(', ')}`,
+  };
+  upsertShapes.set(key, shape);
+  return shape;
 }
 
 function toEntry(row: Record<string, unknown>): LedgerEntry {

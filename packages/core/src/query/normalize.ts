@@ -1,11 +1,28 @@
 import type { ColumnSet, ColumnType } from '../sinks/types.js';
+import { isSealedQuery } from './sealed.js';
 import type { DeclarativeQuery, Metric, Row } from './types.js';
 
 export function metricColumnType(metric: Metric): ColumnType {
   return metric.kind === 'count' || metric.kind === 'countDistinct' ? 'integer' : 'number';
 }
 
+const columnsOfSealed = new WeakMap<DeclarativeQuery, ColumnSet>();
+
+/** The sink columns a declarative query fills; the same object every time for a sealed (job's) query. */
 export function columnsOfQuery(query: DeclarativeQuery): ColumnSet {
+  const known = columnsOfSealed.get(query);
+  if (known) return known;
+  const columns = describeColumns(query);
+  if (isSealedQuery(query)) {
+    columns.metrics.forEach(Object.freeze);
+    Object.freeze(columns.dimensions);
+    Object.freeze(columns.metrics);
+    columnsOfSealed.set(query, Object.freeze(columns));
+  }
+  return columns;
+}
+
+function describeColumns(query: DeclarativeQuery): ColumnSet {
   return {
     dimensions: [...(query.groupBy ?? [])],
     metrics: Object.entries(query.metrics).map(([name, metric]) => ({

@@ -134,6 +134,25 @@ export function compileWindowQuery(
 }
 
 /**
+ * `compileWindowQuery` compiled once: the SQL text and the query's own values are the same for
+ * every window, only the two time bounds (the first parameters) change.
+ */
+export function windowQueryTemplate(
+  target: SqlLogTable,
+  query: DeclarativeQuery,
+): (window: Window) => SqlStatement {
+  const { sql, params } = compileWindowQuery(target, query, {
+    start: new Date(0),
+    end: new Date(1),
+  } as Window);
+  const rest = params.slice(2);
+  return (window) => ({
+    sql,
+    params: [...timeBounds(target, window.start.getTime(), window.end.getTime()), ...rest],
+  });
+}
+
+/**
  * A run of contiguous equal-length windows in one statement: rows carry {@link BUCKET_ALIAS}, the
  * index of their window in `run.windows` (`floor((t - originMs) / sizeMs)`).
  */
@@ -160,22 +179,23 @@ function columnRef(dialect: Dialect): FieldRef {
 export function timeRange(target: SqlLogTable, startMs: number, endMs: number): Fragment {
   const { dialect, timeType } = target;
   const column = quoteName(dialect, target.timeColumn);
-  if (timeType === 'epoch_ms') return { sql: `${column} >= ? and ${column} < ?`, params: [startMs, endMs] };
-  switch (dialect) {
-    case 'sqlite': {
-      const ms = sqliteDatetimeMs(column);
-      return { sql: `${ms} >= ? and ${ms} < ?`, params: [startMs, endMs] };
-    }
+  const value = timeType === 'datetime' && dialect === 'sqlite' ? sqliteDatetimeMs(column) : column;
+  return { sql: `${value} >= ? and ${value} < ?`, params: timeBounds(target, startMs, endMs) };
+}
+
+/** The bounds `timeRange` binds: what the column is compared with on each engine. */
+function timeBounds(target: SqlLogTable, startMs: number, endMs: number): unknown[] {
+  if (target.timeType === 'epoch_ms') return [startMs, endMs];
+  switch (target.dialect) {
+    case 'sqlite':
+      return [startMs, endMs];
     case 'mysql':
       // mysql2 (timezone 'Z') sends a Date as 'YYYY-MM-DD HH:MM:SS.mmm' UTC; sessions run in UTC.
-      return { sql: `${column} >= ? and ${column} < ?`, params: [new Date(startMs), new Date(endMs)] };
+      return [new Date(startMs), new Date(endMs)];
     case 'postgres':
       // pg would send a Date in the process's local zone, which a `timestamp without time zone`
       // parameter silently drops; an explicit UTC string is right for timestamp and timestamptz.
-      return {
-        sql: `${column} >= ? and ${column} < ?`,
-        params: [new Date(startMs).toISOString(), new Date(endMs).toISOString()],
-      };
+      return [new Date(startMs).toISOString(), new Date(endMs).toISOString()];
   }
 }
 

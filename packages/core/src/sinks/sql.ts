@@ -45,6 +45,8 @@ export class SqlSink implements Sink {
   private ensured: Promise<TableShape> | undefined;
   private ensuredFor = '';
   private ensuredColumns: ColumnSet | undefined;
+  private insertSql: InsertShape | undefined;
+  private upsertSql: InsertShape | undefined;
 
   constructor(private readonly options: SqlSinkOptions) {
     if (!TABLE_NAME.test(options.table)) {
@@ -115,12 +117,12 @@ export class SqlSink implements Sink {
           params: [`${options.job}/${w.key}`],
         });
     }
-    const table = quoteName(dialect, this.options.table);
-    const q = (name: string) => quoteName(dialect, name);
     // One row per window, and a unique key on (job, window_start): inserting over the key replaces
     // the window's row, so its DELETE can be left out (a statement fewer in every scheduled write).
     const replaceByKey = shape.keyIsWindow && windows.every((w) => w.rows.length === 1);
     if (!replaceByKey) {
+      const table = quoteName(dialect, this.options.table);
+      const q = (name: string) => quoteName(dialect, name);
       for (const part of chunks(all, CHUNK)) {
         statements.push({
           sql: `delete from ${table} where ${q('job')} = ? and ${q('window_start')} in (${part.map(() => '?').join(', ')})`,
@@ -128,32 +130,51 @@ export class SqlSink implements Sink {
         });
       }
     }
-    const columns = [...options.columns.dimensions, ...options.columns.metrics.map((m) => m.name)];
-    const names = ['job', 'window_start', 'window_end', ...columns, 'computed_at'];
-    const tuple = `(${names.map(() => '?').join(', ')})`;
-    const onKey = replaceByKey
-      ? ` on duplicate key update ${names
-          .slice(2)
-          .map((n) => `${q(n)} = values(${q(n)})`)
-          .join(', ')}`
-      : '';
+    const insert = this.insertShape(options.columns, replaceByKey);
     const computedAt = toDbTime(dialect, options.computedAt);
-    const values = windows.flatMap(({ window, rows }) =>
-      rows.map((row) => [
-        options.job,
-        toDbTime(dialect, window.start),
-        toDbTime(dialect, window.end),
-        ...columns.map((c) => row[c] ?? null),
-        computedAt,
-      ]),
-    );
+    const values: unknown[][] = [];
+    for (const { window, rows } of windows) {
+      const start = toDbTime(dialect, window.start);
+      const end = toDbTime(dialect, window.end);
+      for (const row of rows) {
+        const tuple: unknown[] = [options.job, start, end];
+        for (const c of insert.columns) tuple.push(row[c] ?? null);
+        tuple.push(computedAt);
+        values.push(tuple);
+      }
+    }
     for (const part of chunks(values, CHUNK)) {
       statements.push({
-        sql: `insert into ${table} (${names.map(q).join(', ')}) values ${part.map(() => tuple).join(', ')}${onKey}`,
+        sql: `${insert.head}${insert.tuple}${`, ${insert.tuple}`.repeat(part.length - 1)}${insert.tail}`,
         params: part.flat(),
       });
     }
     return statements;
+  }
+
+  /** The INSERT's SQL around its values list, built once per column set (a job's is always the same object). */
+  private insertShape(set: ColumnSet, replaceByKey: boolean): InsertShape {
+    const cached = replaceByKey ? this.upsertSql : this.insertSql;
+    if (cached?.set === set) return cached;
+    const dialect = this.db.dialect;
+    const q = (name: string) => quoteName(dialect, name);
+    const columns = [...set.dimensions, ...set.metrics.map((m) => m.name)];
+    const names = ['job', 'window_start', 'window_end', ...columns, 'computed_at'];
+    const shape: InsertShape = {
+      set,
+      columns,
+      head: `insert into ${quoteName(dialect, this.options.table)} (${names.map(q).join(', ')}) values `,
+      tuple: `(${names.map(() => '?').join(', ')})`,
+      tail: replaceByKey
+        ? ` on duplicate key update ${names
+            .slice(2)
+            .map((n) => `${q(n)} = values(${q(n)})`)
+            .join(', ')}`
+        : '',
+    };
+    if (replaceByKey) this.upsertSql = shape;
+    else this.insertSql = shape;
+    return shape;
   }
 
   async read(job: string, options: { limit?: number; from?: Date; to?: Date } = {}): Promise<StoredRow[]> {
@@ -278,6 +299,15 @@ export class SqlSink implements Sink {
       );
     }
   }
+}
+
+/** An INSERT for one column set: `head`, then `tuple` once per row, then `tail`. */
+interface InsertShape {
+  set: ColumnSet;
+  columns: string[];
+  head: string;
+  tuple: string;
+  tail: string;
 }
 
 /** What a write needs to know of the table, learnt once per process. */

@@ -1,7 +1,14 @@
 import { DbTimeoutError, type SqlClient, type SqlStatement } from '../db/client.js';
 import { closeDatabase, type DatabaseUrl, openDatabase, parseDatabaseUrl } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
-import { BUCKET_ALIAS, compileRunQuery, compileWindowQuery, type SqlLogTable } from '../query/sql-compile.js';
+import { isSealedQuery } from '../query/sealed.js';
+import {
+  BUCKET_ALIAS,
+  compileRunQuery,
+  compileWindowQuery,
+  type SqlLogTable,
+  windowQueryTemplate,
+} from '../query/sql-compile.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import { assertValidQuery, IDENTIFIER } from '../query/validate.js';
 import { uniformRuns } from '../window/runs.js';
@@ -84,13 +91,24 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     return `sql ${db.display} table ${table}`;
   }
 
+  // A job's (sealed) query is validated and compiled once; any other query on every call.
+  const templates = new WeakMap<DeclarativeQuery, (window: Window) => SqlStatement>();
+  function windowStatement(query: DeclarativeQuery, window: Window): SqlStatement {
+    const template = templates.get(query);
+    if (template) return template(window);
+    assertValidQuery(query);
+    if (!isSealedQuery(query)) return compileWindowQuery(target, query, window);
+    const compiled = windowQueryTemplate(target, query);
+    templates.set(query, compiled);
+    return compiled(window);
+  }
+
   return {
     type: 'sql',
     describe,
 
     async query(query: DeclarativeQuery, window: Window, opts: SourceQueryOptions): Promise<SourceResult> {
-      assertValidQuery(query);
-      const rows = await execute(compileWindowQuery(target, query, window), opts, window);
+      const rows = await execute(windowStatement(query, window), opts, window);
       return { rows: rows.map(toRow) };
     },
 
@@ -127,7 +145,8 @@ export function createSqlSource(options: SqlSourceOptions): Source {
 /** Drivers answer counts as strings (pg) or bigints; the core normalizes, but keep numbers numbers. */
 function toRow(raw: Record<string, unknown>): Row {
   const row: Row = {};
-  for (const [key, value] of Object.entries(raw)) {
+  for (const key in raw) {
+    const value = raw[key];
     if (value === null || value === undefined) row[key] = null;
     else if (typeof value === 'number' || typeof value === 'string') row[key] = value;
     else if (typeof value === 'bigint') row[key] = Number(value);

@@ -59,6 +59,22 @@ describe('defineWindowedJob validates the whole spec at definition time', () => 
     expect(error.message).toMatch(message);
   });
 
+  it("keeps its own frozen copy of the query: changing the caller's object afterwards changes nothing", () => {
+    const where = [{ field: 'status', op: '<' as const, value: 400 }];
+    const query = { metrics: { pv: count() }, where };
+    const job = defineWindowedJob({ ...valid, query });
+    where[0]!.value = 500;
+    (query.metrics as Record<string, unknown>).uv = countDistinct('user_id');
+    expect(job.query).toEqual({
+      metrics: { pv: count() },
+      where: [{ field: 'status', op: '<', value: 400 }],
+    });
+    expect(Object.isFrozen(job.query!.where![0])).toBe(true);
+    expect(() => {
+      (job.query!.metrics as Record<string, unknown>).uv = countDistinct('user_id');
+    }).toThrow(TypeError);
+  });
+
   it('uses INVALID_JOB for spec errors', () => {
     expect(invalid({ name: 'Bad' }).code).toBe('INVALID_JOB');
     expect(invalid({ window: '7m' }).code).toBe('INVALID_JOB');

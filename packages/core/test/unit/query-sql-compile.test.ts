@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { count, countDistinct, max, min, sum } from '../../src/query/metrics.js';
-import { compileRunQuery, compileWindowQuery, type SqlLogTable } from '../../src/query/sql-compile.js';
+import {
+  compileRunQuery,
+  compileWindowQuery,
+  type SqlLogTable,
+  windowQueryTemplate,
+} from '../../src/query/sql-compile.js';
 import type { DeclarativeQuery } from '../../src/query/types.js';
 import { uniformRuns } from '../../src/window/runs.js';
 import { makeWindow } from '../../src/window/types.js';
@@ -62,6 +67,20 @@ describe.each(targets)('compiling for $dialect ($timeType)', (target) => {
       expect(sql).toMatch(/[`"]referrer[`"] <> /);
       expect(sql).toMatch(/[`"]logs[`"]\.[`"]access[`"]/);
     }
+  });
+
+  it('compiles a query once for every window: the same SQL and values as compiling it each time', () => {
+    const template = windowQueryTemplate(target, query);
+    for (const w of [
+      window,
+      ...windows,
+      makeWindow(new Date(Date.UTC(1999, 0, 1)), new Date(Date.UTC(2000, 0, 1))),
+    ])
+      expect(template(w)).toEqual(compileWindowQuery(target, query, w));
+    // Each call answers its own parameter list: one window's values never leak into another's.
+    const a = template(windows[0]!);
+    template(windows[1]!).params.push('extra');
+    expect(template(windows[0]!)).toEqual(a);
   });
 
   it('compares the raw time column on MySQL and PostgreSQL (index-friendly)', () => {

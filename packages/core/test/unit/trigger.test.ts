@@ -18,6 +18,15 @@ describe('trigger events', () => {
     });
   });
 
+  it('answers a frozen event, and the same event when given one it parsed', () => {
+    const t = parseTriggerEvent({ scheduledTime: '2026-11-27T10:01:00Z', source: 'aws.scheduler', id: 'x' });
+    expect(Object.isFrozen(t)).toBe(true);
+    expect(parseTriggerEvent(t)).toBe(t);
+    // A copy (or an object that merely looks parsed) is validated again.
+    const copy = { ...t, scheduledTime: 'not a time' };
+    expect(() => parseTriggerEvent(copy)).toThrow(WindowedError);
+  });
+
   it('manualTrigger takes the time from the caller', () => {
     expect(manualTrigger('2026-11-27T10:01:00Z')).toEqual({
       scheduledTime: '2026-11-27T10:01:00.000Z',
