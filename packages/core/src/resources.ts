@@ -40,7 +40,7 @@ export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger:
   let ownedLedger: Ledger | undefined;
   if (stateUrl) {
     const db = parseDatabaseUrl(stateUrl, 'state URL');
-    ownedLedger = new SqlLedger(openDatabase(db, { multipleStatements: true }), db.display, true);
+    ownedLedger = new SqlLedger(openDatabase(db), db.display, true);
   }
   const ledger = ownedLedger ?? sink.ledger;
   if (!ledger) {

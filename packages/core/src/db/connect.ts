@@ -2,6 +2,7 @@ import { redact, WindowedError } from '../errors.js';
 import type { Dialect, SqlClient } from './client.js';
 import { MysqlClient } from './mysql.js';
 import { PostgresClient } from './postgres.js';
+import { sharedClient } from './shared.js';
 import { SqliteClient } from './sqlite.js';
 
 export type { Dialect, SqlClient, SqlExecutor, SqlRow, SqlStatement } from './client.js';
@@ -65,40 +66,45 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
   return { dialect, url: url.toString(), params, display };
 }
 
-export interface OpenOptions {
-  /**
-   * MySQL: let one query carry several statements. Only windowed's own write connections (sink,
-   * ledger) ask for it, to send a small transaction in one round trip; every value is still bound
-   * and escaped by the driver, never concatenated. Source connections never have it.
-   */
-  multipleStatements?: boolean;
-}
-
 /**
- * A client for the database; the driver loads and the pool opens on the first statement (SQLite:
- * one connection per file per process, shared). Release it with `closeDatabase`.
+ * A client for the database; the driver loads and the pool opens on the first statement. Sources,
+ * sinks and ledgers naming the same database share one pool (SQLite: one connection per file) —
+ * see `sharedClient`. Release it with `closeDatabase`.
+ *
+ * MySQL pools let one query carry several statements, so that a scheduled run's write (ledger row,
+ * window's rows, commit) travels in one round trip. Every value is still bound and escaped by the
+ * driver, never concatenated, and every name is validated before it is quoted: the sink already
+ * binds strings read from logs this way, the source binds only the job's own filter values.
  */
-export function openDatabase(db: DatabaseUrl, options: OpenOptions = {}): SqlClient {
+export function openDatabase(db: DatabaseUrl): SqlClient {
   const poolMax = Number(db.params.get('poolMax') ?? 10);
   switch (db.dialect) {
     case 'sqlite':
       return new SqliteClient(db.filename ?? ':memory:');
     case 'mysql': {
       const url = new URL(db.url);
-      return new MysqlClient({
-        connection: {
-          host: url.hostname,
-          port: url.port ? Number(url.port) : 3306,
-          user: decodeURIComponent(url.username),
-          password: decodeURIComponent(url.password),
-          database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
-        },
-        poolMax,
-        multipleStatements: options.multipleStatements === true,
-      });
+      // The key holds the password: it only ever lives in this process's memory.
+      return sharedClient(
+        `mysql ${poolMax} ${db.url}`,
+        () =>
+          new MysqlClient({
+            connection: {
+              host: url.hostname,
+              port: url.port ? Number(url.port) : 3306,
+              user: decodeURIComponent(url.username),
+              password: decodeURIComponent(url.password),
+              database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
+            },
+            poolMax,
+            multipleStatements: true,
+          }),
+      );
     }
     case 'postgres':
-      return new PostgresClient({ connectionString: db.url, poolMax });
+      return sharedClient(
+        `postgres ${poolMax} ${db.url}`,
+        () => new PostgresClient({ connectionString: db.url, poolMax }),
+      );
   }
 }
 

@@ -56,7 +56,7 @@ export class SqlSink implements Sink {
       );
     }
     this.type = options.db.dialect;
-    this.db = openDatabase(options.db, { multipleStatements: true });
+    this.db = openDatabase(options.db);
     this.ledger = options.ledger === false ? undefined : new SqlLedger(this.db, options.db.display, false);
   }
 

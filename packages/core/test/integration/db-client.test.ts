@@ -1,6 +1,6 @@
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DbTimeoutError, type SqlClient } from '../../src/db/client.js';
+import { batchInOrder, DbTimeoutError, type SqlClient } from '../../src/db/client.js';
 import { openDatabase, parseDatabaseUrl } from '../../src/db/connect.js';
 import { toNumberedPlaceholders } from '../../src/db/postgres.js';
 
@@ -10,10 +10,23 @@ const servers = databases.filter((d) => d.dialect !== 'sqlite');
 describe.each(databases)('the $dialect client', (database) => {
   const knex = openTestKnex(database);
   const clients: SqlClient[] = [];
-  const open = (multipleStatements = false) => {
-    const client = openDatabase(parseDatabaseUrl(database.url), { multipleStatements });
+  const open = () => {
+    const client = openDatabase(parseDatabaseUrl(database.url));
     clients.push(client);
     return client;
+  };
+  // The same client with its batches sent statement by statement (what a pool without
+  // multi-statement queries does), so both ways are tried against the server.
+  const inOrder = (): SqlClient => {
+    const client = open();
+    return {
+      dialect: client.dialect,
+      multipleStatements: false,
+      query: (sql, params, options) => client.query(sql, params, options),
+      transaction: (fn) => client.transaction(fn),
+      batch: (statements, options = {}) => batchInOrder(client, statements, options),
+      close: () => client.close(),
+    };
   };
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
@@ -31,7 +44,7 @@ describe.each(databases)('the $dialect client', (database) => {
   it('rolls a failed transaction back: no statement of it takes effect', async () => {
     const table = uniqueName('tx');
     await knex.schema.createTable(table, (t) => t.integer('n').primary());
-    for (const client of [open(), open(true)]) {
+    for (const client of [open(), inOrder()]) {
       await expect(
         client.batch(
           [
@@ -55,6 +68,48 @@ describe.each(databases)('the $dialect client', (database) => {
       await knex(table).delete();
     }
     await knex.schema.dropTable(table);
+  });
+});
+
+describe.each(servers)('clients of one $dialect database', (database) => {
+  const session =
+    database.dialect === 'mysql' ? 'select connection_id() as id' : 'select pg_backend_pid() as id';
+  const sessionOf = async (client: SqlClient) => Number((await client.query(session))[0]?.id);
+
+  it('share one pool: a source and a sink on the same URL use the same connection in turn', async () => {
+    // A pool size no other test uses: the test's clients are the pool's only users.
+    const own = new URL(database.url);
+    own.searchParams.set('poolMax', '9');
+    const url = parseDatabaseUrl(own.toString());
+    const source = openDatabase(url);
+    const sink = openDatabase(url);
+    const first = await sessionOf(source);
+    expect(await sessionOf(sink)).toBe(first);
+    // Closing one releases its share only: the other keeps working on the same pool.
+    await source.close();
+    expect(await sessionOf(sink)).toBe(first);
+    // The last one out closes the pool; a client opened afterwards gets a new connection.
+    await sink.close();
+    const later = openDatabase(url);
+    expect(await sessionOf(later)).not.toBe(first);
+    // A closed client reopens on its next statement, sharing the pool again.
+    expect(await sessionOf(source)).toBe(await sessionOf(later));
+    await Promise.all([later.close(), source.close()]);
+  });
+
+  it('do not share between databases or pool settings', async () => {
+    const url = new URL(database.url);
+    const other = new URL(database.url);
+    other.pathname = database.dialect === 'mysql' ? '/mysql' : '/postgres';
+    const sized = new URL(database.url);
+    sized.searchParams.set('poolMax', '3');
+    const c = openDatabase(parseDatabaseUrl(sized.toString()));
+    const a = openDatabase(parseDatabaseUrl(url.toString()));
+    const b = openDatabase(parseDatabaseUrl(other.toString()));
+    const ia = await sessionOf(a);
+    expect(await sessionOf(b)).not.toBe(ia);
+    expect(await sessionOf(c)).not.toBe(ia);
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 });
 

@@ -79,7 +79,7 @@ describe.each(targets)('compiling for $dialect ($timeType)', (target) => {
       expect(template(w)).toEqual(compileWindowQuery(target, query, w));
     // Each call answers its own parameter list: one window's values never leak into another's.
     const a = template(windows[0]!);
-    template(windows[1]!).params.push('extra');
+    (template(windows[1]!).params as unknown[]).push('extra');
     expect(template(windows[0]!)).toEqual(a);
   });
 
