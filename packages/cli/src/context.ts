@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Logger, SinkConfig, WindowedJob } from '@windowed/core';
+import type { Logger, WindowedJob } from '@windowed/core';
 import * as core from '@windowed/core';
 import {
   findConfigFile,

@@ -69,8 +69,10 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
       return EXIT.ok;
     }
     const { plan, applied } = await provider.deploy(project.config.job, deployOptions, { cwd: dir });
-    if (options.json) print(ctx, redact(JSON.stringify({ ...plan, applied }, null, 2)));
-    else {
+    if (options.json) {
+      print(ctx, redact(JSON.stringify({ ...planJson(plan), applied }, null, 2)));
+      printNotes(ctx, plan);
+    } else {
       printPlan(ctx, plan, false);
       print(
         ctx,
@@ -92,7 +94,8 @@ async function closeJob(project: Project): Promise<void> {
 function printPlan(ctx: CliContext, plan: Plan, json: boolean): void {
   // The plan carries the function's environment: connection URLs lose their passwords on the way out.
   if (json) {
-    print(ctx, redact(JSON.stringify(plan, null, 2)));
+    print(ctx, redact(JSON.stringify(planJson(plan), null, 2)));
+    printNotes(ctx, plan);
     return;
   }
   const c = ctx.colors;
@@ -101,5 +104,15 @@ function printPlan(ctx: CliContext, plan: Plan, json: boolean): void {
     print(ctx, `${String(i + 1).padStart(2)}. ${c.cyan(step.api)}`);
     print(ctx, redact(JSON.stringify(step.input, null, 2)).replace(/^/gm, '      '));
   });
-  for (const line of plan.notes ?? []) note(ctx, c.dim(`note: ${line}`));
+  printNotes(ctx, plan);
+}
+
+/** The plan as DESIGN.md defines it: `{ target, steps: [{ api, input }] }`, nothing else on stdout. */
+function planJson(plan: Plan): Pick<Plan, 'target' | 'steps'> {
+  return { target: plan.target, steps: plan.steps.map(({ api, input }) => ({ api, input })) };
+}
+
+/** The adapter's notes go to stderr, so that `--json` output stays the plan alone. */
+function printNotes(ctx: CliContext, plan: Plan): void {
+  for (const line of plan.notes ?? []) note(ctx, ctx.colors.dim(`note: ${redact(line)}`));
 }

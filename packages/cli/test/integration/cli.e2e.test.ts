@@ -268,6 +268,9 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
         steps: Array<{ api: string; input: unknown }>;
       };
       expect(plan.target).toBe(target);
+      // Exactly the plan format of DESIGN.md: notes and the adapter's own fields stay off stdout.
+      expect(Object.keys(plan)).toEqual(['target', 'steps']);
+      for (const step of plan.steps) expect(Object.keys(step)).toEqual(['api', 'input']);
       expect(plan.steps.map((s) => s.api)).toEqual(apis);
       for (const step of plan.steps) expect(typeof step.input).toBe('object');
       // The function gets the target's source and sink; the sink's password never reaches the output.
