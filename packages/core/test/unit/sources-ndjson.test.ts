@@ -380,7 +380,7 @@ describe('ndjson source: malformed lines', () => {
     });
   });
 
-  it('reads lines longer than its 4 MiB read buffer, terminated or not', async () => {
+  it('reads lines longer than its read buffer, terminated or not', async () => {
     const long = (c: string) => c.repeat(9 * 1024 * 1024);
     const { source, opts } = setup(
       `${lines(
@@ -631,6 +631,40 @@ describe('ndjson source: many windows at once', () => {
     expect(logger.debugs.find((d) => d.message === 'ndjson: indexed')?.fields?.rows).toBe(60_000);
     expect(logger.debugs.filter((d) => d.message.includes('no parser thread'))).toEqual([]);
   });
+});
+
+describe('ndjson source: text that is not ASCII', () => {
+  // The parser decodes each read as Latin-1 when its bytes are all ASCII and as UTF-8 otherwise:
+  // reads of both kinds in one file (and on the worker thread) must give the same values.
+  const NAMES = ['café', '北京', 'naïve 🚀', 'Zürich', 'ascii-only'];
+
+  it.each([
+    ['in this thread', 2_000],
+    ['on the worker thread', 60_000],
+  ])(
+    'reads multi-byte UTF-8 values exactly, %s',
+    async (_where, total) => {
+      const start = Date.parse('2026-11-27T10:00:00Z');
+      const expected = new Map<string, number>();
+      const body: string[] = [];
+      for (let i = 0; i < total; i++) {
+        // Long stretches of ASCII-only lines between the others, so that some reads have no multi-byte text.
+        const name = Math.floor(i / 500) % 3 === 0 ? 'plain' : NAMES[i % NAMES.length]!;
+        expected.set(name, (expected.get(name) ?? 0) + 1);
+        body.push(
+          `{"time":${start + (i % 60_000)},"city":${JSON.stringify(name)},"pad":"${'x'.repeat(60)}"}`,
+        );
+      }
+      // An escaped non-ASCII value in an otherwise ASCII line.
+      body.push(`{"time":${start},"city":"\\u00e9t\\u00e9"}`);
+      expected.set('été', 1);
+      const { source, opts } = setup(`${body.join('\n')}\n`);
+      const result = await source.query({ metrics: { pv: count() }, groupBy: ['city'] }, MINUTE, opts);
+      expect(result.malformed).toBe(0);
+      expect(new Map(result.rows.map((r) => [r.city, r.pv]))).toEqual(expected);
+    },
+    60_000,
+  );
 });
 
 describe('ndjson source: concurrent indexing', () => {
