@@ -81,6 +81,11 @@ export function quoteName(dialect: Dialect, name: string): string {
   return quoted;
 }
 
+/** `tuple` repeated `rows` times, comma-separated: the VALUES list of a multi-row INSERT. */
+export function valuesList(tuple: string, rows: number): string {
+  return `${tuple}${`, ${tuple}`.repeat(rows - 1)}`;
+}
+
 /** `table` or `schema.table` as its two parts. */
 export function splitTableName(name: string): { schema: string | undefined; table: string } {
   const dot = name.indexOf('.');

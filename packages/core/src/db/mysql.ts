@@ -43,7 +43,7 @@ export class MysqlClient implements SqlClient {
     if (options.timeoutMs === undefined) return rowsOf(await send(pool, sql, params)) as T[];
     const connection = await acquire(pool);
     return (await withTimeLimit(
-      sendForRows(connection, sql, params),
+      send(connection, sql, params).then(rowsOf),
       options.timeoutMs,
       () => pool.query('KILL QUERY ?', [connection.threadId], () => undefined),
       () => connection.release(),
@@ -142,14 +142,6 @@ function send(target: Queryable, sql: string, params: readonly unknown[]): Promi
   return new Promise((resolve, reject) =>
     target.query(sql, params as unknown[], (error: Error | null, result: unknown) =>
       error ? reject(error) : resolve(result),
-    ),
-  );
-}
-
-function sendForRows(target: Queryable, sql: string, params: readonly unknown[]): Promise<SqlRow[]> {
-  return new Promise((resolve, reject) =>
-    target.query(sql, params as unknown[], (error: Error | null, result: unknown) =>
-      error ? reject(error) : resolve(rowsOf(result)),
     ),
   );
 }

@@ -1,4 +1,4 @@
-import { type Dialect, quoteName, type SqlClient, type SqlStatement } from '../db/client.js';
+import { type Dialect, quoteName, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
 import { createTableSql, hasTable, type TableDef } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
@@ -291,7 +291,7 @@ function upsertStatement(
       now,
     );
   const { head, tuple, tail } = upsertShape(dialect, status, options);
-  return { sql: `${head}${tuple}${`, ${tuple}`.repeat(windows.length - 1)}${tail}`, params };
+  return { sql: `${head}${valuesList(tuple, windows.length)}${tail}`, params };
 }
 
 interface UpsertShape {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { quoteName, runInOrder, type SqlClient, type SqlStatement } from '../db/client.js';
+import { quoteName, runInOrder, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import {
   closeDatabase,
   type DatabaseUrl,
@@ -125,7 +125,7 @@ export class SqlSink implements Sink {
       const q = (name: string) => quoteName(dialect, name);
       for (const part of chunks(all, CHUNK)) {
         statements.push({
-          sql: `delete from ${table} where ${q('job')} = ? and ${q('window_start')} in (${part.map(() => '?').join(', ')})`,
+          sql: `delete from ${table} where ${q('job')} = ? and ${q('window_start')} in (${valuesList('?', part.length)})`,
           params: [options.job, ...part.map((w) => toDbTime(dialect, w.start))],
         });
       }
@@ -145,7 +145,7 @@ export class SqlSink implements Sink {
     }
     for (const part of chunks(values, CHUNK)) {
       statements.push({
-        sql: `${insert.head}${insert.tuple}${`, ${insert.tuple}`.repeat(part.length - 1)}${insert.tail}`,
+        sql: `${insert.head}${valuesList(insert.tuple, part.length)}${insert.tail}`,
         params: part.flat(),
       });
     }
