@@ -21,6 +21,8 @@ export const sharedConfig = defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Each run gets its own MariaDB/PostgreSQL database, dropped at the end (see the file).
+    globalSetup: [fileURLToPath(new URL('./packages/testing/src/global-setup.ts', import.meta.url))],
     reporters: ['default', 'json'],
     outputFile: { json: './.vitest-report.json' },
   },

@@ -1,9 +1,12 @@
 // Sums the Vitest JSON reports of every workspace into the plain closing line CI reads.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-let passed = 0;
-let failed = 0;
+// Arguments from .ci/run: npm test's exit status, then the checks run outside Vitest (lint,
+// typecheck) that passed and failed.
+const [testStatus, checksPassed, checksFailed] = process.argv.slice(2).map((a) => Number(a) || 0);
+let passed = checksPassed ?? 0;
+let failed = checksFailed ?? 0;
 let skipped = 0;
 for (const root of ['packages', 'examples']) {
   if (!existsSync(root)) continue;
@@ -16,6 +19,8 @@ for (const root of ['packages', 'examples']) {
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   }
 }
+// `npm test` failed but no report shows a failure (a package did not build, a runner crashed).
+if (testStatus && failed === (checksFailed ?? 0)) failed += 1;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 
 // A test file that failed without a failing test (it could not load, a hook threw) counts as one failure.
