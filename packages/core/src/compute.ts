@@ -3,15 +3,58 @@ import type { Logger } from './logger.js';
 import { columnsOfQuery, columnsOfRows, normalizeRows } from './query/normalize.js';
 import type { DeclarativeQuery, QueryFn, Row } from './query/types.js';
 import type { ColumnSet } from './sinks/types.js';
-import type { Source } from './sources/types.js';
+import { addMalformed, type MalformedCounts, MALFORMED_REASONS } from './sources/malformed.js';
+import type { MalformedReport, Source } from './sources/types.js';
 import type { Window } from './window/types.js';
 
 export type Computed = { ok: true; rows: Row[] } | { ok: false; error: WindowedError };
 
 export interface ComputeResult {
   byWindow: Map<string, Computed>;
-  malformed: number;
+  malformed: MalformedTally;
   columns: ColumnSet;
+}
+
+/** Malformed input lines met while computing windows (file sources). */
+export interface MalformedTally {
+  /** Lines whose time falls in the computed windows. */
+  lines: number;
+  reasons: MalformedCounts;
+  byWindow: Map<string, number>;
+  /** Lines without a usable time in the files read (belonging to no window), by reason. */
+  unplaced: MalformedCounts;
+}
+
+export function noMalformed(): MalformedTally {
+  return { lines: 0, reasons: {}, byWindow: new Map(), unplaced: {} };
+}
+
+/**
+ * Two tallies of disjoint windows as one. `unplaced` describes the files read, which both may have
+ * read: the larger count of each reason is kept, not the sum.
+ */
+export function mergeMalformed(a: MalformedTally, b: MalformedTally): MalformedTally {
+  const unplaced: MalformedCounts = { ...a.unplaced };
+  for (const r of MALFORMED_REASONS) {
+    const n = Math.max(a.unplaced[r] ?? 0, b.unplaced[r] ?? 0);
+    if (n > 0) unplaced[r] = n;
+  }
+  return {
+    lines: a.lines + b.lines,
+    reasons: addMalformed({ ...a.reasons }, b.reasons),
+    byWindow: new Map([...a.byWindow, ...b.byWindow]),
+    unplaced,
+  };
+}
+
+/** A source's report for `windows` as a tally; `byWindow` when the source gave one. */
+function tallyOf(report: MalformedReport, byWindow?: Map<string, number>): MalformedTally {
+  return {
+    lines: report.malformed ?? 0,
+    reasons: { ...(report.malformedReasons ?? {}) },
+    byWindow: byWindow ?? new Map(),
+    unplaced: { ...(report.unplaced ?? {}) },
+  };
 }
 
 export interface ComputeOptions {
@@ -33,7 +76,7 @@ export async function computeWindows(
   options: ComputeOptions,
 ): Promise<ComputeResult> {
   const byWindow = new Map<string, Computed>();
-  let malformed = 0;
+  let malformed = noMalformed();
   if (typeof query === 'function') {
     const all: Row[] = [];
     for (const window of windows) {
@@ -52,7 +95,7 @@ export async function computeWindows(
     const queryMany = source.queryMany.bind(source);
     try {
       const result = await raceAbort(queryMany(query, windows, sourceOptions), options.signal);
-      malformed = result.malformed ?? 0;
+      malformed = tallyOf(result, result.malformedByWindow);
       for (const window of windows)
         byWindow.set(window.key, { ok: true, rows: normalizeRows(query, result.rows.get(window.key) ?? []) });
     } catch (error) {
@@ -64,7 +107,8 @@ export async function computeWindows(
   for (const window of windows) {
     const computed = await guard(window, options, async () => {
       const result = await source.query(query, window, sourceOptions);
-      malformed = Math.max(malformed, result.malformed ?? 0);
+      const n = result.malformed ?? 0;
+      malformed = mergeMalformed(malformed, tallyOf(result, n > 0 ? new Map([[window.key, n]]) : undefined));
       return normalizeRows(query, result.rows);
     });
     byWindow.set(window.key, computed);

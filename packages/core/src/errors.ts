@@ -8,6 +8,7 @@ export type WindowedErrorCode =
   | 'INVALID_QUERY'
   | 'INVALID_ARGUMENT'
   | 'SOURCE_FAILED'
+  | 'MALFORMED_INPUT'
   | 'SINK_FAILED'
   | 'LEDGER_FAILED'
   | 'DEADLINE_EXCEEDED'

@@ -21,7 +21,13 @@ export type {
   WindowRows,
 } from './sinks/types.js';
 export { isSink } from './sinks/types.js';
-export { createNdjsonSource, type NdjsonSourceOptions } from './sources/ndjson.js';
+export type {
+  CsvSourceOptions,
+  NdjsonSourceOptions,
+  ParquetSourceOptions,
+} from './sources/files/options.js';
+export { createFileSource, type FileSourceOptions } from './sources/files/source.js';
+export { describeMalformed, type MalformedCounts, type MalformedReason } from './sources/malformed.js';
 export {
   createSource,
   registeredSourceTypes,
@@ -48,6 +54,7 @@ export type {
   JobSpec,
   JobStatus,
   RunContext,
+  MalformedSummary,
   RunResult,
   SinkConfig,
   SourceConfig,

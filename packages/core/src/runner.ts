@@ -1,4 +1,12 @@
-import { asWindowedError, type Computed, type ComputeResult, computeWindows } from './compute.js';
+import {
+  asWindowedError,
+  type Computed,
+  type ComputeResult,
+  computeWindows,
+  type MalformedTally,
+  mergeMalformed,
+  noMalformed,
+} from './compute.js';
 import { describeError, WindowedError } from './errors.js';
 import type { SqlLedger } from './ledger/sql-ledger.js';
 import type { Ledger, LedgerEntry } from './ledger/types.js';
@@ -6,11 +14,13 @@ import type { Logger } from './logger.js';
 import { columnsOfQuery, columnsOfRows } from './query/normalize.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { Resources } from './resources.js';
+import { describeMalformed } from './sources/malformed.js';
 import type { TriggerEvent } from './trigger.js';
 import type {
   BackfillOptions,
   BackfillResult,
   JobStatus,
+  MalformedSummary,
   RunContext,
   RunResult,
   WindowOutcome,
@@ -84,7 +94,7 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
       trigger,
       window: scheduled,
       windows: sorted,
-      malformed: outcomes.malformed,
+      ...malformedSummary(outcomes.malformed),
       durationMs: performance.now() - started,
     };
     logRun(logger, result);
@@ -114,7 +124,7 @@ async function runRecordingOnWrite(
   options: ProcessOptions,
   ctx: RunContext,
   scheduledMs: number,
-): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+): Promise<{ outcomes: WindowOutcome[]; malformed: MalformedTally }> {
   const ledger = res.ledger!;
   const computing = computeSafely(rt, res, [scheduled.window], options);
   const range = await catchUpRange(rt, ledger, scheduled.window).catch(async (error) => {
@@ -152,7 +162,7 @@ async function runRecordingOnWrite(
   );
   return {
     outcomes: [...written.outcomes, ...caughtUp.outcomes],
-    malformed: Math.max(written.malformed, caughtUp.malformed),
+    malformed: mergeMalformed(written.malformed, caughtUp.malformed),
   };
 }
 
@@ -185,7 +195,7 @@ async function runMarkingFirst(
   own: readonly Planned[],
   options: ProcessOptions,
   ctx: RunContext,
-): Promise<{ outcomes: WindowOutcome[]; malformed: number }> {
+): Promise<{ outcomes: WindowOutcome[]; malformed: MalformedTally }> {
   // The trigger's own windows are computed whatever the ledger says, so their query starts now and
   // runs while the ledger is asked for missed windows and marks everything running.
   const ownComputed = computeSafely(
@@ -250,7 +260,7 @@ function failedComputation(
 ): ComputeResult {
   return {
     byWindow: new Map(windows.map((w) => [w.key, { ok: false, error: asWindowedError(error, w, options) }])),
-    malformed: 0,
+    malformed: noMalformed(),
     columns: { dimensions: [], metrics: [] },
   };
 }
@@ -259,7 +269,7 @@ function failedComputation(
 function mergeComputed(query: DeclarativeQuery | QueryFn, parts: readonly ComputeResult[]): ComputeResult {
   const byWindow = new Map<string, Computed>();
   for (const part of parts) for (const [key, value] of part.byWindow) byWindow.set(key, value);
-  const malformed = Math.max(...parts.map((p) => p.malformed));
+  const malformed = parts.map((p) => p.malformed).reduce(mergeMalformed, noMalformed());
   if (typeof query !== 'function') return { byWindow, malformed, columns: columnsOfQuery(query) };
   return {
     byWindow,
@@ -276,7 +286,7 @@ async function writeComputed(
   computed: ComputeResult,
   options: ProcessOptions,
   record: { countAttempt?: boolean; countSucceeded?: { from: Date; to: Date } } = {},
-): Promise<{ outcomes: WindowOutcome[]; malformed: number; succeededInRange?: number }> {
+): Promise<{ outcomes: WindowOutcome[]; malformed: MalformedTally; succeededInRange?: number }> {
   const { sink, ledger } = res;
   const windows = planned.map((p) => p.window);
   const now = () => new Date();
@@ -324,7 +334,15 @@ async function writeComputed(
   const rowsByKey = new Map(ready.map((r) => [r.window.key, r.rows.length]));
   const outcomes = planned.map(({ window, reason }): WindowOutcome => {
     const error = failures.get(window.key);
-    if (!error) return { window, reason, status: 'succeeded', rows: rowsByKey.get(window.key) ?? 0 };
+    const malformed = computed.malformed.byWindow.get(window.key);
+    if (!error)
+      return {
+        window,
+        reason,
+        status: 'succeeded',
+        rows: rowsByKey.get(window.key) ?? 0,
+        ...(malformed ? { malformed } : {}),
+      };
     // Stopped by the caller (Ctrl-C): not a failure of the window; a rerun picks it up.
     return { window, reason, status: error.code === 'ABORTED' ? 'skipped' : 'failed', rows: 0, error };
   });
@@ -524,7 +542,11 @@ function logRun(logger: Logger, result: RunResult): void {
     });
   else logger.info('windowed run succeeded', fields);
   if (result.malformed)
-    logger.warn('malformed log lines were skipped', { job: result.job, malformed: result.malformed });
+    logger.warn('malformed log lines were skipped', {
+      job: result.job,
+      malformed: result.malformed,
+      why: describeMalformed(result.malformedReasons),
+    });
 }
 
 /**
@@ -570,7 +592,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     failed: 0,
   };
   const outcomes: WindowOutcome[] = [];
-  let malformed = 0;
+  let malformed = noMalformed();
   options.onProgress?.({ ...progress });
   const processOptions: ProcessOptions = {
     signal,
@@ -586,7 +608,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
       await new Promise((resolve) => setImmediate(resolve));
       await res.ledger?.markRunning(rt.name, span, processOptions.triggerId, new Date());
       const computed = await computeSafely(rt, res, span, processOptions);
-      malformed = Math.max(malformed, computed.malformed);
+      malformed = mergeMalformed(malformed, computed.malformed);
       for (let i = 0; i < span.length; i += batchSize) {
         const batch = span.slice(i, i + batchSize);
         const planned = batch.map((window) => ({ window, reason: 'backfill' as const }));
@@ -618,7 +640,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     skipped: progress.skipped,
     failed: progress.failed,
     aborted: signal.aborted && progress.done < all.length,
-    malformed,
+    ...malformedSummary(malformed),
     windows: outcomes,
   };
 }
@@ -681,4 +703,8 @@ function toDate(value: Date | string, name: string): Date {
     );
   }
   return date;
+}
+
+function malformedSummary(tally: MalformedTally): MalformedSummary {
+  return { malformed: tally.lines, malformedReasons: tally.reasons, unplaced: tally.unplaced };
 }

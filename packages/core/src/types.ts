@@ -3,14 +3,24 @@ import type { LedgerEntry } from './ledger/types.js';
 import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { Sink, StoredRow } from './sinks/types.js';
+import type { MalformedCounts } from './sources/malformed.js';
+import type { CsvSourceOptions, NdjsonSourceOptions, ParquetSourceOptions } from './sources/files/options.js';
 import type { Source } from './sources/types.js';
 import type { TriggerEvent } from './trigger.js';
 import type { Window, WindowOptions, WindowSpec } from './window/types.js';
 
 /** Built-in source configurations; adapters register more types (`sls`, `cloudwatch`). */
 export type SourceConfig =
-  | { type: 'ndjson'; path: string; timeField?: string; cacheDir?: string }
-  | { type: 'sql'; url: string; table: string; timeColumn?: string; timeType?: 'datetime' | 'epoch_ms' }
+  | ({ type: 'ndjson' } & NdjsonSourceOptions)
+  | ({ type: 'csv' } & CsvSourceOptions)
+  | ({ type: 'parquet' } & ParquetSourceOptions)
+  | {
+      type: 'sql';
+      url: string;
+      table: string;
+      timeColumn?: string;
+      timeType?: 'datetime' | 'epoch_ms' | 'epoch_s';
+    }
   | { type: string; [option: string]: unknown };
 
 /** A sink URL (`sqlite:./x.db`, `mysql://…?table=t`, `postgres://…`, `stdout:`) or object. */
@@ -56,18 +66,31 @@ export interface WindowOutcome {
   reason: WindowReason;
   status: 'succeeded' | 'failed' | 'skipped';
   rows: number;
+  /** Malformed input lines whose time falls in this window (file sources), when there were any. */
+  malformed?: number;
   error?: WindowedError;
 }
 
-export interface RunResult {
+/** Malformed input lines a run met (file sources; 0 and empty otherwise). */
+export interface MalformedSummary {
+  /** Lines skipped whose time falls in the run's windows: not JSON, too long, … */
+  malformed: number;
+  /** Those lines by reason. */
+  malformedReasons: MalformedCounts;
+  /**
+   * Lines without a usable time (no time field, time not parseable, wrong unit) in the files the
+   * run read, by reason: they belong to no window, so no run counts them as its own.
+   */
+  unplaced: MalformedCounts;
+}
+
+export interface RunResult extends MalformedSummary {
   job: string;
   trigger: TriggerEvent;
   /** The scheduled window: what this trigger was for. */
   window: Window;
   /** Every window this invocation touched, oldest first. */
   windows: WindowOutcome[];
-  /** Log lines the source could not parse (ndjson); counted, not fatal. */
-  malformed: number;
   durationMs: number;
 }
 
@@ -96,14 +119,13 @@ export interface BackfillOptions {
   batchSize?: number;
 }
 
-export interface BackfillResult {
+export interface BackfillResult extends MalformedSummary {
   total: number;
   computed: number;
   skipped: number;
   failed: number;
   /** True when `signal` stopped it; every window written so far is complete, and a rerun resumes. */
   aborted: boolean;
-  malformed: number;
   windows: WindowOutcome[];
 }
 

@@ -5,8 +5,8 @@ import type { DeclarativeQuery, Filter, FilterScalar, Metric } from './types.js'
 
 /**
  * Compiles the declarative query to SQL for SQL engines (the `sql` source on SQLite, MySQL/MariaDB
- * and PostgreSQL; the `ndjson` source's SQLite cache) with `?` placeholders. Every value is a bound
- * parameter; every name is quoted for the dialect after the caller validated it.
+ * and PostgreSQL; the file sources — `ndjson`, `csv`, `parquet` — on DuckDB) with `?` placeholders.
+ * Every value is a bound parameter; every name is quoted for the dialect after the caller validated it.
  *
  * Semantics, the same on every engine:
  * - `count()` is `count(*)`; `countDistinct(f)` is `count(DISTINCT f)` — exact even when
@@ -18,7 +18,18 @@ import type { DeclarativeQuery, Filter, FilterScalar, Metric } from './types.js'
  * - `in` with a `null` among its values also matches rows where the field is NULL.
  * - `<`, `<=`, `>`, `>=` against `null` match nothing.
  * - Values compare with the engine's rules for the column's type (and collation on MySQL).
+ *
+ * On DuckDB (`duckdb`), every field column holds the value's canonical JSON text (what DuckDB's JSON
+ * reader writes: `"u1"`, `200`, `true`, `{"a":1}`), so a value keeps its JSON type:
+ * - a number filter compares numerically with numbers (and `true`/`false` as 1/0), never with text:
+ *   `"200"` is not `200`; a string filter compares with strings only;
+ * - `countDistinct` counts distinct JSON values exactly (integers of any size; `"5"` and `5` are two);
+ * - `sum`/`min`/`max` read numbers (`true`/`false` as 1/0) and skip other values;
+ * - a group value is the string itself for strings, the JSON text for anything else.
  */
+
+/** The dialects the compiler writes: the SQL clients' three, and DuckDB for the file sources. */
+export type CompileDialect = Dialect | 'duckdb';
 
 /** SQL text and the values its placeholders bind, in order. */
 export interface Fragment {
@@ -33,7 +44,7 @@ export type FieldRef = (field: string) => string;
 export const BUCKET_ALIAS = '__windowed_bucket';
 
 export interface SelectParts {
-  dialect: Dialect;
+  dialect: CompileDialect;
   /** The FROM clause's text (no placeholders). */
   from: string;
   /** Conditions ANDed before the query's filters. */
@@ -45,6 +56,7 @@ export interface SelectParts {
 /** `SELECT <groupBy fields>, <metrics> FROM … WHERE … GROUP BY …` for the declarative query. */
 export function compileSelect(query: DeclarativeQuery, ref: FieldRef, parts: SelectParts): SqlStatement {
   const { dialect } = parts;
+  if (dialect === 'duckdb') return compileJsonSelect(query, ref, parts);
   const q = (name: string) => quoteName(dialect, name);
   const groupBy = query.groupBy ?? [];
   const columns = groupBy.map((field) => `${ref(field)} as ${q(field)}`);
@@ -108,9 +120,88 @@ function bindable(value: Exclude<FilterScalar, null>, dialect: Dialect): string 
 }
 
 // ---------------------------------------------------------------------------------------------
+// DuckDB over canonical JSON text: the file sources.
+
+/** `"x"` → `x`; any other JSON text as it is. */
+const jsonDimension = (column: string) =>
+  `(case when left(${column}, 1) = '"' then ${column} ->> '$' else ${column} end)`;
+/** The value as a number: JSON numbers, and `true`/`false` as 1/0; NULL for anything else. */
+const jsonNumber = (column: string) =>
+  `coalesce(try_cast(${column} as double), case ${column} when 'true' then 1.0 when 'false' then 0.0 end)`;
+/** The value as text, for strings only. */
+const jsonText = (column: string) => `(case when left(${column}, 1) = '"' then ${column} ->> '$' end)`;
+/** A string parameter as the canonical JSON text DuckDB's reader writes for it. */
+const JSON_PARAM = 'to_json(cast(? as varchar))::varchar';
+
+function compileJsonSelect(query: DeclarativeQuery, ref: FieldRef, parts: SelectParts): SqlStatement {
+  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const groupBy = query.groupBy ?? [];
+  const columns = groupBy.map((field) => `${jsonDimension(ref(field))} as ${q(field)}`);
+  for (const [name, metric] of Object.entries(query.metrics))
+    columns.push(`${jsonMetricSql(metric, ref)} as ${q(name)}`);
+  const params: unknown[] = [];
+  if (parts.bucket) {
+    columns.push(`${parts.bucket.sql} as ${q(BUCKET_ALIAS)}`);
+    params.push(...parts.bucket.params);
+  }
+  const where = [...parts.where, ...(query.where ?? []).map((f) => jsonFilterSql(f, ref))];
+  for (const condition of where) params.push(...condition.params);
+  // Grouped by the JSON text, not the output: "200" and 200 are two groups.
+  const grouping = groupBy.map((field) => ref(field));
+  if (parts.bucket) grouping.push(q(BUCKET_ALIAS));
+  let sql = `select ${columns.join(', ')} from ${parts.from}`;
+  if (where.length > 0) sql += ` where ${where.map((c) => `(${c.sql})`).join(' and ')}`;
+  if (grouping.length > 0) sql += ` group by ${grouping.join(', ')}`;
+  return { sql, params };
+}
+
+function jsonMetricSql(metric: Metric, ref: FieldRef): string {
+  switch (metric.kind) {
+    case 'count':
+      return 'count(*)';
+    case 'countDistinct':
+      return `count(DISTINCT ${ref(metric.field)})`;
+    case 'sum':
+    case 'min':
+    case 'max':
+      return `${metric.kind}(${jsonNumber(ref(metric.field))})`;
+  }
+}
+
+function jsonFilterSql(filter: Filter, ref: FieldRef): Fragment {
+  const column = ref(filter.field);
+  if (filter.op === 'in') {
+    const all = filter.value as FilterScalar[];
+    const numbers = all.filter((v) => typeof v === 'number' || typeof v === 'boolean').map(Number);
+    const strings = all.filter((v): v is string => typeof v === 'string');
+    const parts: string[] = [];
+    if (numbers.length > 0) parts.push(`${jsonNumber(column)} in (${numbers.map(() => '?').join(', ')})`);
+    if (strings.length > 0) parts.push(`${column} in (${strings.map(() => JSON_PARAM).join(', ')})`);
+    if (all.includes(null)) parts.push(`${column} is null`);
+    return { sql: parts.length > 0 ? parts.join(' or ') : '1 = 0', params: [...numbers, ...strings] };
+  }
+  const value = filter.value as FilterScalar;
+  if (value === null) {
+    if (filter.op === '=') return { sql: `${column} is null`, params: [] };
+    if (filter.op === '!=') return { sql: `${column} is not null`, params: [] };
+    return { sql: '1 = 0', params: [] };
+  }
+  const isString = typeof value === 'string';
+  const param = isString ? value : Number(value);
+  if (filter.op === '=' || filter.op === '!=') {
+    const equal = isString ? `${column} = ${JSON_PARAM}` : `${jsonNumber(column)} = ?`;
+    // `!=` matches every present value that is not equal, of any type, as on SQLite.
+    const sql = filter.op === '=' ? equal : `${column} is not null and not coalesce(${equal}, false)`;
+    return { sql, params: [param] };
+  }
+  const operand = isString ? jsonText(column) : jsonNumber(column);
+  return { sql: `${operand} ${filter.op} ?`, params: [param] };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Tables with a time column: the `sql` source.
 
-export type TimeType = 'datetime' | 'epoch_ms';
+export type TimeType = 'datetime' | 'epoch_ms' | 'epoch_s';
 
 export interface SqlLogTable {
   dialect: Dialect;
@@ -186,6 +277,8 @@ export function timeRange(target: SqlLogTable, startMs: number, endMs: number): 
 /** The bounds `timeRange` binds: what the column is compared with on each engine. */
 function timeBounds(target: SqlLogTable, startMs: number, endMs: number): unknown[] {
   if (target.timeType === 'epoch_ms') return [startMs, endMs];
+  // Whole seconds: a window starting mid-second (never, for windowed's sizes) would round up.
+  if (target.timeType === 'epoch_s') return [Math.ceil(startMs / 1000), Math.ceil(endMs / 1000)];
   switch (target.dialect) {
     case 'sqlite':
       return [startMs, endMs];
@@ -206,8 +299,10 @@ function timeBounds(target: SqlLogTable, startMs: number, endMs: number): unknow
  */
 function bucketSql(target: SqlLogTable, originMs: number, sizeMs: number): Fragment {
   const { dialect, timeType } = target;
-  const column = quoteName(dialect, target.timeColumn);
-  if (timeType === 'epoch_ms') {
+  const named = quoteName(dialect, target.timeColumn);
+  // Epoch seconds are bucketed as milliseconds: `t * 1000`.
+  const column = timeType === 'epoch_s' ? `(${named} * 1000)` : named;
+  if (timeType === 'epoch_ms' || timeType === 'epoch_s') {
     switch (dialect) {
       case 'sqlite':
         return {

@@ -2,33 +2,10 @@ import * as z from 'zod/mini';
 import { WindowedError } from '../errors.js';
 import { IDENTIFIER } from '../query/validate.js';
 import { zodMessages as messages } from '../zod-messages.js';
-import { createNdjsonSource } from './ndjson.js';
+import { csvSourceConfig, ndjsonSourceConfig, parquetSourceConfig } from './files/options.js';
+import { createFileSource } from './files/source.js';
 import type { SourceFactory } from './registry.js';
 import { createSqlSource, TABLE_NAME } from './sql.js';
-
-/**
- * The `ndjson` source: a file or folder of newline-delimited JSON logs.
- *
- * ```json
- * { "type": "ndjson", "path": "./logs", "timeField": "time", "cacheDir": ".windowed/cache" }
- * ```
- */
-export const ndjsonSourceConfig = z.strictObject({
-  type: z.literal('ndjson'),
-  path: z
-    .string({ error: 'expected a file or folder path (string)' })
-    .check(z.minLength(1, 'expected a non-empty file or folder path')),
-  timeField: z.optional(
-    z
-      .string({ error: 'expected the name of the time field (string)' })
-      .check(z.minLength(1, 'expected a non-empty field name')),
-  ),
-  cacheDir: z.optional(
-    z
-      .string({ error: 'expected a folder path (string)' })
-      .check(z.minLength(1, 'expected a non-empty folder path')),
-  ),
-});
 
 /**
  * The `sql` source: a log table in SQLite, MySQL/MariaDB or PostgreSQL.
@@ -51,7 +28,9 @@ export const sqlSourceConfig = z.strictObject({
       .string({ error: 'expected the time column name (string)' })
       .check(z.regex(IDENTIFIER, 'expected a column name made of letters, digits and _')),
   ),
-  timeType: z.optional(z.enum(['datetime', 'epoch_ms'], { error: 'expected "datetime" or "epoch_ms"' })),
+  timeType: z.optional(
+    z.enum(['datetime', 'epoch_ms', 'epoch_s'], { error: 'expected "datetime", "epoch_ms" or "epoch_s"' }),
+  ),
 });
 
 function parseConfig<T>(
@@ -75,14 +54,29 @@ function parseConfig<T>(
   );
 }
 
-const NDJSON_SAMPLE = '{ "type": "ndjson", "path": "./logs", "timeField": "time" }';
+const FILE_SAMPLE = (type: string, path: string) =>
+  `{ "type": "${type}", "path": "${path}", "timeField": "time", "timeUnit": "ms" }`;
 const SQL_SAMPLE =
   '{ "type": "sql", "url": "mysql://user:pass@host:3306/logs", "table": "access_log", "timeColumn": "ts" }';
 
 export const builtinSourceFactories: SourceFactory[] = [
   {
     type: 'ndjson',
-    create: (config) => createNdjsonSource(parseConfig(ndjsonSourceConfig, config, 'ndjson', NDJSON_SAMPLE)),
+    create: (config) =>
+      createFileSource('ndjson', parseConfig(ndjsonSourceConfig, config, 'ndjson', FILE_SAMPLE('ndjson', './logs'))),
+  },
+  {
+    type: 'csv',
+    create: (config) =>
+      createFileSource('csv', parseConfig(csvSourceConfig, config, 'csv', FILE_SAMPLE('csv', './logs/*.csv'))),
+  },
+  {
+    type: 'parquet',
+    create: (config) =>
+      createFileSource(
+        'parquet',
+        parseConfig(parquetSourceConfig, config, 'parquet', FILE_SAMPLE('parquet', './logs/*.parquet')),
+      ),
   },
   {
     type: 'sql',

@@ -24,7 +24,8 @@ export function registeredSourceTypes(): string[] {
 }
 
 /**
- * A source from a Source object, a config object, or a string: a JSON object, `ndjson:<path>`,
+ * A source from a Source object, a config object, or a string: a JSON object, `ndjson:<path>`
+ * (`csv:`, `parquet:`),
  * or a database URL with `?table=<t>&timeColumn=<c>` (the `sql` source).
  */
 export function createSource(config: SourceConfig | Source | string): Source {
@@ -50,8 +51,11 @@ function parseSourceString(text: string): SourceConfig {
       throw new WindowedError('INVALID_CONFIG', 'The source is not valid JSON.', { cause });
     }
   }
-  if (trimmed.startsWith('ndjson:'))
-    return { type: 'ndjson', path: trimmed.slice('ndjson:'.length).replace(/^\/\/(?=\.|\/)/, '') };
+  const file = /^(ndjson|csv|parquet):/.exec(trimmed);
+  if (file) {
+    const type = file[1] as 'ndjson' | 'csv' | 'parquet';
+    return { type, path: trimmed.slice(type.length + 1).replace(/^\/\/(?=\.|\/)/, '') };
+  }
   if (/^(sqlite|mysql|mariadb|postgres|postgresql):/i.test(trimmed)) {
     const query = trimmed.includes('?') ? trimmed.slice(trimmed.indexOf('?') + 1) : '';
     const params = new URLSearchParams(query);
@@ -68,11 +72,11 @@ function parseSourceString(text: string): SourceConfig {
       url: trimmed,
       table,
       ...(params.get('timeColumn') ? { timeColumn: params.get('timeColumn')! } : {}),
-      ...(timeType ? { timeType: timeType as 'datetime' | 'epoch_ms' } : {}),
+      ...(timeType ? { timeType: timeType as 'datetime' | 'epoch_ms' | 'epoch_s' } : {}),
     };
   }
   throw new WindowedError(
     'INVALID_CONFIG',
-    `Unrecognized source "${redact(trimmed)}": expected ndjson:<path>, a database URL with ?table=, a JSON object, or a source object.`,
+    `Unrecognized source "${redact(trimmed)}": expected ndjson:<path>, csv:<path>, parquet:<path>, a database URL with ?table=, a JSON object, or a source object.`,
   );
 }

@@ -1,4 +1,4 @@
-import { DbTimeoutError, type SqlClient, type SqlStatement } from '../db/client.js';
+import { DbTimeoutError, quoteName, type SqlClient, type SqlStatement } from '../db/client.js';
 import { closeDatabase, type DatabaseUrl, openDatabase, parseDatabaseUrl } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import { isSealedQuery } from '../query/sealed.js';
@@ -25,8 +25,9 @@ export interface SqlSourceOptions {
   /**
    * `datetime` (default): a DATETIME/TIMESTAMP column holding UTC (on SQLite, text such as
    * `2026-11-27 10:00:00.123` or `2026-11-27T10:00:00.123Z`). `epoch_ms`: integer milliseconds.
+   * `epoch_s`: seconds.
    */
-  timeType?: 'datetime' | 'epoch_ms';
+  timeType?: 'datetime' | 'epoch_ms' | 'epoch_s';
 }
 
 /** `table` or `schema.table`, each part an identifier. */
@@ -52,15 +53,35 @@ export function createSqlSource(options: SqlSourceOptions): Source {
       `sql source: timeColumn ${JSON.stringify(timeColumn)} is not a valid column name; expected letters, digits and _.`,
     );
   }
-  if (timeType !== 'datetime' && timeType !== 'epoch_ms') {
+  if (timeType !== 'datetime' && timeType !== 'epoch_ms' && timeType !== 'epoch_s') {
     throw new WindowedError(
       'INVALID_CONFIG',
-      `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime" or "epoch_ms".`,
+      `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime", "epoch_ms" or "epoch_s".`,
     );
   }
   const db: DatabaseUrl = parseDatabaseUrl(options.url, 'sql source URL');
   let client: SqlClient | undefined;
   const target: SqlLogTable = { dialect: db.dialect, table, timeColumn, timeType };
+  let unitChecked: Promise<void> | undefined;
+
+  /**
+   * An epoch column in the other unit would put every row in 1970 (or the year 50,000) and every
+   * window would silently read zero: the newest value (an index lookup where the column has one)
+   * tells seconds from milliseconds. Once per source.
+   */
+  async function checkEpochUnit(sql: SqlClient): Promise<void> {
+    if (timeType === 'datetime') return;
+    const column = quoteName(db.dialect, timeColumn);
+    const [row] = await sql.query(`select max(${column}) as newest from ${quoteName(db.dialect, table)}`);
+    const newest = Number(row?.newest ?? Number.NaN);
+    if (!Number.isFinite(newest)) return;
+    const seconds = Math.abs(newest) < 1e11;
+    if (seconds === (timeType === 'epoch_s')) return;
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `sql source ${describe()}: the newest "${timeColumn}" is ${newest}, which reads as epoch ${seconds ? 'seconds' : 'milliseconds'}, but timeType is "${timeType}". Set timeType: "${seconds ? 'epoch_s' : 'epoch_ms'}".`,
+    );
+  }
 
   async function execute(
     statement: SqlStatement,
@@ -81,6 +102,11 @@ export function createSqlSource(options: SqlSourceOptions): Source {
     }
     client ??= openDatabase(db);
     try {
+      unitChecked ??= checkEpochUnit(client).catch((error: unknown) => {
+        unitChecked = undefined;
+        throw error;
+      });
+      await unitChecked;
       return await client.query(statement.sql, statement.params, { timeoutMs });
     } catch (error) {
       throw sourceError(error, db, table, timeColumn, window);

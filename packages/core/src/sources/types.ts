@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { MalformedCounts } from './malformed.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import type { Window } from '../window/types.js';
 
@@ -9,16 +10,25 @@ export interface SourceQueryOptions {
   logger: Logger;
 }
 
-export interface SourceResult {
-  rows: Row[];
-  /** Input lines that could not be parsed (ndjson); reported, never fatal. */
+/** Malformed input lines a file source skipped (the `sql` source has none). */
+export interface MalformedReport {
+  /** Malformed lines whose time falls in the windows asked for. */
   malformed?: number;
+  /** Those lines by reason. */
+  malformedReasons?: MalformedCounts;
+  /** Lines without a usable time (they belong to no window) in the files the query read, by reason. */
+  unplaced?: MalformedCounts;
 }
 
-export interface MultiWindowResult {
+export interface SourceResult extends MalformedReport {
+  rows: Row[];
+}
+
+export interface MultiWindowResult extends MalformedReport {
   /** Rows per window, keyed by `window.key`. A window with no rows may be absent. */
   rows: Map<string, Row[]>;
-  malformed?: number;
+  /** `malformed` per window, keyed by `window.key`; absent windows had none. */
+  malformedByWindow?: Map<string, number>;
 }
 
 /**

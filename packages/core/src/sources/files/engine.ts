@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { WindowedError } from '../../errors.js';
+
+type DuckDBModule = typeof import('@duckdb/node-api');
+
+/** How much of the machine one process's DuckDB may use. */
+export interface EngineLimits {
+  /** DuckDB's `memory_limit`, e.g. `'512MB'`, `'2GB'`. */
+  memoryLimit: string;
+  threads: number;
+}
+
+export type EngineRow = Record<string, string | number | boolean | null>;
+
+/**
+ * An in-memory DuckDB of this process: it reads the cache's Parquet segments and the input files,
+ * and holds no database file, so any number of processes can share one cache (a DuckDB database
+ * file can be opened by one process at a time, even read-only).
+ */
+export class Engine {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(limits: EngineLimits): Promise<Engine> {
+    const duckdb = loadDuckDB();
+    let instance: DuckDBInstance | undefined;
+    try {
+      instance = await duckdb.DuckDBInstance.create(':memory:', {
+        memory_limit: limits.memoryLimit,
+        threads: String(limits.threads),
+        // Nothing is installed or loaded at run time: JSON, Parquet and ICU are built in.
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+      });
+      const connection = await instance.connect();
+      // Times without an offset are UTC, never the host's zone.
+      await connection.run("SET TimeZone = 'UTC'");
+      // Segments are read by many queries of a warm process: keep their footers.
+      await connection.run('SET parquet_metadata_cache = true');
+      return new Engine(instance, connection);
+    } catch (cause) {
+      instance?.closeSync();
+      if (cause instanceof WindowedError) throw cause;
+      throw new WindowedError(
+        'INVALID_CONFIG',
+        `The file source could not start DuckDB (memoryLimit ${JSON.stringify(limits.memoryLimit)}, threads ${limits.threads}): ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+  }
+
+  /** Rows of one statement; statements run one at a time on the process's connection. */
+  all(sql: string, params: readonly unknown[] = []): Promise<EngineRow[]> {
+    const run = this.queue.then(async () => {
+      const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
+      return reader.getRowObjectsJS().map(toRow);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops the statement running now (a deadline passed); it rejects. */
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function toRow(raw: Record<string, unknown>): EngineRow {
+  const row: EngineRow = {};
+  for (const key in raw) {
+    const value = raw[key];
+    if (value === null || value === undefined) row[key] = null;
+    else if (typeof value === 'bigint') row[key] = Number(value);
+    else if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+      row[key] = value;
+    else row[key] = String(value);
+  }
+  return row;
+}
+
+/**
+ * `@duckdb/node-api`, loaded when a file source first opens: an optional peer dependency, never
+ * bundled into a function (a native addon; `require` finds it beside the program or via NODE_PATH).
+ */
+function loadDuckDB(): DuckDBModule {
+  try {
+    return createRequire(import.meta.url)('@duckdb/node-api') as DuckDBModule;
+  } catch (cause) {
+    throw new WindowedError(
+      'MISSING_DEPENDENCY',
+      'The ndjson, csv and parquet sources run on DuckDB. Run: npm install @duckdb/node-api@1',
+      { cause },
+    );
+  }
+}
+
+/** A SQL string literal (paths, JSON structures): single quotes doubled. */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** A quoted DuckDB identifier. */
+export function sqlName(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
