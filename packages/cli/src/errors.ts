@@ -51,6 +51,7 @@ const HINTS: Record<string, string> = {
   INVALID_TRIGGER_EVENT: 'pass times as ISO-8601 with a zone, e.g. 2026-11-27T10:01:00Z',
   MISSING_DEPENDENCY: 'install the package named in the message',
   SOURCE_FAILED: 'check that the source is reachable and readable; `windowed status` lists failed windows',
+  MALFORMED_INPUT: 'fix the input or the source options (timeField, timeUnit), or raise maxMalformedRatio',
   SINK_FAILED: 'check that the sink database is reachable and writable',
   LEDGER_FAILED: 'check that the state (ledger) database is reachable and writable',
   DEADLINE_EXCEEDED: 'raise the function timeout or make the query cheaper',

@@ -3,7 +3,7 @@ import type { Logger } from './logger.js';
 import { columnsOfQuery, columnsOfRows, normalizeRows } from './query/normalize.js';
 import type { DeclarativeQuery, QueryFn, Row } from './query/types.js';
 import type { ColumnSet } from './sinks/types.js';
-import { addMalformed, type MalformedCounts, MALFORMED_REASONS } from './sources/malformed.js';
+import { addMalformed, MALFORMED_REASONS, type MalformedCounts } from './sources/malformed.js';
 import type { MalformedReport, Source } from './sources/types.js';
 import type { Window } from './window/types.js';
 

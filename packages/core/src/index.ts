@@ -27,7 +27,12 @@ export type {
   ParquetSourceOptions,
 } from './sources/files/options.js';
 export { createFileSource, type FileSourceOptions } from './sources/files/source.js';
-export { describeMalformed, type MalformedCounts, type MalformedReason } from './sources/malformed.js';
+export {
+  addMalformed,
+  describeMalformed,
+  type MalformedCounts,
+  type MalformedReason,
+} from './sources/malformed.js';
 export {
   createSource,
   registeredSourceTypes,
@@ -53,8 +58,8 @@ export type {
   JobOverrides,
   JobSpec,
   JobStatus,
-  RunContext,
   MalformedSummary,
+  RunContext,
   RunResult,
   SinkConfig,
   SourceConfig,

@@ -1,8 +1,17 @@
-import { type BackfillResult, WindowedError, type WindowedJob, windowsInRange } from '@windowed/core';
+import {
+  addMalformed as addMalformedCounts,
+  type BackfillResult,
+  type MalformedReason,
+  WindowedError,
+  type WindowedJob,
+  type WindowOutcome,
+  windowsInRange,
+} from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
+import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
 interface BackfillOptions {
@@ -91,6 +100,8 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
           failed: result.failed,
           aborted: result.aborted,
           malformed: result.malformed,
+          malformedReasons: result.malformedReasons,
+          unplaced: result.unplaced,
           failures: result.windows
             .filter((w) => w.status === 'failed')
             .map((w) => ({ start: w.window.start.toISOString(), error: w.error?.message })),
@@ -105,14 +116,30 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       ctx,
       `${job.name}: ${result.total} windows in [${from.toISOString()}, ${to.toISOString()}): ` +
         `${c.green(`${result.computed} computed`)}, ${result.skipped} already done, ` +
-        `${result.failed ? c.red(`${result.failed} failed`) : '0 failed'}` +
-        (result.malformed ? `, ${result.malformed} malformed log line(s) skipped` : ''),
+        `${result.failed ? c.red(`${result.failed} failed`) : '0 failed'}`,
     );
+    const skipped = malformedNote(result);
+    if (skipped) note(ctx, ctx.errColors.yellow(skipped));
   }
   const failed = result.windows.filter((w) => w.status === 'failed');
-  for (const f of failed.slice(0, 10))
-    note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
-  if (failed.length > 10) note(ctx, `… and ${failed.length - 10} more (windowed status lists them all)`);
+  // One cause failing many windows (a source misconfigured, a broken input) is said once.
+  const byMessage = new Map<string, WindowOutcome[]>();
+  for (const f of failed) {
+    const message = f.error ? `${f.error.code}: ${f.error.message}` : 'unknown error';
+    byMessage.set(message, [...(byMessage.get(message) ?? []), f]);
+  }
+  let shown = 0;
+  for (const [message, windows] of byMessage) {
+    if (shown++ === 10) {
+      note(ctx, `… and more (windowed status lists them all)`);
+      break;
+    }
+    const which =
+      windows.length === 1
+        ? windows[0]!.window.key
+        : `${windows.length} windows from ${windows[0]!.window.key}`;
+    note(ctx, ctx.errColors.red(`failed ${which}: ${message}`));
+  }
   if (result.aborted) {
     note(ctx, `Interrupted: every window written so far is complete. Run the same command again to resume.`);
     return EXIT.interrupted;
@@ -144,6 +171,8 @@ async function backfillInChunks(
     failed: 0,
     aborted: false,
     malformed: 0,
+    malformedReasons: {},
+    unplaced: {},
     windows: [],
   };
   const chunk = 1440 * o.concurrency;
@@ -165,7 +194,10 @@ async function backfillInChunks(
     total.computed += r.computed;
     total.skipped += r.skipped;
     total.failed += r.failed;
-    total.malformed = Math.max(total.malformed, r.malformed);
+    total.malformed += r.malformed;
+    addMalformedCounts(total.malformedReasons, r.malformedReasons);
+    for (const [reason, n] of Object.entries(r.unplaced) as [MalformedReason, number][])
+      total.unplaced[reason] = Math.max(total.unplaced[reason] ?? 0, n);
     total.windows.push(...r.windows);
     if (r.aborted) break;
   }

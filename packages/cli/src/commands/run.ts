@@ -1,4 +1,4 @@
-import { manualTrigger, type RunResult } from '@windowed/core';
+import { describeMalformed, type MalformedSummary, manualTrigger, type RunResult } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, note, parseInstant, print } from '../context.js';
 import { EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
@@ -70,8 +70,8 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
         ]),
       ),
     );
-    if (result.malformed)
-      note(ctx, ctx.errColors.yellow(`${result.malformed} malformed log line(s) skipped.`));
+    const skipped = malformedNote(result);
+    if (skipped) note(ctx, ctx.errColors.yellow(skipped));
   }
   if (failure) throw failure;
   const failed = result!.windows.filter((w) => w.status === 'failed');
@@ -94,7 +94,24 @@ function toJson(result: RunResult) {
       ...(w.error ? { error: errorJson(w.error) } : {}),
     })),
     malformed: result.malformed,
+    malformedReasons: result.malformedReasons,
+    unplaced: result.unplaced,
   };
+}
+
+/**
+ * Why lines were skipped, counting only the lines of the run's windows; lines without a usable time
+ * belong to no window and are named apart, as a property of the files read.
+ */
+export function malformedNote(result: MalformedSummary): string | undefined {
+  const parts: string[] = [];
+  if (result.malformed > 0)
+    parts.push(
+      `${result.malformed} malformed log line(s) in these windows skipped (${describeMalformed(result.malformedReasons)})`,
+    );
+  const unplaced = describeMalformed(result.unplaced);
+  if (unplaced) parts.push(`the files read also have lines without a usable time, skipped: ${unplaced}`);
+  return parts.length > 0 ? `${parts.join('; ')}.` : undefined;
 }
 
 export function errorJson(error: unknown): Record<string, unknown> {

@@ -63,12 +63,18 @@ export const builtinSourceFactories: SourceFactory[] = [
   {
     type: 'ndjson',
     create: (config) =>
-      createFileSource('ndjson', parseConfig(ndjsonSourceConfig, config, 'ndjson', FILE_SAMPLE('ndjson', './logs'))),
+      createFileSource(
+        'ndjson',
+        parseConfig(ndjsonSourceConfig, config, 'ndjson', FILE_SAMPLE('ndjson', './logs')),
+      ),
   },
   {
     type: 'csv',
     create: (config) =>
-      createFileSource('csv', parseConfig(csvSourceConfig, config, 'csv', FILE_SAMPLE('csv', './logs/*.csv'))),
+      createFileSource(
+        'csv',
+        parseConfig(csvSourceConfig, config, 'csv', FILE_SAMPLE('csv', './logs/*.csv')),
+      ),
   },
   {
     type: 'parquet',

@@ -13,7 +13,7 @@ export const MALFORMED_REASONS: readonly MalformedReason[] = [
 export type MalformedCounts = Partial<Record<MalformedReason, number>>;
 
 const DESCRIPTIONS: Record<MalformedReason, string> = {
-  not_json: 'not a JSON object',
+  not_json: 'not a JSON object or CSV row',
   no_time: 'no time field',
   bad_time: 'time not parseable',
   time_unit: 'numeric time in the wrong unit (see timeUnit)',

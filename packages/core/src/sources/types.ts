@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
-import type { MalformedCounts } from './malformed.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import type { Window } from '../window/types.js';
+import type { MalformedCounts } from './malformed.js';
 
 export interface SourceQueryOptions {
   signal: AbortSignal;

@@ -119,7 +119,11 @@ export class CacheDir {
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (signal.aborted) throw new WindowedError('ABORTED', 'file source: stopped while waiting for another process to ingest.');
+      if (signal.aborted)
+        throw new WindowedError(
+          'ABORTED',
+          'file source: stopped while waiting for another process to ingest.',
+        );
       if (deadline !== undefined && Date.now() >= deadline)
         throw new WindowedError(
           'DEADLINE_EXCEEDED',

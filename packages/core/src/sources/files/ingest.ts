@@ -78,7 +78,10 @@ export async function ingestFile(
       segments,
       unplaced,
     };
-    if (segments.every((s) => s.good === 0) && reader.unplacedTotal() + segments.reduce((n, s) => n + s.placed, 0) > 0)
+    if (
+      segments.every((s) => s.good === 0) &&
+      reader.unplacedTotal() + segments.reduce((n, s) => n + s.placed, 0) > 0
+    )
       entry.timeCandidates = await timeCandidates(engine, cache, segments, written.fields);
     reader.commit();
     const replaced = appendable ? [] : (previous?.segments ?? []).map((s) => s.name);
@@ -116,26 +119,29 @@ async function ingestNdjson(
   // The fast path, DuckDB's JSON reader, when no line is too long and there is no byte-order mark
   // (the reader would fail on that first line): a line it cannot read comes back as a row of NULLs,
   // which cannot be told from `{}`, so a file with such rows is read again line by line.
-  if (!scan.tooLong && !scan.bom) {
-    const columns = [options.timeField, ...fields].map((k) => `${sqlString(k)}: 'JSON'`).join(', ');
-    const allNull = [options.timeField, ...fields].map((k) => `${sqlName(k)} is null`).join(' and ');
+  // DuckDB's names are case-insensitive: keys that differ only in case (`Path`, `path`) cannot be
+  // columns of one read, so such files are read line by line.
+  const keysOfRead = [options.timeField, ...fields];
+  const caseClash = new Set(keysOfRead.map((k) => k.toLowerCase())).size < keysOfRead.length;
+  if (!scan.tooLong && !scan.bom && !caseClash) {
+    const columns = keysOfRead.map((k) => `${sqlString(k)}: 'JSON'`).join(', ');
+    const allNull = keysOfRead.map((k) => `${sqlName(k)} is null`).join(' and ');
     const raw = `select ${sqlName(options.timeField)}::varchar as __t, not (${allNull}) as __ok,
-        null::varchar as __rejected${fields.map((f) => `, ${sqlName(f)}::varchar as ${sqlName(f)}`).join('')}
+        null::varchar as __rejected${fields.map((f) => `, ${sqlName(f)}::varchar as ${fieldColumn(f)}`).join('')}
       from read_json(${sqlString(path)}, format = 'newline_delimited', columns = {${columns}}, ignore_errors = true)`;
-    const summary = await writer.write(withTime(raw, options.timeUnit, fields.map(sqlName)));
+    const summary = await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
     if (summary.notJson === 0) return { fields };
     writer.discardLast();
   }
-  const structure = JSON.stringify(Object.fromEntries([options.timeField, ...fields].map((k) => [k, 'JSON'])));
-  const j = (k: string) => `j.${sqlName(k)}`;
+  const paths = keysOfRead.map((k) => sqlString(`$.${JSON.stringify(k)}`)).join(', ');
   const rejects = writer.rejectsTable();
-  const raw = `select case when j is null then ${recoveredTime('line', options.timeField)} else ${j(options.timeField)}::varchar end as __t,
-      j is not null as __ok, null::varchar as __rejected${fields.map((f) => `, ${j(f)}::varchar as ${sqlName(f)}`).join('')}
+  const raw = `select case when j is null then ${recoveredTime('line', options.timeField)} else nullif(j[1]::varchar, 'null') end as __t,
+      j is not null as __ok, null::varchar as __rejected${fields.map((f, i) => `, nullif(j[${i + 2}]::varchar, 'null') as ${fieldColumn(f)}`).join('')}
     from (select line, case when json_valid(line) and json_type(line) = 'OBJECT'
-            then json_transform(line, ${sqlString(structure)}) end as j
+            then json_extract(line, [${paths}]) end as j
           from ${linesOf(path, options.maxLineBytes, rejects)}
           where line is not null and trim(line) <> '')`;
-  await writer.write(withTime(raw, options.timeUnit, fields.map(sqlName)));
+  await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
   await writer.writeRejects(rejects, options, fields);
   return { fields };
 }
@@ -190,12 +196,12 @@ async function ingestCsv(
   const rejects = writer.rejectsTable();
   const value = (h: string) => (names.has(h) ? csvJson(sqlName(h)) : 'null::varchar');
   const raw = `select ${value(options.timeField)} as __t, true as __ok, null::varchar as __rejected${fields
-    .map((f) => `, ${value(f)} as ${sqlName(f)}`)
+    .map((f) => `, ${value(f)} as ${fieldColumn(f)}`)
     .join('')}
     from read_csv(${sqlString(path)}, columns = {${columns}}, header = ${!appended}, delim = ${sqlString(delimiter)},
       auto_detect = false, ignore_errors = true, max_line_size = ${options.maxLineBytes}, store_rejects = true,
       rejects_table = ${sqlString(rejects.table)}, rejects_scan = ${sqlString(rejects.scan)})`;
-  await writer.write(withTime(raw, options.timeUnit, fields.map(sqlName)));
+  await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
   await writer.writeRejects(rejects, options, fields);
   return { fields, header };
 }
@@ -232,10 +238,18 @@ async function ingestParquet(
   );
   const value = (n: string) => (present.has(n) ? `to_json(${sqlName(n)})::varchar` : 'null::varchar');
   const raw = `select ${value(options.timeField)} as __t, true as __ok, null::varchar as __rejected${fields
-    .map((f) => `, ${value(f)} as ${sqlName(f)}`)
+    .map((f) => `, ${value(f)} as ${fieldColumn(f)}`)
     .join('')} from read_parquet(${sqlString(path)})`;
-  await writer.write(withTime(raw, options.timeUnit, fields.map(sqlName)));
+  await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
   return { fields };
+}
+
+/**
+ * A field's column in the segments: its name in hex, so that names differing only in case (DuckDB's
+ * names are case-insensitive) are two columns, and no field can take a name windowed uses.
+ */
+export function fieldColumn(field: string): string {
+  return `"f_${Buffer.from(field, 'utf8').toString('hex')}"`;
 }
 
 /** The file's queryable fields, the ones queries asked for, without the time field. */
@@ -252,9 +266,11 @@ async function timeCandidates(
   fields: readonly string[],
 ): Promise<string[]> {
   if (fields.length === 0 || segments.length === 0) return [];
-  const counts = fields.map((f, i) => `count(*) filter (where ${looksLikeTime(sqlName(f))}) as c${i}`);
+  const counts = fields.map((f, i) => `count(*) filter (where ${looksLikeTime(fieldColumn(f))}) as c${i}`);
   const list = segments.map((s) => sqlString(cache.path(s.name))).join(', ');
-  const [row] = await engine.all(`select ${counts.join(', ')} from read_parquet([${list}], union_by_name = true)`);
+  const [row] = await engine.all(
+    `select ${counts.join(', ')} from read_parquet([${list}], union_by_name = true)`,
+  );
   return fields
     .map((f, i) => ({ f, n: Number(row?.[`c${i}`] ?? 0) }))
     .filter((c) => c.n > 0)
@@ -276,7 +292,8 @@ let rejectsCounter = 0;
 class SegmentWriter {
   readonly segments: Segment[] = [];
   readonly unplaced = new Map<MalformedReason, number>();
-  private readonly pending: { temporary: string; name: string; unplaced: Map<MalformedReason, number> }[] = [];
+  private readonly pending: { temporary: string; name: string; unplaced: Map<MalformedReason, number> }[] =
+    [];
 
   constructor(
     private readonly engine: Engine,
@@ -334,16 +351,20 @@ class SegmentWriter {
   }
 
   /** Lines DuckDB's reader rejected (too long, not a row): a segment of malformed lines, if any. */
-  async writeRejects(rejects: RejectsTable, options: ResolvedFileOptions, fields: readonly string[]): Promise<void> {
+  async writeRejects(
+    rejects: RejectsTable,
+    options: ResolvedFileOptions,
+    fields: readonly string[],
+  ): Promise<void> {
     try {
       const [count] = await this.engine.all(`select count(*) as n from ${sqlName(rejects.table)}`);
       if (Number(count?.n ?? 0) === 0) return;
       const raw = `select ${recoveredTime('csv_line', options.timeField)} as __t, false as __ok,
           case when error_type = 'LINE SIZE OVER MAXIMUM' then 'too_long' else 'not_json' end as __rejected${fields
-            .map((f) => `, null::varchar as ${sqlName(f)}`)
+            .map((f) => `, null::varchar as ${fieldColumn(f)}`)
             .join('')}
         from ${sqlName(rejects.table)}`;
-      await this.write(withTime(raw, options.timeUnit, fields.map(sqlName)));
+      await this.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
     } finally {
       await this.engine.all(`drop table if exists ${sqlName(rejects.table)}`);
       await this.engine.all(`drop table if exists ${sqlName(rejects.scan)}`);

@@ -16,7 +16,11 @@ const GLOB = /[*?[{]/;
  * The input files, sorted: the file itself; a folder's files with the format's extensions
  * (recursively; hidden folders and node_modules skipped); or a glob's matches (DuckDB's `glob`).
  */
-export async function listInputs(root: string, format: FileFormat, engine: () => Promise<Engine>): Promise<InputFile[]> {
+export async function listInputs(
+  root: string,
+  format: FileFormat,
+  engine: () => Promise<Engine>,
+): Promise<InputFile[]> {
   if (GLOB.test(root)) {
     const rows = await (await engine()).all(`select file from glob(${sqlString(root)}) order by file`);
     return rows.flatMap((row) => statFile(String(row.file)));
@@ -43,7 +47,8 @@ export async function listInputs(root: string, format: FileFormat, engine: () =>
       const full = join(dir, entry.name);
       const target = entry.isSymbolicLink() ? fs.statSync(full, { throwIfNoEntry: false }) : entry;
       if (target?.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') walk(full);
-      else if (target?.isFile() && extensions.has(extname(entry.name).toLowerCase())) files.push(...statFile(full));
+      else if (target?.isFile() && extensions.has(extname(entry.name).toLowerCase()))
+        files.push(...statFile(full));
     }
   };
   walk(root);

@@ -29,11 +29,15 @@ const fileOptions = {
   memoryLimit: z.optional(
     z
       .string({ error: 'expected a size such as "512MB" or "2GB"' })
-      .check(z.regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as "512MB" or "2GB"')),
+      .check(
+        z.regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as "512MB" or "2GB"'),
+      ),
   ),
   /** DuckDB's worker threads. Default: the machine's CPUs, at most 4. */
   threads: z.optional(
-    z.int({ error: 'expected a whole number of threads' }).check(z.gte(1, 'expected at least 1'), z.lte(64, 'expected at most 64')),
+    z
+      .int({ error: 'expected a whole number of threads' })
+      .check(z.gte(1, 'expected at least 1'), z.lte(64, 'expected at most 64')),
   ),
 };
 

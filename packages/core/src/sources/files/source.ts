@@ -9,8 +9,8 @@ import type { Window } from '../../window/types.js';
 import { addMalformed, describeMalformed, type MalformedCounts, totalMalformed } from '../malformed.js';
 import type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from '../types.js';
 import { CacheDir, type FileEntry, type Manifest, type Segment, sourceCacheDir } from './cache.js';
-import { Engine, sqlName, sqlString } from './engine.js';
-import { ingestFile } from './ingest.js';
+import { Engine, sqlString } from './engine.js';
+import { fieldColumn, ingestFile } from './ingest.js';
 import { type InputFile, listInputs } from './inputs.js';
 import { FILE_DEFAULTS, type FileFormat, type ResolvedFileOptions } from './options.js';
 import { BAD, TS } from './time.js';
@@ -94,7 +94,11 @@ class FileSource implements Source {
     };
   }
 
-  async queryMany(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<MultiWindowResult> {
+  async queryMany(
+    query: DeclarativeQuery,
+    windows: readonly Window[],
+    opts: SourceQueryOptions,
+  ): Promise<MultiWindowResult> {
     const answer = await this.answer(query, windows, opts);
     return {
       rows: answer.rows,
@@ -121,7 +125,11 @@ class FileSource implements Source {
     return this.engine;
   }
 
-  private async answer(query: DeclarativeQuery, windows: readonly Window[], opts: SourceQueryOptions): Promise<Answer> {
+  private async answer(
+    query: DeclarativeQuery,
+    windows: readonly Window[],
+    opts: SourceQueryOptions,
+  ): Promise<Answer> {
     assertValidQuery(query);
     if (opts.signal.aborted)
       throw new WindowedError('ABORTED', `${this.type} source: the query was aborted before it started.`);
@@ -150,7 +158,8 @@ class FileSource implements Source {
   /** The manifest after ingesting every input file that is new, changed, grew, or lacks a field. */
   private async sync(engine: Engine, fields: readonly string[], opts: SourceQueryOptions): Promise<Manifest> {
     const inputs = await listInputs(this.options.path, this.options.format, () => Promise.resolve(engine));
-    const stale = (manifest: Manifest) => inputs.filter((f) => needsIngest(manifest.files[f.path], f, fields));
+    const stale = (manifest: Manifest) =>
+      inputs.filter((f) => needsIngest(manifest.files[f.path], f, fields));
     let manifest = this.cache.read();
     const forgotten = (m: Manifest) => Object.keys(m.files).some((p) => !inputs.some((f) => f.path === p));
     if (stale(manifest).length > 0 || forgotten(manifest)) {
@@ -159,7 +168,8 @@ class FileSource implements Source {
           const current = this.cache.read();
           const now = Date.now();
           for (const file of stale(current)) {
-            if (opts.signal.aborted) throw new WindowedError('ABORTED', `${this.type} source: ingesting was aborted.`);
+            if (opts.signal.aborted)
+              throw new WindowedError('ABORTED', `${this.type} source: ingesting was aborted.`);
             const previous = current.files[file.path];
             const started = Date.now();
             const { entry, replaced } = await ingestFile(engine, this.cache, this.options, file, previous, [
@@ -200,7 +210,12 @@ class FileSource implements Source {
       });
   }
 
-  private async compute(engine: Engine, manifest: Manifest, query: DeclarativeQuery, windows: readonly Window[]): Promise<Answer> {
+  private async compute(
+    engine: Engine,
+    manifest: Manifest,
+    query: DeclarativeQuery,
+    windows: readonly Window[],
+  ): Promise<Answer> {
     const answer: Answer = {
       rows: new Map(),
       malformed: 0,
@@ -219,20 +234,22 @@ class FileSource implements Source {
     const segments = read.flatMap(([, e]) => e.segments.filter((s) => overlaps(s, from, to)));
     if (segments.length === 0) return answer;
     const present = new Set(read.flatMap(([, e]) => e.fields));
-    const ref = (field: string) => (present.has(field) ? sqlName(field) : 'null::varchar');
+    const ref = (field: string) => (present.has(field) ? fieldColumn(field) : 'null::varchar');
     const relation = `read_parquet([${segments.map((s) => sqlString(this.cache.path(s.name))).join(', ')}], union_by_name = true)`;
     const withMalformed = segments.some((s) => s.placed > 0);
     for (const run of uniformRuns(windows)) {
       const end = run.originMs + run.windows.length * run.sizeMs;
       const range: Fragment = { sql: `${TS} >= ? and ${TS} < ?`, params: [run.originMs, end] };
+      // One window needs no bucket: an ungrouped query then answers its row of zeros too.
+      const single = run.windows.length === 1;
       const statement = compileSelect(query, ref, {
         dialect: 'duckdb',
         from: relation,
         where: [{ sql: `${BAD} is null`, params: [] }, range],
-        bucket: bucket(run),
+        ...(single ? {} : { bucket: bucket(run) }),
       });
       for (const raw of await engine.all(statement.sql, statement.params)) {
-        const window = run.windows[Number(raw[BUCKET_ALIAS])];
+        const window = run.windows[single ? 0 : Number(raw[BUCKET_ALIAS])];
         if (!window) continue;
         delete raw[BUCKET_ALIAS];
         const list = answer.rows.get(window.key);
@@ -272,7 +289,7 @@ class FileSource implements Source {
           : ' No field of its lines holds times; check timeField and the file.';
       const unitHint =
         (e.unplaced.time_unit ?? 0) > 0
-          ? ` Its numeric times look like epoch ${timeUnit === 'ms' ? 'seconds: set timeUnit: \'s\'' : 'milliseconds: set timeUnit: \'ms\''}.`
+          ? ` Its numeric times look like epoch ${timeUnit === 'ms' ? "seconds: set timeUnit: 's'" : "milliseconds: set timeUnit: 'ms'"}.`
           : '';
       throw new WindowedError(
         'INVALID_CONFIG',
@@ -300,9 +317,9 @@ class FileSource implements Source {
     if (lines === 0 || bad / lines <= this.options.maxMalformedRatio) return;
     throw new WindowedError(
       'MALFORMED_INPUT',
-      `${this.type} source: ${bad} of the ${lines} lines of the files read (${(
-        (100 * bad) / lines
-      ).toFixed(2)}%) are malformed, above maxMalformedRatio ${this.options.maxMalformedRatio}` +
+      `${this.type} source: ${bad} of the ${lines} lines of the files read (${((100 * bad) / lines).toFixed(
+        2,
+      )}%) are malformed, above maxMalformedRatio ${this.options.maxMalformedRatio}` +
         `${totalMalformed(reasons) > 0 ? ` (without a usable time: ${describeMalformed(reasons)})` : ''}. ` +
         'Fix the input or the source options (timeField, timeUnit), or raise maxMalformedRatio.',
     );
