@@ -4,7 +4,7 @@ import { createJsonLogger, type Logger, silentLogger } from './logger.js';
 import { sealQuery } from './query/sealed.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import { closeResources, type Resources, resolveResources } from './resources.js';
-import { backfillRange, type JobRuntime, jobStatus, runTrigger } from './runner.js';
+import { backfillRange, CatchUpCache, type JobRuntime, jobStatus, runTrigger } from './runner/index.js';
 import { validateSinkConfig } from './sinks/create.js';
 import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
@@ -79,6 +79,7 @@ class Job implements WindowedJob {
         lookbackMs: parseDurationMs(spec.catchUp?.lookback ?? '1d')!,
       },
       resources: () => this.resources(),
+      cache: new CatchUpCache(windowSpec),
     };
   }
 
@@ -126,8 +127,7 @@ class Job implements WindowedJob {
   async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;
-    this.runtime.firstWindowStart = undefined;
-    this.runtime.verified = undefined;
+    this.runtime.cache.forget();
     const resources = await opened?.catch(() => undefined);
     if (resources) await closeResources(resources);
   }

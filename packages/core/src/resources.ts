@@ -3,7 +3,9 @@ import { WindowedError } from './errors.js';
 import { SqlLedger } from './ledger/sql-ledger.js';
 import type { Ledger } from './ledger/types.js';
 import type { Logger } from './logger.js';
+import { SinkThenLedgerStore, TransactionalSqlStore, type WindowStore } from './runner/store.js';
 import { createSink, defaultSinkUrl } from './sinks/create.js';
+import { SqlSink } from './sinks/sql.js';
 import type { Sink } from './sinks/types.js';
 import { createSource } from './sources/registry.js';
 import type { Source } from './sources/types.js';
@@ -13,6 +15,8 @@ export interface Resources {
   source: Source | undefined;
   sink: Sink;
   ledger: Ledger | undefined;
+  /** Where runs commit their windows: the sink and the ledger, in one transaction where they can be. */
+  store: WindowStore;
   /** Ledger connections this job opened itself (a `state` URL), closed with the job. */
   ownedLedger: Ledger | undefined;
 }
@@ -49,7 +53,17 @@ export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger:
       { job: spec.name },
     );
   }
-  return { source, sink, ledger, ownedLedger };
+  return { source, sink, ledger, ownedLedger, store: windowStore(sink, ownedLedger) };
+}
+
+/**
+ * The sink and ledger as one store: a SQL sink keeping its own ledger writes both in one transaction;
+ * anything else (a `state` database, a custom sink, no ledger) writes the rows, then records them.
+ */
+function windowStore(sink: Sink, ownedLedger: Ledger | undefined): WindowStore {
+  if (!ownedLedger && sink instanceof SqlSink && sink.ledger)
+    return new TransactionalSqlStore(sink, sink.ledger);
+  return new SinkThenLedgerStore(sink, ownedLedger ?? sink.ledger);
 }
 
 export async function closeResources(resources: Resources): Promise<void> {

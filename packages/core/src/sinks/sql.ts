@@ -33,6 +33,21 @@ export interface SqlSinkOptions {
   ledger?: boolean;
 }
 
+/** A write that also records its windows in the sink's own ledger (the runner's TransactionalSqlStore). */
+export interface SqlSinkWriteOptions extends SinkWriteOptions {
+  /**
+   * When set and the sink holds the ledger, the windows are marked succeeded in the same
+   * transaction as their rows: a window is either written and recorded, or neither.
+   */
+  markSucceeded?: {
+    triggerId: string | undefined;
+    /** Count one more attempt for each window (it was not marked `running` before). */
+    countAttempt?: boolean;
+    /** Also count the job's succeeded windows starting in `[from, to)`, in the same transaction. */
+    countSucceeded?: { from: Date; to: Date };
+  };
+}
+
 /**
  * A table in SQLite, MySQL/MariaDB or PostgreSQL. Each write replaces whole windows in one
  * transaction — delete the window's rows, insert the new ones, mark the ledger — so retried,
@@ -64,7 +79,7 @@ export class SqlSink implements Sink {
     return `${this.options.db.display} table ${this.options.table}`;
   }
 
-  async write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<SinkWriteResult> {
+  async write(windows: readonly WindowRows[], options: SqlSinkWriteOptions): Promise<SinkWriteResult> {
     if (windows.length === 0) return {};
     const shape = await this.ensureTable(options.columns);
     const statements = this.writeStatements(windows, options, shape);
@@ -93,7 +108,7 @@ export class SqlSink implements Sink {
   /** The write's transaction, in order: lock the windows, delete their rows, insert the new ones. */
   private writeStatements(
     windows: readonly WindowRows[],
-    options: SinkWriteOptions,
+    options: SqlSinkWriteOptions,
     shape: TableShape,
   ): SqlStatement[] {
     const dialect = this.db.dialect;

@@ -19,21 +19,10 @@ export interface SinkWriteOptions {
   job: string;
   columns: ColumnSet;
   computedAt: Date;
-  /**
-   * When set and the sink holds the ledger, the windows are marked succeeded in the same
-   * transaction as their rows: a window is either written and recorded, or neither.
-   */
-  markSucceeded?: {
-    triggerId: string | undefined;
-    /** Count one more attempt for each window (it was not marked `running` before). */
-    countAttempt?: boolean;
-    /** Also count the job's succeeded windows starting in `[from, to)`, in the same transaction. */
-    countSucceeded?: { from: Date; to: Date };
-  };
 }
 
 export interface SinkWriteResult {
-  /** The count `markSucceeded.countSucceeded` asked for, when the sink holds the ledger. */
+  /** The count `SqlSinkWriteOptions.markSucceeded.countSucceeded` asked for (the SQL sink with its ledger). */
   succeededInRange?: number;
 }
 

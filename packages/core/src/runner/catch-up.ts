@@ -1,0 +1,87 @@
+import type { Ledger } from '../ledger/types.js';
+import type { RunContext } from '../types.js';
+import type { Window } from '../window/types.js';
+import type { CatchUpRange } from './catch-up-cache.js';
+import type { JobRuntime } from './runtime.js';
+import { markRunningAndCount } from './store.js';
+
+/** Where catch-up looks before `before`: the lookback, never before the job's first recorded window. */
+export async function catchUpRange(
+  rt: JobRuntime,
+  ledger: Ledger,
+  before: Window,
+): Promise<CatchUpRange | undefined> {
+  if (rt.catchUp.maxWindows === 0) return undefined;
+  const first = await rt.cache.firstWindowStart(() => ledger.firstWindowStart(rt.name));
+  if (!first) return undefined;
+  const from = new Date(Math.max(first.getTime(), before.start.getTime() - rt.catchUp.lookbackMs));
+  return from >= before.start ? undefined : { from, to: before.start };
+}
+
+/**
+ * The range's windows that never succeeded — failed, never recorded, or `running` for longer than a
+ * function can run — oldest first, at most `maxWindows`.
+ */
+export async function findMissed(
+  rt: JobRuntime,
+  ledger: Ledger,
+  range: CatchUpRange,
+  ctx: RunContext,
+): Promise<Window[]> {
+  const entries = new Map(
+    (await ledger.entries(rt.name, { from: range.from, to: range.to })).map((e) => [
+      e.windowStart.getTime(),
+      e,
+    ]),
+  );
+  const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
+  const staleBefore = Date.now() - staleMs;
+  return rt.cache
+    .expectedIn(range)
+    .filter((w) => {
+      const entry = entries.get(w.start.getTime());
+      if (!entry) return true;
+      if (entry.status === 'succeeded') return false;
+      return entry.status === 'failed' || entry.updatedAt.getTime() < staleBefore;
+    })
+    .slice(0, rt.catchUp.maxWindows);
+}
+
+/**
+ * Marks the trigger's own windows running and returns the missed windows before them, marked
+ * running too. When nothing is missing this is one statement that also marks the windows running
+ * (one round trip where the ledger can).
+ */
+export async function markRunningAndFindMissed(
+  rt: JobRuntime,
+  ledger: Ledger,
+  own: readonly Window[],
+  triggerId: string | undefined,
+  ctx: RunContext,
+): Promise<Window[]> {
+  const range = await catchUpRange(
+    rt,
+    ledger,
+    own.reduce((a, b) => (b.start < a.start ? b : a)),
+  );
+  if (!range) {
+    await ledger.markRunning(rt.name, own, triggerId, new Date());
+    return [];
+  }
+  const succeeded = await markRunningAndCount(ledger, rt.name, own, triggerId, range);
+  if (succeeded >= rt.cache.expectedIn(range).length) return [];
+  return markMissedRunning(rt, ledger, range, triggerId, ctx);
+}
+
+/** The range's missed windows (see {@link findMissed}), marked running. */
+export async function markMissedRunning(
+  rt: JobRuntime,
+  ledger: Ledger,
+  range: CatchUpRange,
+  triggerId: string | undefined,
+  ctx: RunContext,
+): Promise<Window[]> {
+  const missed = await findMissed(rt, ledger, range, ctx);
+  if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
+  return missed;
+}
