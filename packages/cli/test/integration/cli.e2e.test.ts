@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
@@ -179,6 +179,30 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
       WINDOWED_SOURCE: `ndjson:${missing}`,
     });
     expect(verbose.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('a source whose times are in another field fails backfill and run (non-zero exit, the field named, did you mean); nothing recorded as succeeded', async () => {
+    // issue 11 §3: this printed `… computed, 2000 malformed log line(s) skipped`, exit 0, and stored zeros.
+    const own = { E2E_JOB: uniqueName('e2e_ts') };
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-ts-logs-'));
+    const lines = Array.from({ length: 120 }, (_, i) =>
+      JSON.stringify({ ts: new Date(Date.parse('2026-11-27T10:00:00Z') + i * 5_000).toISOString(), user_id: 'u' }),
+    );
+    writeFileSync(join(dir, 'access.ndjson'), `${lines.join('\n')}\n`);
+    const backfill = await run(['backfill', '--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:10:00Z'], {
+      ...own,
+      E2E_LOGS: dir,
+    });
+    expect(backfill.code).not.toBe(0);
+    expect(backfill.stderr).toMatch(/INVALID_CONFIG: .*field "time".*did you mean "ts"\?/);
+    expect(backfill.stderr).not.toMatch(/\b10 computed/);
+    const ran = await run(['run', '--at', '2026-11-27T10:05:30Z'], { ...own, E2E_LOGS: dir });
+    expect(ran.code).not.toBe(0);
+    expect(ran.stderr).toMatch(/^error: INVALID_CONFIG: .*did you mean "ts"\?/m);
+    const succeeded = await knex('windowed_runs')
+      .where({ job: own.E2E_JOB, status: 'succeeded' })
+      .count({ n: '*' });
+    expect(Number(succeeded[0]!.n)).toBe(0);
   });
 
   it('replay re-runs the windows named by failure records of both clouds (object, NDJSON, array; MNS and SQS wrappers)', async () => {

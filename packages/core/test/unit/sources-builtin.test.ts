@@ -24,20 +24,40 @@ function invalid(type: string, config: Record<string, unknown>): string {
 }
 
 describe('built-in source factories', () => {
-  it('provides ndjson and sql', () => {
-    expect(builtinSourceFactories.map((f) => f.type).sort()).toEqual(['ndjson', 'sql']);
+  it('provides ndjson, csv, parquet and sql', () => {
+    expect(builtinSourceFactories.map((f) => f.type).sort()).toEqual(['csv', 'ndjson', 'parquet', 'sql']);
   });
 
-  it('validates ndjson configs strictly, naming the field and what was expected', () => {
-    expect(invalid('ndjson', { type: 'ndjson' })).toMatch(/path: expected a file or folder path/);
-    expect(invalid('ndjson', { type: 'ndjson', path: '' })).toMatch(/path: expected a non-empty/);
-    expect(invalid('ndjson', { type: 'ndjson', path: './logs', timefield: 'ts' })).toMatch(
-      /unknown option "timefield"/,
+  it.each(['ndjson', 'csv', 'parquet'])(
+    'validates %s configs strictly, naming the field and what was expected',
+    (type) => {
+      const base = { type, path: './logs' };
+      expect(invalid(type, { type })).toMatch(/path: expected file, folder or glob/);
+      expect(invalid(type, { type, path: '' })).toMatch(/path: expected a non-empty/);
+      expect(invalid(type, { ...base, timefield: 'ts' })).toMatch(/unknown option "timefield"/);
+      expect(invalid(type, { ...base, timeField: 3 })).toMatch(/timeField: expected field name/);
+      expect(invalid(type, { ...base, timeField: 3 })).toContain(`"type": "${type}"`);
+      expect(invalid(type, { ...base, timeUnit: 'sec' })).toMatch(/timeUnit: expected "ms" or "s"/);
+      expect(invalid(type, { ...base, maxMalformedRatio: 2 })).toMatch(
+        /maxMalformedRatio: expected a number from 0 to 1/,
+      );
+      expect(invalid(type, { ...base, maxLineBytes: 10 })).toMatch(
+        /maxLineBytes: expected at least 1024 bytes/,
+      );
+      expect(invalid(type, { ...base, memoryLimit: 'lots' })).toMatch(
+        /memoryLimit: expected a size such as "512MB"/,
+      );
+      expect(invalid(type, { ...base, threads: 0 })).toMatch(/threads: expected at least 1/);
+    },
+  );
+
+  it('takes a one-character CSV delimiter', () => {
+    expect(invalid('csv', { type: 'csv', path: './logs', delimiter: ';;' })).toMatch(
+      /delimiter: expected one character/,
     );
-    expect(invalid('ndjson', { type: 'ndjson', path: './logs', timeField: 3 })).toMatch(
-      /timeField: expected the name of the time field/,
+    expect(invalid('ndjson', { type: 'ndjson', path: './logs', delimiter: ';' })).toMatch(
+      /unknown option "delimiter"/,
     );
-    expect(invalid('ndjson', { type: 'ndjson', path: './logs', timeField: 3 })).toContain('"type": "ndjson"');
   });
 
   it('validates sql configs strictly, naming the field and what was expected', () => {
@@ -48,7 +68,7 @@ describe('built-in source factories', () => {
     );
     expect(invalid('sql', { ...base, timeColumn: 'ts desc' })).toMatch(/timeColumn: expected a column name/);
     expect(invalid('sql', { ...base, timeType: 'unix' })).toMatch(
-      /timeType: expected "datetime" or "epoch_ms"/,
+      /timeType: expected "datetime", "epoch_ms" or "epoch_s"/,
     );
     expect(invalid('sql', { ...base, password: 'x' })).toMatch(/unknown option "password"/);
     expect(invalid('sql', { ...base, url: 'oracle://u:hunter2@h/db' })).not.toContain('hunter2');

@@ -852,9 +852,7 @@ describe('ndjson source: any JSON line', () => {
   }, 180_000);
 });
 
-// UNFINISHED: both fail with SOURCE_FAILED (the time-candidates query after an ingest with no usable
-// time throws); the guard itself is in source.ts (guardTimes). See the branch report.
-describe.skip('file sources: input guards', () => {
+describe('file sources: input guards', () => {
   it('fails with INVALID_CONFIG naming the time field and the fields that hold times when no line has a usable time', async () => {
     // issue 11 §3: times in `ts`, not `time` — main answered 0 in every window and exited 0.
     const text = lines(

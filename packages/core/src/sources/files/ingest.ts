@@ -82,7 +82,12 @@ export async function ingestFile(
       segments.every((s) => s.good === 0) &&
       reader.unplacedTotal() + segments.reduce((n, s) => n + s.placed, 0) > 0
     )
-      entry.timeCandidates = await timeCandidates(engine, cache, segments, written.fields);
+      entry.timeCandidates = await timeCandidates(
+        engine,
+        // The new segments are still under their temporary names until `commit`.
+        [...(base?.segments ?? []).map((s) => cache.path(s.name)), ...reader.writtenPaths()],
+        written.fields,
+      );
     reader.commit();
     const replaced = appendable ? [] : (previous?.segments ?? []).map((s) => s.name);
     return { entry, replaced };
@@ -259,15 +264,15 @@ function fieldList(keys: readonly string[], asked: readonly string[], timeField:
   return [...fields].sort();
 }
 
+/** The fields of the segment files whose values read as times, most such values first. */
 async function timeCandidates(
   engine: Engine,
-  cache: CacheDir,
-  segments: readonly Segment[],
+  files: readonly string[],
   fields: readonly string[],
 ): Promise<string[]> {
-  if (fields.length === 0 || segments.length === 0) return [];
+  if (fields.length === 0 || files.length === 0) return [];
   const counts = fields.map((f, i) => `count(*) filter (where ${looksLikeTime(fieldColumn(f))}) as c${i}`);
-  const list = segments.map((s) => sqlString(cache.path(s.name))).join(', ');
+  const list = files.map(sqlString).join(', ');
   const [row] = await engine.all(
     `select ${counts.join(', ')} from read_parquet([${list}], union_by_name = true)`,
   );
@@ -369,6 +374,11 @@ class SegmentWriter {
       await this.engine.all(`drop table if exists ${sqlName(rejects.table)}`);
       await this.engine.all(`drop table if exists ${sqlName(rejects.scan)}`);
     }
+  }
+
+  /** The files of the segments written and not yet committed. */
+  writtenPaths(): string[] {
+    return this.pending.map((p) => p.temporary);
   }
 
   unplacedTotal(): number {
