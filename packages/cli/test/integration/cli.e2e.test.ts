@@ -186,13 +186,19 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
     const own = { E2E_JOB: uniqueName('e2e_ts') };
     const dir = mkdtempSync(join(tmpdir(), 'windowed-ts-logs-'));
     const lines = Array.from({ length: 120 }, (_, i) =>
-      JSON.stringify({ ts: new Date(Date.parse('2026-11-27T10:00:00Z') + i * 5_000).toISOString(), user_id: 'u' }),
+      JSON.stringify({
+        ts: new Date(Date.parse('2026-11-27T10:00:00Z') + i * 5_000).toISOString(),
+        user_id: 'u',
+      }),
     );
     writeFileSync(join(dir, 'access.ndjson'), `${lines.join('\n')}\n`);
-    const backfill = await run(['backfill', '--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:10:00Z'], {
-      ...own,
-      E2E_LOGS: dir,
-    });
+    const backfill = await run(
+      ['backfill', '--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:10:00Z'],
+      {
+        ...own,
+        E2E_LOGS: dir,
+      },
+    );
     expect(backfill.code).not.toBe(0);
     expect(backfill.stderr).toMatch(/INVALID_CONFIG: .*field "time".*did you mean "ts"\?/);
     expect(backfill.stderr).not.toMatch(/\b10 computed/);

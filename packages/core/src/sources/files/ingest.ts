@@ -50,7 +50,7 @@ export async function ingestFile(
       }
       scan = prescan(file.path, from, file.size, options.maxLineBytes, from > 0 ? path : undefined);
     }
-    const reader = new SegmentWriter(engine, cache, options, scratch);
+    const reader = new SegmentWriter(engine, cache, scratch);
     const base = appendable ? previous : undefined;
     let written: { fields: string[]; header?: string[] };
     switch (options.format) {
@@ -303,7 +303,6 @@ class SegmentWriter {
   constructor(
     private readonly engine: Engine,
     private readonly cache: CacheDir,
-    private readonly options: ResolvedFileOptions,
     private readonly scratch: string[],
   ) {}
 
