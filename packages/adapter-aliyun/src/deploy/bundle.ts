@@ -5,11 +5,12 @@ import { WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 /**
- * Never bundled: the native SQLite driver and pg's optional add-ons (an FC zip cannot carry a native
+ * Never bundled: the native SQLite and DuckDB drivers and pg's optional add-ons (an FC zip cannot carry a native
  * addon built elsewhere), and build-time code that must never ship inside the function.
  */
 export const FC_EXTERNALS = [
   'better-sqlite3',
+  '@duckdb/node-api',
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',

@@ -153,6 +153,8 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
     const code = Buffer.from(files['index.js']!).toString('utf8');
     expect(code).not.toMatch(/@alicloud\/fc2|fc-nodejs-sdk|esbuild/);
     expect(code).not.toMatch(/require\("@windowed\//);
+    // DuckDB (the file sources' engine) is a native addon, loaded only if a file source opens.
+    expect(code.match(/duckdb\.node|@duckdb\/node-bindings|class DuckDBInstance/)?.[0]).toBe(undefined);
     // Run it the way FC does: require index.js from a directory holding nothing else, call index.handler.
     const dir = mkdtempSync(join(tmpdir(), 'fc-code-'));
     writeFileSync(join(dir, 'index.js'), files['index.js']!);

@@ -28,11 +28,12 @@ export interface LambdaBundle {
 
 /**
  * Not bundled: native drivers (a Lambda package cannot carry a binary built for this machine, and
- * SQLite has no place in a function anyway), pg's optional add-ons, and the control-plane SDKs, which
+ * SQLite and DuckDB have no place in a function anyway), pg's optional add-ons, and the control-plane SDKs, which
  * the Lambda Node.js runtime provides.
  */
 export const BUNDLE_EXTERNALS = [
   'better-sqlite3',
+  '@duckdb/node-api',
   'pg-query-stream',
   'pg-native',
   'cloudflare:sockets',

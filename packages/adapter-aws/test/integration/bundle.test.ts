@@ -62,6 +62,13 @@ describe('bundleLambdaHandler', () => {
     expect(code).toContain('ER_QUERY_INTERRUPTED'); // mysql2's error table
     expect(code).toContain('SCRAM-SHA-256'); // pg's authentication
     expect(code).not.toMatch(/knex/i);
+    // DuckDB (the file sources' engine) is a native addon loaded only when a file source opens.
+    expect(BUNDLE_EXTERNALS).toContain('@duckdb/node-api');
+    // (Checked by match, not toMatch: a failure should not print the whole bundle.)
+    expect(
+      code.match(/duckdb\.node|@duckdb\/node-bindings|DuckDBInstance\s*=|class DuckDBInstance/)?.[0],
+    ).toBe(undefined);
+    expect(code).toMatch(/["']@duckdb\/node-api["']/);
   });
 
   it('refuses to bundle deploy-time code into the function', async () => {
@@ -120,5 +127,52 @@ describe('bundleLambdaHandler', () => {
     });
     expect(await db('pv_uv').select('job', 'pv', 'uv')).toEqual([{ job: 'bundled_pv_uv', pv: 3, uv: 2 }]);
     await db.destroy();
+  }, 60_000);
+});
+
+describe('a file source in a function without DuckDB', () => {
+  it('fails with MISSING_DEPENDENCY naming the package to install, not a module-not-found stack', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'windowed-bundle-noduck-'));
+    try {
+      writeFileSync(join(here, 'index.mjs'), unzipSync(bundle.zip)['index.mjs']!);
+      // Only the SQLite driver is resolvable (what a layer without DuckDB provides).
+      const modules = join(here, 'layer');
+      mkdirSync(modules);
+      for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path'])
+        symlinkSync(join(rootModules, name), join(modules, name), 'dir');
+      const logs = join(here, 'access.ndjson');
+      writeFileSync(logs, `${JSON.stringify({ time: '2026-11-27T02:00:01Z', user_id: 'a' })}\n`);
+      const invoke = `
+        const { handler, job } = await import(${JSON.stringify(join(here, 'index.mjs'))});
+        const deadline = Date.now() + 30000;
+        try {
+          await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
+          process.stdout.write('{}');
+        } catch (error) {
+          process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
+        }
+        await job.close();`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH,
+          NODE_PATH: modules,
+          EVENT: JSON.stringify({
+            source: 'aws.scheduler',
+            scheduledTime: '2026-11-27T02:02:00Z',
+            executionId: 'x',
+            attemptNumber: '1',
+          }),
+          WINDOWED_SOURCE: JSON.stringify({ type: 'ndjson', path: logs, cacheDir: join(here, 'cache') }),
+          WINDOWED_SINK: `sqlite:${join(here, 'out.db')}?table=pv_uv`,
+        },
+      });
+      expect(JSON.parse(stdout)).toEqual({
+        code: 'MISSING_DEPENDENCY',
+        message: expect.stringMatching(/could not be loaded.*Run: npm install "@duckdb\/node-api@/),
+      });
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
   }, 60_000);
 });

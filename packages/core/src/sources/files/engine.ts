@@ -4,6 +4,12 @@ import { WindowedError } from '../../errors.js';
 
 type DuckDBModule = typeof import('@duckdb/node-api');
 
+/**
+ * The versions tested (core's peer range). DuckDB publishes every version as a prerelease
+ * (`1.5.6-r.1`), which a semver range matches only within its own x.y.z.
+ */
+const DUCKDB_RANGE = '^1.5.6-r.1';
+
 /** How much of the machine one process's DuckDB may use. */
 export interface EngineLimits {
   /** DuckDB's `memory_limit`, e.g. `'512MB'`, `'2GB'`. */
@@ -98,10 +104,14 @@ function loadDuckDB(): DuckDBModule {
   } catch (cause) {
     throw new WindowedError(
       'MISSING_DEPENDENCY',
-      'The ndjson, csv and parquet sources run on DuckDB. Run: npm install @duckdb/node-api@1',
+      `The ndjson, csv and parquet sources run on DuckDB, which could not be loaded (${firstLine(cause)}). Run: npm install "@duckdb/node-api@${DUCKDB_RANGE}"`,
       { cause },
     );
   }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
 }
 
 /** A SQL string literal (paths, JSON structures): single quotes doubled. */
