@@ -1,64 +1,32 @@
 import { execFile } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WindowedError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
 import { count, countDistinct, max, min, sum } from '../../src/query/metrics.js';
 import { normalizeRows } from '../../src/query/normalize.js';
-import type { DeclarativeQuery, Row } from '../../src/query/types.js';
+import type { DeclarativeQuery } from '../../src/query/types.js';
 import { createFileSource, type FileSourceOptions } from '../../src/sources/files/source.js';
 import { totalMalformed } from '../../src/sources/malformed.js';
-import type { Source } from '../../src/sources/types.js';
 import { parseWindowSpec, windowsInRange } from '../../src/window/index.js';
 import { makeWindow, type Window } from '../../src/window/types.js';
+import {
+  capturingLogger,
+  cleanUpFileSources,
+  lines,
+  MINUTE,
+  segments,
+  setupFiles,
+  sortRows,
+  tempDir,
+  track,
+  W,
+} from '../file-sources.js';
 
-const dirs: string[] = [];
-const sources: Source[] = [];
-
-afterEach(async () => {
-  for (const source of sources.splice(0)) await source.close?.();
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'windowed-ndjson-'));
-  dirs.push(dir);
-  return dir;
-}
-
-interface Captured extends Logger {
-  warnings: Array<{ message: string; fields?: Record<string, unknown> }>;
-  debugs: Array<{ message: string; fields?: Record<string, unknown> }>;
-}
-
-function capturingLogger(): Captured {
-  const warnings: Captured['warnings'] = [];
-  const debugs: Captured['debugs'] = [];
-  return {
-    warnings,
-    debugs,
-    debug: (message, fields) => debugs.push({ message, fields }),
-    info: () => {},
-    warn: (message, fields) => warnings.push({ message, fields }),
-    error: () => {},
-  };
-}
+cleanUpFileSources();
 
 function setup(
   content: string | Record<string, string>,
@@ -66,35 +34,8 @@ function setup(
   timeField?: string,
   more: Partial<FileSourceOptions> = {},
 ) {
-  const dir = tempDir();
-  const logs = join(dir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  let path = logs;
-  if (typeof content === 'string') {
-    path = join(logs, name);
-    writeFileSync(path, content);
-  } else {
-    for (const [file, text] of Object.entries(content)) {
-      mkdirSync(join(logs, file, '..'), { recursive: true });
-      writeFileSync(join(logs, file), text);
-    }
-  }
-  const logger = capturingLogger();
-  const cacheDir = join(dir, 'cache');
-  const source = createFileSource('ndjson', { path, cacheDir, ...(timeField ? { timeField } : {}), ...more });
-  sources.push(source);
-  const opts = { signal: new AbortController().signal, logger };
-  return { dir, path, logs, cacheDir, source, logger, opts };
+  return setupFiles('ndjson', content, name, { ...(timeField ? { timeField } : {}), ...more });
 }
-
-const lines = (...objects: unknown[]): string =>
-  objects.map((o) => (typeof o === 'string' ? o : JSON.stringify(o))).join('\n') + '\n';
-
-const W = (start: string, end: string): Window => makeWindow(new Date(start), new Date(end));
-const MINUTE = W('2026-11-27T10:00:00.000Z', '2026-11-27T10:01:00.000Z');
-
-const sortRows = (rows: Row[]) =>
-  [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 describe('ndjson source: metrics and filters', () => {
   const events = lines(
@@ -449,8 +390,7 @@ describe('ndjson source: the index', () => {
     await source.query({ metrics: { pv: count() } }, MINUTE, opts);
     expect(logger.debugs.filter((d) => d.message === 'ndjson: ingested')).toHaveLength(1);
 
-    const other = createFileSource('ndjson', { path, cacheDir });
-    sources.push(other);
+    const other = track(createFileSource('ndjson', { path, cacheDir }));
     const otherLogger = capturingLogger();
     const result = await other.query({ metrics: { pv: count() } }, MINUTE, { ...opts, logger: otherLogger });
     expect(result.rows).toEqual([{ pv: 1 }]);
@@ -540,8 +480,9 @@ describe('ndjson source: the index', () => {
 
   it('fails with SOURCE_FAILED when the path does not exist', async () => {
     const dir = tempDir();
-    const source = createFileSource('ndjson', { path: join(dir, 'missing'), cacheDir: join(dir, 'cache') });
-    sources.push(source);
+    const source = track(
+      createFileSource('ndjson', { path: join(dir, 'missing'), cacheDir: join(dir, 'cache') }),
+    );
     const error = await source
       .query({ metrics: { pv: count() } }, MINUTE, {
         signal: new AbortController().signal,
@@ -559,20 +500,10 @@ describe('ndjson source: the index', () => {
     await source.close!();
     const [folder] = readdirSync(cacheDir);
     writeFileSync(join(cacheDir, folder!, 'manifest.json'), 'this is not JSON, it is garbage');
-    const again = createFileSource('ndjson', { path, cacheDir });
-    sources.push(again);
+    const again = track(createFileSource('ndjson', { path, cacheDir }));
     expect((await again.query({ metrics: { pv: count() } }, MINUTE, opts)).rows).toEqual([{ pv: 1 }]);
   });
 });
-
-/** The segments the cache lists for its one input file. */
-function segments(cacheDir: string): Array<Record<string, unknown>> {
-  const [folder] = readdirSync(cacheDir);
-  const manifest = JSON.parse(readFileSync(join(cacheDir, folder!, 'manifest.json'), 'utf8'));
-  const files = Object.values(manifest.files) as Array<{ segments: Array<Record<string, unknown>> }>;
-  expect(files).toHaveLength(1);
-  return files[0]!.segments;
-}
 
 // A deterministic day of traffic, and an oracle computed without SQL.
 function day(startIso: string, hours: number, n: number, seed = 7) {

@@ -30,6 +30,8 @@ export interface FileEntry {
   fields: string[];
   /** CSV: the header's column names, for reading an appended part (which has no header). */
   header?: string[];
+  /** CSV: the delimiter the file was read with. */
+  delimiter?: string;
   segments: Segment[];
   /** Malformed lines without a readable time, by reason: they belong to no window. */
   unplaced: Partial<Record<MalformedReason, number>>;

@@ -52,7 +52,7 @@ export async function ingestFile(
     }
     const reader = new SegmentWriter(engine, cache, scratch);
     const base = appendable ? previous : undefined;
-    let written: { fields: string[]; header?: string[] };
+    let written: { fields: string[]; header?: string[]; delimiter?: string };
     switch (options.format) {
       case 'ndjson':
         written = await ingestNdjson(engine, reader, options, path, scan!, base, fields);
@@ -75,6 +75,7 @@ export async function ingestFile(
       endsWithNewline: scan?.endsWithNewline ?? false,
       fields: written.fields,
       ...(written.header ? { header: written.header } : {}),
+      ...(written.delimiter ? { delimiter: written.delimiter } : {}),
       segments,
       unplaced,
     };
@@ -147,7 +148,7 @@ async function ingestNdjson(
           from ${linesOf(path, options.maxLineBytes, rejects)}
           where line is not null and trim(line) <> '')`;
   await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
-  await writer.writeRejects(rejects, options, fields);
+  await writer.writeRejects(rejects, recoveredTime('csv_line', options.timeField), options, fields);
   return { fields };
 }
 
@@ -178,28 +179,34 @@ async function ingestCsv(
   appended: boolean,
   base: FileEntry | undefined,
   asked: readonly string[],
-): Promise<{ fields: string[]; header: string[] }> {
+): Promise<{ fields: string[]; header: string[]; delimiter: string }> {
   let header = base?.header;
-  let delimiter = options.delimiter;
+  // An appended part has no header line: the delimiter and header are the ones read before.
+  let delimiter = base?.delimiter ?? options.delimiter;
   if (!header) {
+    // ignore_errors: a malformed row must not make the sniffer pick another dialect.
     const sniffed = await engine.all(
-      `select Delimiter as d, Columns as c from sniff_csv(${sqlString(path)}, header = true${
+      `select Delimiter as d, to_json(Columns)::varchar as c from sniff_csv(${sqlString(path)}, header = true${
         delimiter ? `, delim = ${sqlString(delimiter)}` : ''
-      }, all_varchar = true)`,
+      }, all_varchar = true, ignore_errors = true)`,
     );
     delimiter ??= String(sniffed[0]?.d ?? ',');
     header = parseSniffedColumns(sniffed[0]?.c);
   }
   delimiter ??= ',';
-  const names = new Set(header);
+  // Columns by position (c0, c1, …): header names may differ only in case, or repeat (the first wins).
+  const position = new Map<string, number>();
+  header.forEach((h, i) => {
+    if (!position.has(h)) position.set(h, i);
+  });
   const fields = fieldList(
     header.filter((h) => IDENTIFIER.test(h)),
     asked,
     options.timeField,
   );
-  const columns = header.map((h) => `${sqlString(h)}: 'VARCHAR'`).join(', ');
+  const columns = header.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
   const rejects = writer.rejectsTable();
-  const value = (h: string) => (names.has(h) ? csvJson(sqlName(h)) : 'null::varchar');
+  const value = (h: string) => (position.has(h) ? csvJson(`c${position.get(h)}`) : 'null::varchar');
   const raw = `select ${value(options.timeField)} as __t, true as __ok, null::varchar as __rejected${fields
     .map((f) => `, ${value(f)} as ${fieldColumn(f)}`)
     .join('')}
@@ -207,15 +214,22 @@ async function ingestCsv(
       auto_detect = false, ignore_errors = true, max_line_size = ${options.maxLineBytes}, store_rejects = true,
       rejects_table = ${sqlString(rejects.table)}, rejects_scan = ${sqlString(rejects.scan)})`;
   await writer.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
-  await writer.writeRejects(rejects, options, fields);
-  return { fields, header };
+  // A rejected row's time, read by position (a quoted delimiter before it defeats this: then it has none).
+  const at = position.get(options.timeField);
+  const recovered =
+    at === undefined
+      ? 'null::varchar'
+      : csvJson(`nullif(trim(string_split(csv_line, ${sqlString(delimiter)})[${at + 1}], ' "\r\n'), '')`);
+  await writer.writeRejects(rejects, recovered, options, fields);
+  return { fields, header, delimiter };
 }
 
-/** `sniff_csv`'s Columns: a list of `{'name': …, 'type': …}` structs, read back as JS. */
+/** `sniff_csv`'s Columns as JSON: `[{"name": …, "type": …}, …]`. */
 function parseSniffedColumns(value: unknown): string[] {
-  const text = String(value ?? '');
-  const names = [...text.matchAll(/'name':\s*'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'"));
-  if (names.length === 0) throw new Error(`cannot read the CSV header (${text.slice(0, 200)})`);
+  const columns = JSON.parse(String(value ?? '[]')) as Array<{ name?: unknown }>;
+  const names = columns.map((c) => String(c.name ?? ''));
+  if (names.length === 0 || names.some((n) => n === ''))
+    throw new Error(`cannot read the CSV header (${String(value).slice(0, 200)})`);
   return names;
 }
 
@@ -357,23 +371,27 @@ class SegmentWriter {
   /** Lines DuckDB's reader rejected (too long, not a row): a segment of malformed lines, if any. */
   async writeRejects(
     rejects: RejectsTable,
+    recovered: string,
     options: ResolvedFileOptions,
     fields: readonly string[],
   ): Promise<void> {
     try {
       const [count] = await this.engine.all(`select count(*) as n from ${sqlName(rejects.table)}`);
       if (Number(count?.n ?? 0) === 0) return;
-      const raw = `select ${recoveredTime('csv_line', options.timeField)} as __t, false as __ok,
-          case when error_type = 'LINE SIZE OVER MAXIMUM' then 'too_long' else 'not_json' end as __rejected${fields
+      // One row per rejected line (a line with several errors is listed once per error).
+      const raw = `select ${recovered} as __t, false as __ok,
+          case when too_long then 'too_long' else 'not_json' end as __rejected${fields
             .map((f) => `, null::varchar as ${fieldColumn(f)}`)
             .join('')}
-        from ${sqlName(rejects.table)}`;
+        from (select any_value(csv_line) as csv_line, bool_or(error_type = 'LINE SIZE OVER MAXIMUM') as too_long
+          from ${sqlName(rejects.table)} group by scan_id, file_id, line)`;
       await this.write(withTime(raw, options.timeUnit, fields.map(fieldColumn)));
     } finally {
       await this.engine.all(`drop table if exists ${sqlName(rejects.table)}`);
       await this.engine.all(`drop table if exists ${sqlName(rejects.scan)}`);
     }
   }
+
 
   /** The files of the segments written and not yet committed. */
   writtenPaths(): string[] {
