@@ -23,7 +23,11 @@ export async function listInputs(
 ): Promise<InputFile[]> {
   if (GLOB.test(root)) {
     const rows = await (await engine()).all(`select file from glob(${sqlString(root)}) order by file`);
-    return rows.flatMap((row) => statFile(String(row.file)));
+    const files = rows.flatMap((row) => statFile(String(row.file)));
+    // No input is no answer: zeros for every window would look like a quiet day.
+    if (files.length === 0)
+      throw new WindowedError('SOURCE_FAILED', `${format} source: no file matches ${root}; check the path.`);
+    return files;
   }
   let stat: fs.Stats;
   try {
@@ -52,6 +56,11 @@ export async function listInputs(
     }
   };
   walk(root);
+  if (files.length === 0)
+    throw new WindowedError(
+      'SOURCE_FAILED',
+      `${format} source: the folder ${root} has no ${EXTENSIONS[format].join(', ')} files; check the path.`,
+    );
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
