@@ -260,6 +260,34 @@ describe('ndjson source: time formats', () => {
     );
   });
 
+  it('reads words DuckDB takes for times (epoch, infinity) and dates with a leading space as bad_time, not 1970', async () => {
+    const { source, opts } = setup(
+      lines(
+        { time: '2026-11-27T10:00:01Z' },
+        { time: 'epoch' },
+        { time: 'infinity' },
+        { time: '-infinity' },
+        { time: ' 2026-11-27T10:00:02Z' },
+        { time: '2026-11-27T10:00:03\u005a' },
+      ),
+      'access.ndjson',
+      undefined,
+      { maxMalformedRatio: 1 },
+    );
+    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toEqual({
+      rows: [{ pv: 2 }],
+      malformed: 0,
+      malformedReasons: {},
+      unplaced: { bad_time: 4 },
+    });
+    const epoch = await source.query(
+      { metrics: { pv: count() } },
+      W('1970-01-01T00:00:00Z', '1970-01-01T00:01:00Z'),
+      opts,
+    );
+    expect(epoch.rows).toEqual([]);
+  });
+
   it('uses the configured time field (any JSON key, such as @timestamp)', async () => {
     const { source, opts } = setup(
       lines(
@@ -405,8 +433,9 @@ describe('ndjson source: the index', () => {
       undefined,
       { maxMalformedRatio: 1 },
     );
-    expect(await source.query({ metrics: { pv: count() } }, MINUTE, opts)).toMatchObject({
-      rows: [{ pv: 1 }],
+    const query = { metrics: { pv: count(), uv: countDistinct('user_id') } };
+    expect(await source.query(query, MINUTE, opts)).toMatchObject({
+      rows: [{ pv: 1, uv: 1 }],
       unplaced: { not_json: 1 },
     });
     const before = segments(cacheDir);
@@ -414,11 +443,7 @@ describe('ndjson source: the index', () => {
       path,
       lines({ time: '2026-11-27T10:00:02Z', user_id: 'b' }, { time: '2026-11-27T10:00:03Z', user_id: 'c' }),
     );
-    const result = await source.query(
-      { metrics: { pv: count(), uv: countDistinct('user_id') } },
-      MINUTE,
-      opts,
-    );
+    const result = await source.query(query, MINUTE, opts);
     expect(result).toMatchObject({ rows: [{ pv: 3, uv: 3 }], unplaced: { not_json: 1 } });
     expect(logger.debugs.filter((d) => d.message === 'ndjson: ingested')).toHaveLength(2);
     // The first segment is kept as it was; the appended lines are a segment of their own.

@@ -14,6 +14,8 @@ export interface Segment {
   placed: number;
   minTs: number | null;
   maxTs: number | null;
+  /** The file's unfinished last line: replaced when the file is read again from `ingestedBytes`. */
+  tail?: boolean;
 }
 
 /** What the cache knows of one input file. */
@@ -23,10 +25,9 @@ export interface FileEntry {
   /** Hashes of the first and last 4 KiB before `ingestedBytes`: unchanged means the file only grew. */
   headHash: string;
   endHash: string;
+  /** Where the complete lines read end: the next pass reads from here (the tail again, and what follows). */
   ingestedBytes: number;
-  /** The ingested part ended with a newline, so what is appended later starts a new line. */
-  endsWithNewline: boolean;
-  /** Field columns in this file's segments (all its top-level keys seen, plus fields queries asked for). */
+  /** Field columns in this file's segments: the fields queries asked for. */
   fields: string[];
   /** CSV: the header's column names, for reading an appended part (which has no header). */
   header?: string[];
@@ -35,6 +36,8 @@ export interface FileEntry {
   segments: Segment[];
   /** Malformed lines without a readable time, by reason: they belong to no window. */
   unplaced: Partial<Record<MalformedReason, number>>;
+  /** The part of `unplaced` in the tail segment. */
+  tailUnplaced?: Partial<Record<MalformedReason, number>>;
   /** Fields whose values read as times, when no line had a usable time (for the error's hint). */
   timeCandidates?: string[];
 }
@@ -46,7 +49,7 @@ export interface Manifest {
   garbage: { name: string; at: number }[];
 }
 
-const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 2;
 const MANIFEST = 'manifest.json';
 const LOCK = 'ingest.lock';
 /** A replaced segment stays this long for processes that read the previous manifest. */

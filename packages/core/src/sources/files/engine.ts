@@ -48,6 +48,8 @@ export class Engine {
       await connection.run("SET TimeZone = 'UTC'");
       // Segments are read by many queries of a warm process: keep their footers.
       await connection.run('SET parquet_metadata_cache = true');
+      // Rows need no order (every query aggregates): segments are written by all threads at once.
+      await connection.run('SET preserve_insertion_order = false');
       return new Engine(instance, connection);
     } catch (cause) {
       instance?.closeSync();

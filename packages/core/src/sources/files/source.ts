@@ -10,7 +10,8 @@ import { addMalformed, describeMalformed, type MalformedCounts, totalMalformed }
 import type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from '../types.js';
 import { CacheDir, type FileEntry, type Manifest, type Segment, sourceCacheDir } from './cache.js';
 import { Engine, sqlString } from './engine.js';
-import { fieldColumn, ingestFile } from './ingest.js';
+import { fieldColumn } from './fields.js';
+import { ingestFile } from './ingest.js';
 import { type InputFile, listInputs } from './inputs.js';
 import { FILE_DEFAULTS, type FileFormat, type ResolvedFileOptions } from './options.js';
 import { BAD, TS } from './time.js';
@@ -172,9 +173,14 @@ class FileSource implements Source {
               throw new WindowedError('ABORTED', `${this.type} source: ingesting was aborted.`);
             const previous = current.files[file.path];
             const started = Date.now();
-            const { entry, replaced } = await ingestFile(engine, this.cache, this.options, file, previous, [
-              ...new Set([...(previous?.fields ?? []), ...fields]),
-            ]);
+            const { entry, replaced } = await ingestFile(
+              engine,
+              this.cache,
+              this.options,
+              file,
+              previous,
+              fields,
+            );
             current.files[file.path] = entry;
             for (const name of replaced) current.garbage.push({ name, at: now });
             // Written after each file: a long ingest that stops keeps what it finished.
