@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { backfill } from './benchmarks/backfill.js';
 import { coldStart } from './benchmarks/cold-start.js';
 import { embedded } from './benchmarks/embedded.js';
+import { embeddedLarge } from './benchmarks/embedded-large.js';
 import { growth } from './benchmarks/growth.js';
 import { warm } from './benchmarks/warm.js';
 import { removeBundles } from './lib/bundles.js';
@@ -16,13 +17,13 @@ import type { BenchContext, Benchmark } from './lib/context.js';
 import { connectBenchDb, type Db } from './lib/mariadb.js';
 import { type BenchResult, formatTable, machine, writeResults } from './lib/results.js';
 
-const ALL: Benchmark[] = [warm, coldStart, backfill, embedded, growth];
+const ALL: Benchmark[] = [warm, coldStart, backfill, embedded, growth, embeddedLarge];
 
 function usage(): string {
   return [
     'Usage: npm run bench [-- [--only <name>[,<name>…]] [--quick] [--clean]]',
     '',
-    ...ALL.map((b) => `  ${b.name.padEnd(11)} ${b.describe}`),
+    ...ALL.map((b) => `  ${b.name.padEnd(12)} ${b.describe}${b.optIn ? ' [only with --only]' : ''}`),
     '',
     '  --quick   smaller sizes, for iteration (results are not comparable with a full run)',
     `  --clean   drop the generated datasets (database ${BENCH_DATABASE}, .cache/) and exit`,
@@ -30,7 +31,7 @@ function usage(): string {
 }
 
 function parseArgs(argv: string[]): { only: Benchmark[]; quick: boolean; clean: boolean } {
-  let only = ALL;
+  let only = ALL.filter((b) => !b.optIn);
   let quick = false;
   let clean = false;
   for (let i = 0; i < argv.length; i++) {

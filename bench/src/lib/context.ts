@@ -13,5 +13,7 @@ export interface BenchContext {
 export interface Benchmark {
   name: string;
   describe: string;
+  /** Run only when named with --only (too long or too big for every run). */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }

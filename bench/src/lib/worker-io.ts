@@ -18,3 +18,9 @@ export async function answer(fn: () => Promise<unknown>): Promise<void> {
   }
   process.send(message, () => process.exit(0));
 }
+
+/** User + system CPU time of the whole process (every thread) since `from`, in ms. */
+export function cpuTime(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+}

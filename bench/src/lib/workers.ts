@@ -34,9 +34,16 @@ export function buildWorkers(): Promise<string> {
     const outdir = join(CACHE_DIR, 'workers');
     mkdirSync(outdir, { recursive: true });
     await build({
-      entryPoints: ['warm', 'cold-import', 'backfill', 'embedded-windowed', 'embedded-baseline'].map((n) =>
-        join(BENCH_DIR, 'src', 'workers', `${n}.ts`),
-      ),
+      entryPoints: [
+        'warm',
+        'cold-import',
+        'backfill',
+        'embedded-windowed',
+        'embedded-baseline',
+        'embedded-duckdb',
+        'embedded-scheduled',
+        'embedded-scheduled-duckdb',
+      ].map((n) => join(BENCH_DIR, 'src', 'workers', `${n}.ts`)),
       outdir,
       outExtension: { '.js': '.mjs' },
       bundle: true,

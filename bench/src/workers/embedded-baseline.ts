@@ -6,10 +6,11 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { answer, workerInput } from '../lib/worker-io.js';
+import { digestMinutes } from '../lib/digest.js';
+import { MAX_STATUS, PAGES as PAGE_LIST } from '../lib/pv-uv.js';
+import { answer, cpuTime, workerInput } from '../lib/worker-io.js';
 
-/** The pv-uv job's page views: examples/pv-uv/job.ts's filters. */
-const PAGES = new Set(['/', '/search', '/products', '/cart', '/checkout', '/login', '/account', '/help']);
+const PAGES = new Set(PAGE_LIST);
 
 interface Input {
   file: string;
@@ -21,6 +22,7 @@ interface Input {
 await answer(async () => {
   const input = workerInput<Input>();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const minutes = new Map<number, { pv: number; users: Set<string> }>();
   const lines = createInterface({ input: createReadStream(input.file), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of lines) {
@@ -33,7 +35,8 @@ await answer(async () => {
     }
     const t = Date.parse(event.time ?? '');
     if (Number.isNaN(t) || t < input.from || t >= input.to) continue;
-    if (!(typeof event.status === 'number' && event.status < 400 && PAGES.has(event.path ?? ''))) continue;
+    if (!(typeof event.status === 'number' && event.status < MAX_STATUS && PAGES.has(event.path ?? '')))
+      continue;
     const minute = t - (t % 60_000);
     let m = minutes.get(minute);
     if (!m) {
@@ -63,9 +66,12 @@ await answer(async () => {
     }
   })();
   db.close();
+  const ms = performance.now() - started;
+  const cpuMs = cpuTime(cpu);
   return {
-    ms: performance.now() - started,
-    windows: (input.to - input.from) / 60_000,
+    ms,
+    cpuMs,
     maxRssKb: process.resourceUsage().maxRSS,
+    ...digestMinutes([...minutes].map(([start, m]) => [start, m.pv, m.users.size] as const)),
   };
 });

@@ -241,7 +241,11 @@ class FileSource implements Source {
     if (segments.length === 0) return answer;
     const present = new Set(read.flatMap(([, e]) => e.fields));
     const ref = (field: string) => (present.has(field) ? fieldColumn(field) : 'null::varchar');
-    const relation = `read_parquet([${segments.map((s) => sqlString(this.cache.path(s.name))).join(', ')}], union_by_name = true)`;
+    // Segments of files ingested with other fields have other columns: matched by name then.
+    const sameColumns = read.every(([, e]) => e.fields.join() === read[0]![1].fields.join());
+    const relation = `read_parquet([${segments.map((s) => sqlString(this.cache.path(s.name))).join(', ')}]${
+      sameColumns ? '' : ', union_by_name = true'
+    })`;
     const withMalformed = segments.some((s) => s.placed > 0);
     for (const run of uniformRuns(windows)) {
       const end = run.originMs + run.windows.length * run.sizeMs;
