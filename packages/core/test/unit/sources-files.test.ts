@@ -388,6 +388,30 @@ describe('ndjson source: malformed lines', () => {
     });
   });
 
+  it('reads a last line without a newline once: what was complete is kept, the tail is read again with what follows', async () => {
+    const at = (s: number) => ({ time: `2026-11-27T10:00:${String(s).padStart(2, '0')}Z`, user_id: `u${s}` });
+    // A log being written: complete lines, then a whole record whose newline is not written yet.
+    const { source, opts, path, cacheDir } = setup(`${lines(at(1), at(2))}${JSON.stringify(at(3))}`);
+    const query = { metrics: { pv: count(), uv: countDistinct('user_id') } };
+    expect((await source.query(query, MINUTE, opts)).rows).toEqual([{ pv: 3, uv: 3 }]);
+    const [complete, tail] = segments(cacheDir);
+    expect(complete).toMatchObject({ good: 2 });
+    expect(tail).toMatchObject({ good: 1, tail: true });
+    appendFileSync(path, `\n${lines(at(4))}${JSON.stringify(at(5)).slice(0, 20)}`);
+    expect(await source.query(query, MINUTE, { ...opts, logger: capturingLogger() })).toMatchObject({
+      rows: [{ pv: 4, uv: 4 }],
+      unplaced: { not_json: 1 },
+    });
+    // The complete lines were not read again: their segment is the same one.
+    const after = segments(cacheDir);
+    expect(after[0]).toEqual(complete);
+    expect(after.slice(1).filter((seg) => !seg.tail)).toEqual([expect.objectContaining({ good: 2 })]);
+    expect(after.filter((seg) => seg.tail).every((seg) => seg.good === 0)).toBe(true);
+    appendFileSync(path, `${JSON.stringify(at(5)).slice(20)}\n`);
+    expect(await source.query(query, MINUTE, opts)).toMatchObject({ rows: [{ pv: 5, uv: 5 }], unplaced: {} });
+    expect(segments(cacheDir)[0]).toEqual(complete);
+  });
+
   it('counts lines longer than maxLineBytes as too_long, in their window, without reading them whole', async () => {
     const long = (c: string) => c.repeat(3 * 1024 * 1024);
     const text = `${lines(
@@ -699,6 +723,8 @@ describe('ndjson source: concurrent indexing', () => {
     expect(segments(cacheDir)).toEqual([expect.objectContaining({ good: 40_000, placed: 0 })]);
     const [folder] = readdirSync(cacheDir);
     expect(readdirSync(join(cacheDir, folder!)).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+    // Each process's DuckDB spill folder is gone with it.
+    expect(readdirSync(join(cacheDir, folder!)).filter((f) => f.startsWith('.spill-'))).toEqual([]);
   });
 });
 

@@ -104,6 +104,20 @@ export class CacheDir {
     return join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}-${suffix}`);
   }
 
+  /**
+   * A spill folder of this process's own for DuckDB (it names its temporary files alike in every
+   * process); those of processes that are gone are removed first.
+   */
+  spillDirectory(): string {
+    fs.mkdirSync(this.dir, { recursive: true });
+    for (const name of fs.readdirSync(this.dir)) {
+      const owner = SPILL.exec(name);
+      if (owner && !alive(Number(owner[1])))
+        fs.rmSync(join(this.dir, name), { recursive: true, force: true });
+    }
+    return join(this.dir, `.spill-${process.pid}-${randomBytes(4).toString('hex')}`);
+  }
+
   /** A fresh segment name. */
   segmentName(): string {
     return `seg-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.parquet`;
@@ -148,17 +162,23 @@ function empty(): Manifest {
   return { version: MANIFEST_VERSION, files: {}, garbage: [] };
 }
 
+const SPILL = /^\.spill-(\d+)-[0-9a-f]+$/;
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 function isStale(lock: string): boolean {
   try {
     const { pid, at } = JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number; at: number };
     if (Date.now() - at > STALE_LOCK_MS) return true;
-    if (pid === process.pid) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    return !alive(pid);
   } catch {
     // Being written by its owner this instant, or already gone: look again shortly.
     return false;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { WindowedError } from '../../errors.js';
@@ -15,6 +16,8 @@ export interface EngineLimits {
   /** DuckDB's `memory_limit`, e.g. `'512MB'`, `'2GB'`. */
   memoryLimit: string;
   threads: number;
+  /** Where DuckDB spills what does not fit in `memoryLimit`; this process's own, removed on close. */
+  tempDirectory: string;
 }
 
 export type EngineRow = Record<string, string | number | boolean | null>;
@@ -30,6 +33,7 @@ export class Engine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly tempDirectory: string,
   ) {}
 
   static async open(limits: EngineLimits): Promise<Engine> {
@@ -39,6 +43,8 @@ export class Engine {
       instance = await duckdb.DuckDBInstance.create(':memory:', {
         memory_limit: limits.memoryLimit,
         threads: String(limits.threads),
+        // Not DuckDB's default (`.tmp` in the working directory).
+        temp_directory: limits.tempDirectory,
         // Nothing is installed or loaded at run time: JSON, Parquet and ICU are built in.
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
@@ -50,7 +56,7 @@ export class Engine {
       await connection.run('SET parquet_metadata_cache = true');
       // Rows need no order (every query aggregates): segments are written by all threads at once.
       await connection.run('SET preserve_insertion_order = false');
-      return new Engine(instance, connection);
+      return new Engine(instance, connection, limits.tempDirectory);
     } catch (cause) {
       instance?.closeSync();
       if (cause instanceof WindowedError) throw cause;
@@ -80,6 +86,7 @@ export class Engine {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    fs.rmSync(this.tempDirectory, { recursive: true, force: true });
   }
 }
 

@@ -118,7 +118,7 @@ class FileSource implements Source {
 
   private open(): Promise<Engine> {
     if (!this.engine) {
-      this.engine = Engine.open(this.options);
+      this.engine = Engine.open({ ...this.options, tempDirectory: this.cache.spillDirectory() });
       this.engine.catch(() => {
         this.engine = undefined;
       });
@@ -247,7 +247,7 @@ class FileSource implements Source {
       sameColumns ? '' : ', union_by_name = true'
     })`;
     const withMalformed = segments.some((s) => s.placed > 0);
-    for (const run of uniformRuns(windows)) {
+    for (const run of uniformRuns(windows).flatMap((r) => bounded(r, segments))) {
       const end = run.originMs + run.windows.length * run.sizeMs;
       const range: Fragment = { sql: `${TS} >= ? and ${TS} < ?`, params: [run.originMs, end] };
       // One window needs no bucket: an ungrouped query then answers its row of zeros too.
@@ -288,8 +288,9 @@ class FileSource implements Source {
   /** Input that has lines but not one usable time: the time field is wrong, not the logs. */
   private guardTimes(entries: [string, FileEntry][]): void {
     for (const [path, e] of entries) {
-      const placed = e.segments.reduce((n, s) => n + s.placed, 0);
-      const bad = placed + totalMalformed(e.unplaced);
+      const unplaced = settled(e);
+      const placed = e.segments.reduce((n, s) => n + (s.tail ? 0 : s.placed), 0);
+      const bad = placed + totalMalformed(unplaced);
       if (bad === 0 || e.segments.some((s) => s.good > 0)) continue;
       const { timeField, timeUnit } = this.options;
       const candidates = (e.timeCandidates ?? []).map((c) => `"${c}"`);
@@ -298,13 +299,13 @@ class FileSource implements Source {
           ? ` Fields that hold times: ${candidates.join(', ')} — did you mean ${candidates[0]}? Set timeField.`
           : ' No field of its lines holds times; check timeField and the file.';
       const unitHint =
-        (e.unplaced.time_unit ?? 0) > 0
+        (unplaced.time_unit ?? 0) > 0
           ? ` Its numeric times look like epoch ${timeUnit === 'ms' ? "seconds: set timeUnit: 's'" : "milliseconds: set timeUnit: 'ms'"}.`
           : '';
       throw new WindowedError(
         'INVALID_CONFIG',
         `${this.type} source: none of the ${bad} line(s) of ${path} has a usable time in field "${timeField}" (${describeMalformed(
-          addMalformed({ ...e.unplaced }, placed ? { not_json: placed } : {}),
+          addMalformed({ ...unplaced }, placed ? { not_json: placed } : {}),
         )}).${unitHint}${unitHint ? '' : hint}`,
       );
     }
@@ -317,12 +318,14 @@ class FileSource implements Source {
     const reasons: MalformedCounts = {};
     for (const [, e] of read) {
       for (const s of e.segments) {
+        if (s.tail) continue;
         lines += s.good + s.placed;
         bad += s.placed;
       }
-      lines += totalMalformed(e.unplaced);
-      bad += totalMalformed(e.unplaced);
-      addMalformed(reasons, e.unplaced);
+      const unplaced = settled(e);
+      lines += totalMalformed(unplaced);
+      bad += totalMalformed(unplaced);
+      addMalformed(reasons, unplaced);
     }
     if (lines === 0 || bad / lines <= this.options.maxMalformedRatio) return;
     throw new WindowedError(
@@ -336,6 +339,20 @@ class FileSource implements Source {
   }
 }
 
+/**
+ * A file's lines without a usable time, but for its unfinished last line: that one is still being
+ * written, so it is reported and counted when complete, never taken as a sign of a broken input.
+ */
+function settled(e: FileEntry): MalformedCounts {
+  const counts: MalformedCounts = { ...e.unplaced };
+  for (const [reason, n] of Object.entries(e.tailUnplaced ?? {}) as [keyof MalformedCounts, number][]) {
+    const left = (counts[reason] ?? 0) - n;
+    if (left > 0) counts[reason] = left;
+    else delete counts[reason];
+  }
+  return counts;
+}
+
 function needsIngest(entry: FileEntry | undefined, file: InputFile, fields: readonly string[]): boolean {
   return (
     !entry ||
@@ -343,6 +360,36 @@ function needsIngest(entry: FileEntry | undefined, file: InputFile, fields: read
     entry.mtimeMs !== file.mtimeMs ||
     fields.some((f) => !entry.fields.includes(f))
   );
+}
+
+/**
+ * Rows one query reads at most, as the segments' counts estimate them (rows spread evenly over each
+ * segment's time range): a long backfill is answered a few hundred windows at a time, so the query's
+ * hash tables (distinct values per window) stay small whatever the size of the input.
+ */
+const ROWS_PER_QUERY = 2_000_000;
+
+function bounded(run: UniformRun, segments: readonly Segment[]): UniformRun[] {
+  const from = run.originMs;
+  const to = from + run.windows.length * run.sizeMs;
+  let rows = 0;
+  for (const s of segments) {
+    if (s.minTs === null || s.maxTs === null) continue;
+    const span = s.maxTs - s.minTs + 1;
+    const inside = Math.min(to, s.maxTs + 1) - Math.max(from, s.minTs);
+    if (inside > 0) rows += ((s.good + s.placed) * inside) / span;
+  }
+  const parts = Math.min(run.windows.length, Math.ceil(rows / ROWS_PER_QUERY));
+  if (parts <= 1) return [run];
+  const per = Math.ceil(run.windows.length / parts);
+  const chunks: UniformRun[] = [];
+  for (let i = 0; i < run.windows.length; i += per)
+    chunks.push({
+      originMs: from + i * run.sizeMs,
+      sizeMs: run.sizeMs,
+      windows: run.windows.slice(i, i + per),
+    });
+  return chunks;
 }
 
 function overlaps(segment: Segment, from: number, to: number): boolean {

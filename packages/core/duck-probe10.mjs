@@ -1,0 +1,11 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+const c = await inst.connect();
+await c.run('SET parquet_metadata_cache = true');
+const u = '"f_757365725f6964"', p = '"f_70617468"', s = '"f_737461747573"';
+const jp = "('\"/\"','\"/search\"','\"/products\"','\"/cart\"','\"/checkout\"','\"/login\"','\"/account\"','\"/help\"')";
+const m = Date.parse('2026-11-20T05:00:00Z');
+const q = `select count(*), count(distinct ${u}) from read_parquet(['/tmp/prof-TgXPQJ/cache/ndjson-5c193607f0fe666e1df5/seg-mxcm2yxy-6e3f3dcce26a.parquet']) where __windowed_bad is null and __windowed_ts >= ${m} and __windowed_ts < ${m + 60000} and try_cast(${s} as double) < 400 and ${p} in ${jp}`;
+await c.run(q);
+const r = await c.runAndReadAll('explain analyze ' + q);
+console.log(r.getRows().map((x) => x[1]).join('\n'));
