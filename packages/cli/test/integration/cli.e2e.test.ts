@@ -69,7 +69,14 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
       '--json',
     ]);
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ total: 60, failed: 0, aborted: false, malformed: 1 });
+    // The truncated line says no time it can be read at: it belongs to no window, and is said apart.
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      total: 60,
+      failed: 0,
+      aborted: false,
+      malformed: 0,
+      unplaced: { not_json: 1 },
+    });
     const again = await run([
       'backfill',
       '--from',
@@ -209,6 +216,34 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
       .where({ job: own.E2E_JOB, status: 'succeeded' })
       .count({ n: '*' });
     expect(Number(succeeded[0]!.n)).toBe(0);
+  });
+
+  it("says why lines were skipped, counting the run's windows only", async () => {
+    const own = { E2E_JOB: uniqueName('e2e_bad') };
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-bad-logs-'));
+    const at = (minute: number, second: number) =>
+      new Date(Date.parse('2026-11-27T10:00:00Z') + minute * 60_000 + second * 1000).toISOString();
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      JSON.stringify({ time: at(Math.floor(i / 10), i % 10), user_id: `u${i % 7}` }),
+    );
+    // Not JSON, but its time can be read: it belongs to 10:00 and to 10:30. And a line with no time.
+    lines.push(
+      `{"time": "${at(0, 30)}", "user_id": `,
+      `{"time": "${at(30, 30)}", "user_id": `,
+      '{"user_id": "x"}',
+    );
+    writeFileSync(join(dir, 'access.ndjson'), `${lines.join('\n')}\n`);
+    const ran = await run(['run', '--at', '2026-11-27T10:01:30Z'], { ...own, E2E_LOGS: dir });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain(
+      '1 malformed log line(s) in these windows skipped (1 not a JSON object or CSV row); the files read also have lines without a usable time, skipped: 1 no time field.',
+    );
+    const json = await run(['run', '--at', '2026-11-27T10:05:30Z', '--json'], { ...own, E2E_LOGS: dir });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      malformed: 0,
+      malformedReasons: {},
+      unplaced: { no_time: 1 },
+    });
   });
 
   it('replay re-runs the windows named by failure records of both clouds (object, NDJSON, array; MNS and SQS wrappers)', async () => {
