@@ -3,19 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAY_MS, DAY_START } from '../lib/config.js';
 import type { Benchmark } from '../lib/context.js';
+import type { DayRun } from '../lib/day.js';
 import { result } from '../lib/results.js';
 import { runWorker } from '../lib/workers.js';
 import { checkSameNumbers, ensureNdjson, mb } from './embedded.js';
 
 const LINES = 10_000_000;
-
-interface DayRun {
-  ms: number;
-  cpuMs: number;
-  maxRssKb: number;
-  windows: number;
-  digest: string;
-}
 
 /**
  * Opt-in (`--only embedded-10m`): a 10,000,000-line NDJSON file (≈ 1 GB, generated once into

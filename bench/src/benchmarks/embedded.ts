@@ -3,20 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE_DIR, DAY_MS, DAY_START } from '../lib/config.js';
 import type { BenchContext, Benchmark } from '../lib/context.js';
+import type { DayRun } from '../lib/day.js';
 import { logEvents } from '../lib/mariadb.js';
 import { type BenchResult, result } from '../lib/results.js';
 import { median } from '../lib/stats.js';
 import { runWorker } from '../lib/workers.js';
-
-/** What each side of a day's run reports. */
-interface DayRun {
-  ms: number;
-  /** CPU time of every thread of the process over the same span. */
-  cpuMs: number;
-  maxRssKb: number;
-  windows: number;
-  digest: string;
-}
 
 interface ScheduledRuns {
   runs: number[];

@@ -6,21 +6,15 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
+import type { DayInput } from '../lib/day.js';
 import { digestMinutes } from '../lib/digest.js';
 import { MAX_STATUS, PAGES as PAGE_LIST } from '../lib/pv-uv.js';
 import { answer, cpuTime, workerInput } from '../lib/worker-io.js';
 
 const PAGES = new Set(PAGE_LIST);
 
-interface Input {
-  file: string;
-  workDir: string;
-  from: number;
-  to: number;
-}
-
 await answer(async () => {
-  const input = workerInput<Input>();
+  const input = workerInput<DayInput>();
   const started = performance.now();
   const cpu = process.cpuUsage();
   const minutes = new Map<number, { pv: number; users: Set<string> }>();

@@ -3,30 +3,16 @@
  * `read_json … GROUP BY minute` over the same file, with the pv-uv filters, exact distinct users —
  * in a fresh process, with the thread count and memory limit windowed's file sources default to.
  */
-import { cpus } from 'node:os';
+import { type DayInput, openDuckDB } from '../lib/day.js';
 import { digestMinutes } from '../lib/digest.js';
 import { MAX_STATUS, PAGES } from '../lib/pv-uv.js';
 import { answer, cpuTime, workerInput } from '../lib/worker-io.js';
 
-interface Input {
-  file: string;
-  from: number;
-  to: number;
-}
-
 await answer(async () => {
-  const input = workerInput<Input>();
+  const input = workerInput<DayInput>();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  // Loaded inside the measured span, as windowed's file sources load it when first opened: loading
-  // the native library is ≈ 0.4 s of CPU of its own.
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(':memory:', {
-    threads: String(Math.max(1, Math.min(4, cpus().length))),
-    memory_limit: '512MB',
-  });
-  const connection = await db.connect();
-  await connection.run("SET TimeZone = 'UTC'");
+  const { connection, close } = await openDuckDB();
   const pages = PAGES.map((p) => `'${p}'`).join(', ');
   const reader = await connection.runAndReadAll(
     `select (epoch_ms(time::timestamptz) // 60000) * 60000 as minute, count(*) as pv, count(distinct user_id) as uv
@@ -37,8 +23,7 @@ await answer(async () => {
      group by all`,
   );
   const rows = reader.getRowObjectsJS() as Array<{ minute: bigint; pv: bigint; uv: bigint }>;
-  connection.closeSync();
-  db.closeSync();
+  close();
   const ms = performance.now() - started;
   const cpuMs = cpuTime(cpu);
   return {

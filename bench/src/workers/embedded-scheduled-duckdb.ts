@@ -3,7 +3,7 @@
  * the Parquet files the cache holds (what windowed's source reads), in one process, one minute at a
  * time — DuckDB's own cost, without windowed's ledger, sink write, manifest and file checks.
  */
-import { cpus } from 'node:os';
+import { openDuckDB } from '../lib/day.js';
 import { MAX_STATUS, PAGES } from '../lib/pv-uv.js';
 import { answer, workerInput } from '../lib/worker-io.js';
 
@@ -12,18 +12,13 @@ interface Input {
   at: number[];
 }
 
-/** Field columns in the cache are named by the field's UTF-8 bytes in hex (sources/files/ingest.ts). */
+/** Field columns in the cache are named by the field's UTF-8 bytes in hex (packages/core/src/sources/files/fields.ts). */
 const column = (field: string) => `"f_${Buffer.from(field, 'utf8').toString('hex')}"`;
 
 await answer(async () => {
   const input = workerInput<Input>();
   const started = performance.now();
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(':memory:', {
-    threads: String(Math.max(1, Math.min(4, cpus().length))),
-    memory_limit: '512MB',
-  });
-  const connection = await db.connect();
+  const { connection, close } = await openDuckDB();
   await connection.run('SET parquet_metadata_cache = true');
   const segments = `read_parquet('${input.workDir.replaceAll("'", "''")}/cache/*/seg-*.parquet', union_by_name = true)`;
   const pages = PAGES.map((p) => `'${JSON.stringify(p)}'`).join(', ');
@@ -40,7 +35,6 @@ await answer(async () => {
     reader.getRowObjectsJS();
     runs.push(performance.now() - begun);
   }
-  connection.closeSync();
-  db.closeSync();
+  close();
   return { runs, maxRssKb: process.resourceUsage().maxRSS };
 });

@@ -6,18 +6,12 @@
  */
 import Database from 'better-sqlite3';
 import { job as pvUv } from '../../../examples/pv-uv/job.js';
+import type { DayInput } from '../lib/day.js';
 import { digestMinutes } from '../lib/digest.js';
 import { answer, cpuTime, workerInput } from '../lib/worker-io.js';
 
-interface Input {
-  file: string;
-  workDir: string;
-  from: number;
-  to: number;
-}
-
 await answer(async () => {
-  const input = workerInput<Input>();
+  const input = workerInput<DayInput>();
   const started = performance.now();
   const cpu = process.cpuUsage();
   const job = pvUv.with({

@@ -53,25 +53,47 @@ export interface SelectParts {
   bucket?: Fragment;
 }
 
+/** What differs between the engines in a compiled query. */
+interface Flavour {
+  quote(name: string): string;
+  /** A group value as selected. */
+  dimension(column: string): string;
+  /** A value as `sum`, `min` and `max` read it. */
+  number(column: string): string;
+  filter(filter: Filter, ref: FieldRef): Fragment;
+  /** What GROUP BY names for a groupBy field. */
+  grouping(field: string, ref: FieldRef): string;
+}
+
+function sqlFlavour(dialect: Dialect): Flavour {
+  const quote = (name: string) => quoteName(dialect, name);
+  return {
+    quote,
+    dimension: (column) => column,
+    number: (column) => column,
+    filter: (f, ref) => filterSql(f, ref, dialect),
+    // The output aliases keep one expression per field (PostgreSQL rejects a repeated
+    // parameterized expression in GROUP BY as "not the same expression").
+    grouping: (field) => quote(field),
+  };
+}
+
 /** `SELECT <groupBy fields>, <metrics> FROM … WHERE … GROUP BY …` for the declarative query. */
 export function compileSelect(query: DeclarativeQuery, ref: FieldRef, parts: SelectParts): SqlStatement {
-  const { dialect } = parts;
-  if (dialect === 'duckdb') return compileJsonSelect(query, ref, parts);
-  const q = (name: string) => quoteName(dialect, name);
+  const flavour = parts.dialect === 'duckdb' ? JSON_FLAVOUR : sqlFlavour(parts.dialect);
+  const q = flavour.quote;
   const groupBy = query.groupBy ?? [];
-  const columns = groupBy.map((field) => `${ref(field)} as ${q(field)}`);
+  const columns = groupBy.map((field) => `${flavour.dimension(ref(field))} as ${q(field)}`);
   for (const [name, metric] of Object.entries(query.metrics))
-    columns.push(`${metricSql(metric, ref)} as ${q(name)}`);
+    columns.push(`${metricSql(metric, ref, flavour)} as ${q(name)}`);
   const params: unknown[] = [];
   if (parts.bucket) {
     columns.push(`${parts.bucket.sql} as ${q(BUCKET_ALIAS)}`);
     params.push(...parts.bucket.params);
   }
-  const where = [...parts.where, ...(query.where ?? []).map((f) => filterSql(f, ref, dialect))];
+  const where = [...parts.where, ...(query.where ?? []).map((f) => flavour.filter(f, ref))];
   for (const condition of where) params.push(...condition.params);
-  // Grouping by the output aliases keeps one expression per field (PostgreSQL rejects a repeated
-  // parameterized expression in GROUP BY as "not the same expression").
-  const grouping = groupBy.map(q);
+  const grouping = groupBy.map((field) => flavour.grouping(field, ref));
   if (parts.bucket) grouping.push(q(BUCKET_ALIAS));
   let sql = `select ${columns.join(', ')} from ${parts.from}`;
   if (where.length > 0) sql += ` where ${where.map((c) => `(${c.sql})`).join(' and ')}`;
@@ -79,18 +101,16 @@ export function compileSelect(query: DeclarativeQuery, ref: FieldRef, parts: Sel
   return { sql, params };
 }
 
-function metricSql(metric: Metric, ref: FieldRef): string {
+function metricSql(metric: Metric, ref: FieldRef, flavour: Flavour): string {
   switch (metric.kind) {
     case 'count':
       return 'count(*)';
     case 'countDistinct':
       return `count(DISTINCT ${ref(metric.field)})`;
     case 'sum':
-      return `sum(${ref(metric.field)})`;
     case 'min':
-      return `min(${ref(metric.field)})`;
     case 'max':
-      return `max(${ref(metric.field)})`;
+      return `${metric.kind}(${flavour.number(ref(metric.field))})`;
   }
 }
 
@@ -133,40 +153,15 @@ const jsonText = (column: string) => `(case when left(${column}, 1) = '"' then $
 /** A string parameter as the canonical JSON text DuckDB's reader writes for it. */
 const JSON_PARAM = 'to_json(cast(? as varchar))::varchar';
 
-function compileJsonSelect(query: DeclarativeQuery, ref: FieldRef, parts: SelectParts): SqlStatement {
-  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  const groupBy = query.groupBy ?? [];
-  const columns = groupBy.map((field) => `${jsonDimension(ref(field))} as ${q(field)}`);
-  for (const [name, metric] of Object.entries(query.metrics))
-    columns.push(`${jsonMetricSql(metric, ref)} as ${q(name)}`);
-  const params: unknown[] = [];
-  if (parts.bucket) {
-    columns.push(`${parts.bucket.sql} as ${q(BUCKET_ALIAS)}`);
-    params.push(...parts.bucket.params);
-  }
-  const where = [...parts.where, ...(query.where ?? []).map((f) => jsonFilterSql(f, ref))];
-  for (const condition of where) params.push(...condition.params);
+/** DuckDB over canonical JSON text (see the file's header). */
+const JSON_FLAVOUR: Flavour = {
+  quote: (name) => `"${name.replaceAll('"', '""')}"`,
+  dimension: jsonDimension,
+  number: jsonNumber,
+  filter: jsonFilterSql,
   // Grouped by the JSON text, not the output: "200" and 200 are two groups.
-  const grouping = groupBy.map((field) => ref(field));
-  if (parts.bucket) grouping.push(q(BUCKET_ALIAS));
-  let sql = `select ${columns.join(', ')} from ${parts.from}`;
-  if (where.length > 0) sql += ` where ${where.map((c) => `(${c.sql})`).join(' and ')}`;
-  if (grouping.length > 0) sql += ` group by ${grouping.join(', ')}`;
-  return { sql, params };
-}
-
-function jsonMetricSql(metric: Metric, ref: FieldRef): string {
-  switch (metric.kind) {
-    case 'count':
-      return 'count(*)';
-    case 'countDistinct':
-      return `count(DISTINCT ${ref(metric.field)})`;
-    case 'sum':
-    case 'min':
-    case 'max':
-      return `${metric.kind}(${jsonNumber(ref(metric.field))})`;
-  }
-}
+  grouping: (field, ref) => ref(field),
+};
 
 function jsonFilterSql(filter: Filter, ref: FieldRef): Fragment {
   const column = ref(filter.field);

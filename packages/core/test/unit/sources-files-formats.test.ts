@@ -7,7 +7,8 @@ import type { DeclarativeQuery } from '../../src/query/types.js';
 import { parseWindowSpec, windowsInRange } from '../../src/window/index.js';
 import { cleanUpFileSources, lines, MINUTE, setupFiles, sortRows, tempDir, W } from '../file-sources.js';
 
-// The csv and parquet sources: the same options, guards and semantics as ndjson (sources-files.test.ts).
+// What every file source does alike; csv and parquet with the options, guards and semantics of ndjson
+// (whose own cases are in sources-files.test.ts).
 
 cleanUpFileSources();
 
@@ -67,11 +68,12 @@ async function parquetOf(events: Event[], path: string, types: Record<string, st
 
 /** A source of `format` over `events` in one file. */
 async function sourceOf(
-  format: 'csv' | 'parquet',
+  format: 'ndjson' | 'csv' | 'parquet',
   events: Event[],
   more: Parameters<typeof setupFiles>[3] = {},
   types: Record<string, string> = {},
 ) {
+  if (format === 'ndjson') return setupFiles('ndjson', lines(...events), 'access.ndjson', more);
   if (format === 'csv') return setupFiles('csv', csv(events), 'access.csv', more);
   const dir = tempDir();
   const path = join(dir, 'access.parquet');
@@ -79,7 +81,7 @@ async function sourceOf(
   return setupFiles('parquet', {}, '', { path, ...more });
 }
 
-describe.each(['csv', 'parquet'] as const)('%s source: metrics, filters and groups', (format) => {
+describe.each(['ndjson', 'csv', 'parquet'] as const)('%s source: metrics, filters and groups', (format) => {
   it('computes count, countDistinct, sum, min and max over [start, end) only', async () => {
     const { source, opts } = await sourceOf(format, EVENTS);
     const query: DeclarativeQuery = {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WindowedError } from '../../src/errors.js';
-import { count, countDistinct, max, min, sum } from '../../src/query/metrics.js';
+import { count, countDistinct, sum } from '../../src/query/metrics.js';
 import { normalizeRows } from '../../src/query/normalize.js';
 import type { DeclarativeQuery } from '../../src/query/types.js';
 import { createFileSource, type FileSourceOptions } from '../../src/sources/files/source.js';
@@ -47,22 +47,6 @@ describe('ndjson source: metrics and filters', () => {
     { time: '2026-11-27T10:00:59.999Z', user_id: 'u2', status: 200, bytes: 20, mobile: true },
     { time: '2026-11-27T10:01:00.000Z', user_id: 'late', status: 200, bytes: 5000, country: 'cn' },
   );
-
-  it('computes count, countDistinct, sum, min and max over [start, end) only', async () => {
-    const { source, opts } = setup(events);
-    const query: DeclarativeQuery = {
-      metrics: {
-        pv: count(),
-        uv: countDistinct('user_id'),
-        bytes: sum('bytes'),
-        smallest: min('bytes'),
-        largest: max('bytes'),
-      },
-    };
-    const result = await source.query(query, MINUTE, opts);
-    expect(result.rows).toEqual([{ pv: 5, uv: 3, bytes: 477, smallest: 7, largest: 300 }]);
-    expect(result.malformed).toBe(0);
-  });
 
   it('puts a row at exactly the window end into the next window, and end - 1ms into this one', async () => {
     const { source, opts } = setup(events);
@@ -114,22 +98,6 @@ describe('ndjson source: metrics and filters', () => {
         { field: 'user_id', op: '=', value: 'u2' },
       ]),
     ).toBe(2);
-  });
-
-  it('groups by fields, with a null group for lines that lack the field', async () => {
-    const { source, opts } = setup(events);
-    const result = await source.query(
-      { metrics: { pv: count(), uv: countDistinct('user_id') }, groupBy: ['country'] },
-      MINUTE,
-      opts,
-    );
-    expect(sortRows(result.rows)).toEqual(
-      sortRows([
-        { country: 'cn', pv: 1, uv: 1 },
-        { country: 'us', pv: 2, uv: 2 },
-        { country: null, pv: 2, uv: 2 },
-      ]),
-    );
   });
 
   it('answers an empty window with no rows (ungrouped: zero counts once normalized)', async () => {
