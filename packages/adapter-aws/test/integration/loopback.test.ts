@@ -6,6 +6,7 @@ import {
   StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -155,5 +156,32 @@ describe('CloudWatch Logs loopback, held to the documentation', () => {
     aws.logs.hold = false;
     await expect(start()).resolves.toMatchObject({ queryId: expect.any(String) });
     client.destroy();
+  });
+});
+
+describe('SQS loopback, held to the documentation', () => {
+  it('ReceiveMessage takes MaxNumberOfMessages 1 to 10 (default 1) and refuses others with InvalidParameterValue', async () => {
+    // API_ReceiveMessage: "Valid values: 1 to 10. Default: 1."
+    const QueueUrl = aws.sqs.createQueue('documented');
+    for (let i = 0; i < 12; i++) aws.sqs.send('documented', `m${i}`);
+    const sqs = new SQSClient(aws.clientConfig);
+    const receive = (MaxNumberOfMessages?: number) =>
+      sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          VisibilityTimeout: 60,
+          ...(MaxNumberOfMessages === undefined ? {} : { MaxNumberOfMessages }),
+        }),
+      );
+    expect((await receive()).Messages).toHaveLength(1);
+    expect((await receive(10)).Messages).toHaveLength(10);
+    for (const bad of [0, 11]) {
+      await expect(receive(bad)).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: `Value ${bad} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    sqs.destroy();
   });
 });
