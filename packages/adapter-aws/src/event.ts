@@ -105,7 +105,11 @@ function fromRuleEvent(event: ScheduledRuleEvent): TriggerEvent {
     : undefined;
   // Lambda retries an async event with the same payload, so the event id would do as well; the
   // rule's ARN with the scheduled minute names the firing whatever redelivered it.
-  const id = rule ? triggerId(rule, scheduled) : typeof event.id === 'string' && event.id ? event.id : undefined;
+  const id = rule
+    ? triggerId(rule, scheduled)
+    : typeof event.id === 'string' && event.id
+      ? event.id
+      : undefined;
   return parseTriggerEvent({
     scheduledTime: scheduled,
     source: 'aws.events',

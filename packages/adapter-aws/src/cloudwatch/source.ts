@@ -85,13 +85,10 @@ function buildOptionsSchema() {
       z.refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
         message: 'expected exactly one of logGroupNames or logGroupIdentifiers',
       }),
-      z.refine(
-        (o) => (o.maxConcurrentQueries ?? 0) <= (o.concurrentQueryQuota ?? DEFAULT_QUERY_QUOTA),
-        {
-          path: ['maxConcurrentQueries'],
-          message: `expected at most concurrentQueryQuota (${DEFAULT_QUERY_QUOTA} unless given): the account's quota is shared by all its queries`,
-        },
-      ),
+      z.refine((o) => (o.maxConcurrentQueries ?? 0) <= (o.concurrentQueryQuota ?? DEFAULT_QUERY_QUOTA), {
+        path: ['maxConcurrentQueries'],
+        message: `expected at most concurrentQueryQuota (${DEFAULT_QUERY_QUOTA} unless given): the account's quota is shared by all its queries`,
+      }),
     );
 }
 

@@ -123,11 +123,17 @@ describe('CloudWatch Logs loopback, held to the documentation', () => {
 
   async function countIn(client: CloudWatchLogsClient, startTime: number, endTime: number) {
     const { queryId } = await client.send(
-      new StartQueryCommand({ logGroupNames: ['/edges'], startTime, endTime, queryString: 'stats count(*) as n' }),
+      new StartQueryCommand({
+        logGroupNames: ['/edges'],
+        startTime,
+        endTime,
+        queryString: 'stats count(*) as n',
+      }),
     );
     for (;;) {
       const answer = await client.send(new GetQueryResultsCommand({ queryId }));
-      if (answer.status === 'Complete') return Number(answer.results?.[0]?.find((f) => f.field === 'n')?.value ?? 0);
+      if (answer.status === 'Complete')
+        return Number(answer.results?.[0]?.find((f) => f.field === 'n')?.value ?? 0);
     }
   }
 
@@ -149,7 +155,14 @@ describe('CloudWatch Logs loopback, held to the documentation', () => {
     aws.logs.hold = true;
     const client = new CloudWatchLogsClient(aws.clientConfig);
     const start = () =>
-      client.send(new StartQueryCommand({ logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*)' }));
+      client.send(
+        new StartQueryCommand({
+          logGroupNames: ['/g'],
+          startTime: 0,
+          endTime: 1,
+          queryString: 'stats count(*)',
+        }),
+      );
     const running = await Promise.all(Array.from({ length: 100 }, start));
     await expect(start()).rejects.toMatchObject({ name: 'LimitExceededException' });
     for (const { queryId } of running) await client.send(new StopQueryCommand({ queryId }));
