@@ -10,6 +10,9 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** A query any log group answers. */
+const countAll = { logGroupNames: ['/g'], startTime: 0, endTime: 1, queryString: 'stats count(*)' };
+
 let aws: AwsLoopback;
 beforeAll(async () => {
   aws = await startAwsLoopback();
@@ -32,16 +35,7 @@ describe('AWS loopback server', () => {
       ...aws.clientConfig,
       credentials: { ...aws.credentials, secretAccessKey: 'wrong' },
     });
-    await expect(
-      client.send(
-        new StartQueryCommand({
-          logGroupNames: ['/g'],
-          startTime: 0,
-          endTime: 1,
-          queryString: 'stats count(*)',
-        }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(client.send(new StartQueryCommand(countAll))).rejects.toMatchObject({
       name: 'InvalidSignatureException',
       $metadata: { httpStatusCode: 403 },
     });
@@ -71,16 +65,7 @@ describe('AWS loopback server', () => {
       },
       { step: 'deserialize', name: 'tamper' },
     );
-    await expect(
-      client.send(
-        new StartQueryCommand({
-          logGroupNames: ['/g'],
-          startTime: 0,
-          endTime: 1,
-          queryString: 'stats count(*)',
-        }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(client.send(new StartQueryCommand(countAll))).rejects.toMatchObject({
       name: 'InvalidSignatureException',
     });
     client.destroy();
@@ -154,15 +139,7 @@ describe('CloudWatch Logs loopback, held to the documentation', () => {
     // "You can have up to 100 concurrent CloudWatch Logs insights queries" (API_StartQuery).
     aws.logs.hold = true;
     const client = new CloudWatchLogsClient(aws.clientConfig);
-    const start = () =>
-      client.send(
-        new StartQueryCommand({
-          logGroupNames: ['/g'],
-          startTime: 0,
-          endTime: 1,
-          queryString: 'stats count(*)',
-        }),
-      );
+    const start = () => client.send(new StartQueryCommand(countAll));
     const running = await Promise.all(Array.from({ length: 100 }, start));
     await expect(start()).rejects.toMatchObject({ name: 'LimitExceededException' });
     for (const { queryId } of running) await client.send(new StopQueryCommand({ queryId }));
