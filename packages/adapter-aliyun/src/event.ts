@@ -83,9 +83,13 @@ export function fromFcTimerEvent(event: unknown): TriggerEvent {
         `The FC timer event's triggerTime ${JSON.stringify(decoded.triggerTime.slice(0, 40))} is not an ISO-8601 UTC instant. ${EXPECTED}`,
       );
     }
+    const scheduledTime = new Date(decoded.triggerTime).toISOString();
     return parseTriggerEvent({
-      scheduledTime: decoded.triggerTime,
+      scheduledTime,
       source: 'aliyun.fc.timer',
+      // FC does not document its request id as kept across the retries of an async invocation; the
+      // timer's name and trigger time name the firing whatever attempt delivers it.
+      ...(decoded.triggerName ? { id: `${decoded.triggerName}@${scheduledTime}` } : {}),
       triggerName: decoded.triggerName,
       ...(decoded.payload !== undefined ? { payload: decoded.payload } : {}),
     });
