@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, windowed } from '../helpers/cli.js';
+import { BIN, NO_CREDENTIALS, windowed } from '../helpers/cli.js';
 
 const examples = resolve(import.meta.dirname, '../../../../examples');
 const CLOCK_PROJECT = resolve(import.meta.dirname, '../fixtures/clock');
-const noCredentials = {
-  ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
-  ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_PROFILE: undefined,
-};
 const NAIVE_FINDING =
   'handler.ts:25:13  windowed/no-module-scope-clock  new Date() is evaluated at module scope';
 
@@ -24,7 +17,7 @@ describe('windowed plan/deploy refuse a function that takes its window from the 
   it('plan refuses examples/naive: exit 2, the code, file:line of the clock read, the fix and --allow-clock', async () => {
     const out = await windowed(['plan', '--target', 'aliyun', '--dry-run'], {
       cwd: resolve(examples, 'naive'),
-      env: noCredentials,
+      env: NO_CREDENTIALS,
     });
     expect(out.code, out.stderr).toBe(2);
     expect(out.stdout).toBe('');
@@ -39,7 +32,7 @@ describe('windowed plan/deploy refuse a function that takes its window from the 
   it('deploy refuses examples/naive before anything else: no bundle, no credentials asked for', async () => {
     const out = await windowed(['deploy', '--target', 'aliyun'], {
       cwd: resolve(examples, 'naive'),
-      env: noCredentials,
+      env: NO_CREDENTIALS,
     });
     expect(out.code, out.stderr).toBe(2);
     expect(out.stderr).toContain(NAIVE_FINDING);
@@ -49,7 +42,7 @@ describe('windowed plan/deploy refuse a function that takes its window from the 
   it("follows the entry's imports: a clean entry whose job module's query takes its window from the clock", async () => {
     const out = await windowed(['plan', '--target', 'aws', '--dry-run', '--json'], {
       cwd: CLOCK_PROJECT,
-      env: noCredentials,
+      env: NO_CREDENTIALS,
     });
     expect(out.code, out.stderr).toBe(2);
     expect(out.stdout).toBe('');
@@ -62,7 +55,7 @@ describe('windowed plan/deploy refuse a function that takes its window from the 
   it('--allow-clock plans anyway and prints the findings as warnings on stderr', async () => {
     const out = await windowed(['plan', '--target', 'aws', '--dry-run', '--json', '--allow-clock'], {
       cwd: CLOCK_PROJECT,
-      env: noCredentials,
+      env: NO_CREDENTIALS,
     });
     expect(out.code, out.stderr).toBe(0);
     const plan = JSON.parse(out.stdout) as { target: string; steps: Array<{ api: string }> };
@@ -77,7 +70,7 @@ describe('windowed plan/deploy refuse a function that takes its window from the 
   it('examples/pv-uv passes the check: the plan, and not a word about the clock', async () => {
     const out = await windowed(['plan', '--target', 'aws', '--dry-run', '--json'], {
       cwd: resolve(examples, 'pv-uv'),
-      env: noCredentials,
+      env: NO_CREDENTIALS,
     });
     expect(out.code, out.stderr).toBe(0);
     expect((JSON.parse(out.stdout) as { target: string }).target).toBe('aws');

@@ -1,6 +1,6 @@
-import type { SourceCode } from 'eslint';
+import type { Rule, SourceCode } from 'eslint';
 import type * as ESTree from 'estree';
-import { isGlobal, memberName, moduleBinding, unwrap, variableOf } from './ast.js';
+import { isGlobal, memberName, moduleBinding, type Node, unwrap, variableOf } from './ast.js';
 
 /**
  * The wall-clock reads the rules know, as the text they report:
@@ -61,6 +61,19 @@ export function clockRead(node: ESTree.Node, sourceCode: SourceCode): string | u
     if (inner.name === 'Temporal' && innerName === 'Now') return `Temporal.Now.${method ?? '…'}()`;
   }
   return undefined;
+}
+
+/** Collects every clock read of a file as `[node, text]`, in source order; read `reads` from `Program:exit` on. */
+export function clockReadCollector(sourceCode: SourceCode): {
+  visitors: Rule.RuleListener;
+  reads: Array<[Node, string]>;
+} {
+  const reads: Array<[Node, string]> = [];
+  const collect = (node: Node) => {
+    const read = clockRead(node, sourceCode);
+    if (read) reads.push([node, read]);
+  };
+  return { visitors: { CallExpression: collect, NewExpression: collect }, reads };
 }
 
 /** Modules whose default export, called without an argument, reads the clock. */

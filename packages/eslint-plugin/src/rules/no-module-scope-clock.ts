@@ -1,6 +1,5 @@
 import type { Rule } from 'eslint';
-import type { Node } from '../analysis/ast.js';
-import { clockRead } from '../analysis/clock.js';
+import { clockReadCollector } from '../analysis/clock.js';
 import { handlerFileRecognizer } from '../analysis/handler-file.js';
 import { evaluatedAtImport } from '../analysis/import-time.js';
 import { docsUrl, handlerNames, mergeListeners, OPTIONS_SCHEMA } from './shared.js';
@@ -29,14 +28,8 @@ export const noModuleScopeClock: Rule.RuleModule = {
   create(context) {
     const sourceCode = context.sourceCode;
     const file = handlerFileRecognizer(sourceCode, handlerNames(context.options));
-    const reads: Array<[Node, string]> = [];
-    const collect = (node: Node) => {
-      const read = clockRead(node, sourceCode);
-      if (read) reads.push([node, read]);
-    };
-    return mergeListeners(file.visitors, {
-      CallExpression: collect,
-      NewExpression: collect,
+    const { visitors, reads } = clockReadCollector(sourceCode);
+    return mergeListeners(file.visitors, visitors, {
       'Program:exit'(program) {
         if (reads.length === 0) return;
         const reason = file.reason(program);

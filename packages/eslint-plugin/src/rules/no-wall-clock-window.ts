@@ -1,6 +1,5 @@
 import type { Rule } from 'eslint';
-import type { Node } from '../analysis/ast.js';
-import { clockRead } from '../analysis/clock.js';
+import { clockReadCollector } from '../analysis/clock.js';
 import { windowUse } from '../analysis/clock-flow.js';
 import { type WindowFunctionKind, windowFunctionFinder } from '../analysis/window-functions.js';
 import { docsUrl, handlerNames, mergeListeners, OPTIONS_SCHEMA } from './shared.js';
@@ -41,14 +40,8 @@ export const noWallClockWindow: Rule.RuleModule = {
   create(context) {
     const sourceCode = context.sourceCode;
     const functions = windowFunctionFinder(sourceCode, handlerNames(context.options));
-    const reads: Array<[Node, string]> = [];
-    const collect = (node: Node) => {
-      const read = clockRead(node, sourceCode);
-      if (read) reads.push([node, read]);
-    };
-    return mergeListeners(functions.visitors, {
-      CallExpression: collect,
-      NewExpression: collect,
+    const { visitors, reads } = clockReadCollector(sourceCode);
+    return mergeListeners(functions.visitors, visitors, {
       'Program:exit'(program) {
         for (const [node, read] of reads) {
           const kind = functions.of(program, node);
