@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, expectedMetrics, hasAnsi, RECORDS, windowed, writeLogs } from '../helpers/cli.js';
+import {
+  BIN,
+  expectedMetrics,
+  hasAnsi,
+  NO_CREDENTIALS,
+  RECORDS,
+  windowed,
+  writeLogs,
+} from '../helpers/cli.js';
 
 const databases = await testDatabases(['sqlite', 'mysql']);
 let logs: string;
@@ -247,13 +255,7 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
 });
 
 describe('windowed CLI: plan, usage and configuration errors', () => {
-  const noCredentials = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_PROFILE: undefined,
-  };
+  const noCredentials = NO_CREDENTIALS;
 
   it.each([
     ['aliyun', ['CreateService', 'CreateFunction', 'PutFunctionAsyncInvokeConfig', 'CreateTrigger']],
