@@ -300,10 +300,11 @@ async function writeComputed(
         ...(sameDb ? { markSucceeded: { triggerId: options.triggerId, ...record } } : {}),
       });
       succeededInRange = written?.succeededInRange;
+      for (const [key, error] of written?.failed ?? []) failures.set(key, error);
       if (ledger && !sameDb)
         await ledger.markSucceeded(
           rt.name,
-          ready.map((r) => r.window),
+          ready.filter((r) => !failures.has(r.window.key)).map((r) => r.window),
           options.triggerId,
           now(),
         );

@@ -117,13 +117,15 @@ const RETRYABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT', // MySQL 1205
   '40P01', // PostgreSQL deadlock_detected
   '40001', // PostgreSQL serialization_failure
-  '23505', // PostgreSQL unique_violation: a concurrent writer won the race; retrying replaces its rows
-  'ER_DUP_ENTRY',
   'SQLITE_BUSY',
   'SQLITE_BUSY_SNAPSHOT',
 ]);
 
-/** Deadlocks and lost races between concurrent writers of one window are retried, not surfaced. */
+/**
+ * Deadlocks and lock timeouts between concurrent writers are retried, not surfaced. A duplicate key is
+ * not: writers of one window are serialized (ledger row locks, PostgreSQL advisory locks), so it means
+ * the data collides in the table's key, and would collide again on every retry.
+ */
 export function isRetryableDbError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
