@@ -98,7 +98,9 @@ export function parseInstant(
 
 /** The refusal `parseInstant` throws, for callers that report it their own way (a zod issue). */
 export function instantMessage(what: string, text: string, problem: string): string {
-  return `${what}: ${JSON.stringify(text)} is not a valid instant: ${problem}. ${EXAMPLE}.`;
+  // An event may carry anything: echo a bounded part of it.
+  const shown = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+  return `${what}: ${JSON.stringify(shown)} is not a valid instant: ${problem}. ${EXAMPLE}.`;
 }
 
 /**
