@@ -111,7 +111,9 @@ describe('fromScheduledEvent', () => {
 
   it('refuses a day the month does not have instead of rolling it into the next month', () => {
     const rule = { ...fixture('scheduled-rule-event'), time: '2026-02-30T00:10:37Z' };
-    expect(rejection(rule).message).toContain('"2026-02-30T00:10:37Z" is not a valid instant: 2026-02 has no day 30');
+    expect(rejection(rule).message).toContain(
+      '"2026-02-30T00:10:37Z" is not a valid instant: 2026-02 has no day 30',
+    );
     expect(rejection({ scheduledTime: '2026-04-31T00:10:00Z' }).message).toContain('2026-04 has no day 31');
   });
 

@@ -308,14 +308,22 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
       /^error: INVALID_ARGUMENT: --at: "2026-11-27 10:00" is not a valid instant: it is not YYYY-MM-DDTHH:mm.*\nhint: /m,
     );
     // The same refusal, in the same words, as job.backfill({ from: '2026-11-27T10:00' }) — never the host zone.
-    const zoneless = await windowed(['backfill', '--from', '2026-11-27T10:00', '--to', '2026-11-28T00:00:00Z']);
+    const zoneless = await windowed([
+      'backfill',
+      '--from',
+      '2026-11-27T10:00',
+      '--to',
+      '2026-11-28T00:00:00Z',
+    ]);
     expect(zoneless.code).toBe(2);
     expect(zoneless.stderr).toContain(
       'error: INVALID_ARGUMENT: --from: "2026-11-27T10:00" is not a valid instant: it has no time zone, and the host\'s is never assumed',
     );
     const impossible = await windowed(['run', '--at', '2026-02-30T00:10:00Z']);
     expect(impossible.code).toBe(2);
-    expect(impossible.stderr).toContain('"2026-02-30T00:10:00Z" is not a valid instant: 2026-02 has no day 30');
+    expect(impossible.stderr).toContain(
+      '"2026-02-30T00:10:00Z" is not a valid instant: 2026-02 has no day 30',
+    );
     const badTarget = await windowed(['status', '--target', 'gcp']);
     expect(badTarget.code).toBe(2);
   });
