@@ -83,6 +83,12 @@ class Job implements WindowedJob {
     };
   }
 
+  /** What `util.inspect` shows: the job's name and window, never its spec (URLs with passwords). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const { size, timeZone } = this.windowSpec;
+    return `WindowedJob <${this.name}: ${size.label} windows in ${timeZone}>`;
+  }
+
   windowFor(trigger: TriggerEvent | Date | string): Window {
     return deriveWindow(scheduledTimeOf(trigger), this.windowSpec);
   }

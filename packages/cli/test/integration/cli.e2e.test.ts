@@ -328,6 +328,26 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
     expect(badTarget.code).toBe(2);
   });
 
+  it.each([
+    ['a slash', 'Zq9/wxy/vut', ['Zq9', 'wxy/vut']],
+    ['an @', 'Zq9@kjh', ['Zq9', 'kjh']],
+    ['spaces', 'Zq9 mnb rt', ['Zq9', 'mnb rt']],
+    ['a #', 'Zq9#lkp', ['Zq9', 'lkp']],
+  ])(
+    '--verbose never prints a sink password with %s, not even in the cause chain',
+    async (_form, password, parts) => {
+      const out = await windowed(['run', '--at', '2026-11-27T10:03:30Z', '--verbose'], {
+        env: { E2E_LOGS: logs, E2E_SINK: `mysql://app:${password}@127.0.0.1:1/stats` },
+      });
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toMatch(/^error: /m);
+      for (const part of parts) {
+        expect(out.stderr).not.toContain(part);
+        expect(out.stdout).not.toContain(part);
+      }
+    },
+  );
+
   it('every command has --help (exit 0) documenting the exit codes', async () => {
     for (const command of ['run', 'backfill', 'status', 'replay', 'show', 'plan', 'deploy', 'simulate']) {
       const out = await windowed([command, '--help']);

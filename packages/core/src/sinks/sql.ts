@@ -58,6 +58,11 @@ export class SqlSink implements Sink {
     return `${this.options.db.display} table ${this.options.table}`;
   }
 
+  /** What `util.inspect` shows: where it writes, never the connection settings (they hold the password). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SqlSink <${this.describe()}>`;
+  }
+
   /**
    * Replaces the windows' rows (and marks them succeeded in the ledger, when asked) in one
    * transaction. A window whose rows cannot be stored exactly, or whose write the database refuses
