@@ -75,9 +75,10 @@ const AWS_ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
  * Secrets windowed was configured with (passwords of the URLs it parsed), redacted wherever they appear.
  * Kept on `globalThis`: the CLI and the config it loads may hold two copies of this module.
  */
-const knownSecrets: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[
-  Symbol.for('windowed.knownSecrets')
-] ??= new Set<string>());
+const SECRETS_KEY = Symbol.for('windowed.knownSecrets');
+const shared = globalThis as Record<symbol, Set<string> | undefined>;
+shared[SECRETS_KEY] ??= new Set<string>();
+const knownSecrets = shared[SECRETS_KEY];
 /** Shorter strings are too common to replace wherever they appear; URL redaction still hides them. */
 const MIN_KNOWN_SECRET = 4;
 const MAX_KNOWN_SECRETS = 256;
