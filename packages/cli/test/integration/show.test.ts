@@ -31,7 +31,14 @@ export default {
 function capture() {
   let text = '';
   return {
-    stream: { write: (chunk: string) => ((text += chunk), true), isTTY: false, columns: 120 },
+    stream: {
+      write(chunk: string) {
+        text += chunk;
+        return true;
+      },
+      isTTY: false,
+      columns: 120,
+    },
     text: () => text,
   };
 }
