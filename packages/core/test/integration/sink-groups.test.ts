@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineWindowedJob, manualTrigger, type WindowedJob } from '@windowed/core';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -102,6 +105,30 @@ describe.each(databases)('group values are stored exactly on $dialect', (databas
     const ledger = await knex('windowed_runs').where({ job: job.name }).orderBy('window_start');
     expect(ledger.map((r) => r.status)).toEqual(['succeeded', 'failed', 'failed', 'succeeded']);
     expect(ledger[1].last_error).toContain('"path"');
+  });
+
+  it('with the ledger in another database, the failed window is recorded failed and the others succeeded', async () => {
+    const name = uniqueName('state');
+    tables.push(name);
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-state-'));
+    const job = defineWindowedJob({
+      name,
+      window: '1m',
+      query: async ({ window }) => [{ path: minute(window.start) === '10:01' ? TOO_LONG : '/ok', pv: 1 }],
+      sink: database.url,
+      state: `sqlite:${join(dir, 'state.db')}`,
+      logger: false,
+    });
+    jobs.push(job);
+    const result = await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T10:03:00Z' });
+    expect(result.windows.map((w) => w.status)).toEqual(['succeeded', 'failed', 'succeeded']);
+    const status = await job.status();
+    expect(status.failed.map((e) => e.windowStart.toISOString())).toEqual(['2026-11-27T10:01:00.000Z']);
+    expect(status.lastSucceeded?.windowStart.toISOString()).toBe('2026-11-27T10:02:00.000Z');
+    expect(await stored(name)).toEqual([
+      { path: '/ok', pv: 1 },
+      { path: '/ok', pv: 1 },
+    ]);
   });
 
   it("a scheduled run's failing catch-up window does not take the other catch-up windows with it", async () => {
