@@ -1,4 +1,4 @@
-import { parseTriggerEvent, type TriggerEvent, WindowedError } from '@windowed/core';
+import { parseInstant, parseTriggerEvent, type TriggerEvent, WindowedError } from '@windowed/core';
 
 /**
  * An EventBridge rule's "Scheduled Event". `time` is when the rule fired: somewhere within the
@@ -96,7 +96,7 @@ export function fromScheduledEvent(event: unknown): TriggerEvent {
 }
 
 function fromRuleEvent(event: ScheduledRuleEvent): TriggerEvent {
-  const time = parseInstant(event.time, 'the Scheduled Event\'s "time"');
+  const time = instantOf(event.time, 'the Scheduled Event\'s "time"');
   // Rule schedules have minute precision and fire somewhere within the scheduled minute: the
   // minute the event names is the scheduled time; its seconds are jitter.
   const scheduled = new Date(Math.floor(time / MINUTE_MS) * MINUTE_MS).toISOString();
@@ -127,7 +127,7 @@ function fromSchedulerInput(input: SchedulerInput): TriggerEvent {
     );
   }
   const scheduledTime = new Date(
-    parseInstant(input.scheduledTime, 'the Scheduler input\'s "scheduledTime"'),
+    instantOf(input.scheduledTime, 'the Scheduler input\'s "scheduledTime"'),
   ).toISOString();
   const attempt = parseAttempt(input.attemptNumber);
   const arn =
@@ -157,17 +157,8 @@ function triggerId(arn: string, scheduledTime: string): string {
   return `${arn}@${scheduledTime}`;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-function parseInstant(value: unknown, what: string): number {
-  const ms = typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new WindowedError(
-      'INVALID_TRIGGER_EVENT',
-      `${what} is ${JSON.stringify(value) ?? 'missing'}; expected an ISO-8601 instant with a time zone, e.g. 2026-11-27T10:01:00Z. ${EXPECTED}`,
-    );
-  }
-  return ms;
+function instantOf(value: unknown, what: string): number {
+  return parseInstant(value, what, 'INVALID_TRIGGER_EVENT').getTime();
 }
 
 function parseAttempt(value: unknown): number | undefined {

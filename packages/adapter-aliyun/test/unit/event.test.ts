@@ -100,6 +100,13 @@ describe('fromFcTimerEvent', () => {
     expect((error as WindowedError).message).toMatch(/triggerTime|scheduledTime/);
   });
 
+  it('refuses a day the month does not have instead of rolling it into the next month', () => {
+    const event = { triggerTime: '2026-02-30T00:10:00Z', triggerName: 't', payload: '' };
+    expect(() => fromFcTimerEvent(event)).toThrow(
+      `The FC timer event's triggerTime: "2026-02-30T00:10:00Z" is not a valid instant: 2026-02 has no day 30.`,
+    );
+  });
+
   it('does not echo the event content in its error (it may carry anything)', () => {
     expect(() => fromFcTimerEvent({ password: 'hunter2-secret' })).toThrow(/keys password/);
     expect(() => fromFcTimerEvent({ password: 'hunter2-secret' })).not.toThrow(/hunter2/);

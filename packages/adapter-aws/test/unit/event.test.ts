@@ -131,6 +131,14 @@ describe('fromScheduledEvent', () => {
     expect(error.message).toMatch(/expected/i);
   });
 
+  it('refuses a day the month does not have instead of rolling it into the next month', () => {
+    const rule = { ...fixture('scheduled-rule-event'), time: '2026-02-30T00:10:37Z' };
+    expect(rejection(rule).message).toContain(
+      '"2026-02-30T00:10:37Z" is not a valid instant: 2026-02 has no day 30',
+    );
+    expect(rejection({ scheduledTime: '2026-04-31T00:10:00Z' }).message).toContain('2026-04 has no day 31');
+  });
+
   it('never reads the wall clock: the same event always gives the same trigger', () => {
     const event = fixture('scheduled-rule-event');
     const first = fromScheduledEvent(event);
