@@ -1,8 +1,8 @@
+import type { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Ledger } from '../ledger/types.js';
 import type { SqlSink } from '../sinks/sql.js';
 import type { ColumnSet, Sink, WindowRows } from '../sinks/types.js';
-import type { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
 import type { CatchUpRange } from './catch-up-cache.js';
 
