@@ -2,13 +2,14 @@ import {
   addMalformed as addMalformedCounts,
   type BackfillResult,
   type MalformedReason,
+  parseInstant,
   WindowedError,
   type WindowedJob,
   type WindowOutcome,
   windowsInRange,
 } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
 import { malformedNote } from './run.js';
