@@ -37,39 +37,37 @@ export class PostgresClient implements SqlClient {
   ): Promise<T[]> {
     const pool = await this.open();
     if (options.timeoutMs === undefined) return (await send(pool, sql, params)) as T[];
-    const client = await pool.connect();
-    const pid = (client as unknown as { processID?: number }).processID;
+    const lease = await checkOut(pool);
+    const pid = (lease.client as unknown as { processID?: number }).processID;
     return (await withTimeLimit(
-      send(client, sql, params),
+      send(lease.client, sql, params),
       options.timeoutMs,
       () => {
         if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
       },
-      () => client.release(),
+      () => lease.release(),
     )) as T[];
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await (await this.open()).connect();
+    const lease = await checkOut(await this.open());
+    const { client } = lease;
     const tx: SqlExecutor = {
       dialect: 'postgres',
       query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
         (await send(client, sql, params)) as R[],
     };
-    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
+      // A connection that could not roll back is not returned to the pool.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => lease.discard(rollbackError));
       throw error;
     } finally {
-      // A connection that could not roll back is not returned to the pool.
-      client.release(broken);
+      lease.release();
     }
   }
 
@@ -99,6 +97,36 @@ export class PostgresClient implements SqlClient {
     });
     return this.pool;
   }
+}
+
+/**
+ * A client taken out of the pool. pg's pool listens for a client's 'error' only while the client is
+ * idle in it; a checked-out client whose connection drops (a server-side kill, a reset, a failover)
+ * emits 'error' with no listener, which ends the process. The lease listens for as long as the client
+ * is out: the statement in flight rejects on its own, and the client is then discarded instead of
+ * going back to the pool.
+ */
+class Lease {
+  private broken: Error | undefined;
+  private readonly onError = (error: Error) => this.discard(error);
+
+  constructor(readonly client: PoolClient) {
+    client.on('error', this.onError);
+  }
+
+  /** The connection is unusable: it leaves the pool when released. */
+  discard(error: Error): void {
+    this.broken ??= error;
+  }
+
+  release(): void {
+    this.client.off('error', this.onError);
+    this.client.release(this.broken);
+  }
+}
+
+async function checkOut(pool: Pool): Promise<Lease> {
+  return new Lease(await pool.connect());
 }
 
 /**

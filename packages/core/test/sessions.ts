@@ -1,0 +1,81 @@
+import type { TestDatabase } from '@windowed/testing';
+import type { Knex } from 'knex';
+
+type ServerDialect = Exclude<TestDatabase['dialect'], 'sqlite'>;
+
+export interface Session {
+  id: number;
+  /** The statement it runs, as the server shows it. */
+  query: string;
+  /** Waiting for a lock another session holds. */
+  waiting: boolean;
+}
+
+/**
+ * Other sessions of this database running a statement, as the server lists them: MySQL's
+ * `information_schema.processlist` (SHOW PROCESSLIST), PostgreSQL's `pg_stat_activity`.
+ */
+export async function runningStatements(knex: Knex, dialect: ServerDialect): Promise<Session[]> {
+  if (dialect === 'postgres') {
+    const { rows } = await knex.raw(
+      `select pid as id, query, wait_event_type = 'Lock' as waiting from pg_stat_activity
+       where datname = current_database() and pid <> pg_backend_pid() and state = 'active'`,
+    );
+    return rows.map((r: Session) => ({
+      id: Number(r.id),
+      query: String(r.query),
+      waiting: r.waiting === true,
+    }));
+  }
+  const [rows] = await knex.raw(
+    `select id, info as query, state from information_schema.processlist
+     where db = database() and id <> connection_id() and command = 'Query'`,
+  );
+  return rows.map((r: { id: number; query: string | null; state: string | null }) => ({
+    id: Number(r.id),
+    query: String(r.query ?? ''),
+    waiting: /lock/i.test(r.state ?? ''),
+  }));
+}
+
+/** Polls until a session of this database waits for a lock with a statement matching `pattern`. */
+export async function waitForBlocked(
+  knex: Knex,
+  dialect: ServerDialect,
+  pattern: RegExp,
+  timeoutMs = 10_000,
+): Promise<Session> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const blocked = (await runningStatements(knex, dialect)).find((s) => s.waiting && pattern.test(s.query));
+    if (blocked) return blocked;
+    if (Date.now() > until) throw new Error(`no session blocked on ${pattern} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Drops the session on the server side, as a crashed proxy or a failover would. */
+export async function terminateSession(knex: Knex, dialect: ServerDialect, id: number): Promise<void> {
+  if (dialect === 'postgres') await knex.raw('select pg_terminate_backend(?)', [id]);
+  else await knex.raw(`kill connection ${Math.trunc(id)}`);
+}
+
+/**
+ * Another connection holding an exclusive lock on the table until `release()`: every read and write
+ * of it by other sessions waits (PostgreSQL `LOCK TABLE … ACCESS EXCLUSIVE`, MySQL `LOCK TABLES … WRITE`).
+ */
+export async function lockTable(
+  knex: Knex,
+  dialect: ServerDialect,
+  table: string,
+): Promise<{ release(): Promise<void> }> {
+  const trx = await knex.transaction();
+  if (dialect === 'postgres') await trx.raw('lock table ?? in access exclusive mode', [table]);
+  else await trx.raw('lock tables ?? write', [table]);
+  return {
+    async release() {
+      if (dialect === 'mysql') await trx.raw('unlock tables');
+      await trx.commit();
+    },
+  };
+}
