@@ -58,6 +58,8 @@ class Job implements WindowedJob {
   readonly query: DeclarativeQuery | undefined;
   private opened: Promise<Resources> | undefined;
   private readonly runtime: JobRuntime;
+  /** Runs and backfills in progress: `close` waits for them, so none uses a pool after it closed. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly spec: JobSpec,
@@ -92,11 +94,11 @@ class Job implements WindowedJob {
   }
 
   async run(trigger: TriggerEvent, ctx: RunContext = {}): Promise<RunResult> {
-    return runTrigger(this.runtime, parseTriggerEvent(trigger), ctx);
+    return this.track(runTrigger(this.runtime, parseTriggerEvent(trigger), ctx));
   }
 
   backfill(options: BackfillOptions): Promise<BackfillResult> {
-    return backfillRange(this.runtime, options);
+    return this.track(backfillRange(this.runtime, options));
   }
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
@@ -125,11 +127,19 @@ class Job implements WindowedJob {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
     const opened = this.opened;
     this.opened = undefined;
     this.runtime.cache.forget();
     const resources = await opened?.catch(() => undefined);
     if (resources) await closeResources(resources);
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inFlight.add(operation);
+    const done = () => this.inFlight.delete(operation);
+    operation.then(done, done);
+    return operation;
   }
 
   private resources(): Promise<Resources> {
