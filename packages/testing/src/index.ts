@@ -2,3 +2,4 @@ export * from './aliyun/index.js';
 export * from './aws/index.js';
 export * from './conformance.js';
 export * from './databases.js';
+export * from './sessions.js';

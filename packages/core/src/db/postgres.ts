@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { statementLimit } from './budget.js';
 import {
   batchInOrder,
   type QueryOptions,
@@ -6,9 +7,9 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlStatement,
-  withTimeLimit,
 } from './client.js';
 import { loadDriver } from './driver.js';
+import { inTransaction, Lease, type PooledConnection } from './lease.js';
 
 export interface PostgresClientOptions {
   /** Contains the password: never log it. */
@@ -36,39 +37,21 @@ export class PostgresClient implements SqlClient {
     options: QueryOptions = {},
   ): Promise<T[]> {
     const pool = await this.open();
-    if (options.timeoutMs === undefined) return (await send(pool, sql, params)) as T[];
-    const lease = await checkOut(pool);
-    const pid = (lease.client as unknown as { processID?: number }).processID;
-    return (await withTimeLimit(
-      send(lease.client, sql, params),
-      options.timeoutMs,
-      () => {
-        if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
-      },
-      () => lease.release(),
-    )) as T[];
-  }
-
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const lease = await checkOut(await this.open());
-    const { client } = lease;
-    const tx: SqlExecutor = {
-      dialect: 'postgres',
-      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
-        (await send(client, sql, params)) as R[],
-    };
+    const limit = statementLimit(options.timeoutMs);
+    // pg's own pool.query listens for a dropped connection while it holds the client.
+    if (!limit) return (await send(pool, sql, params)) as T[];
+    const lease = await Lease.take(() => connect(pool), limit);
     try {
-      await client.query('BEGIN');
-      const result = await fn(tx);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      // A connection that could not roll back is not returned to the pool.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => lease.discard(rollbackError));
-      throw error;
+      return (await lease.send(sql, params)) as T[];
     } finally {
       lease.release();
     }
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const pool = await this.open();
+    const lease = await Lease.take(() => connect(pool), statementLimit(undefined));
+    return inTransaction(lease, 'BEGIN', () => fn(lease.executor('postgres', (rows) => rows as SqlRow[])));
   }
 
   batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
@@ -102,31 +85,26 @@ export class PostgresClient implements SqlClient {
 /**
  * A client taken out of the pool. pg's pool listens for a client's 'error' only while the client is
  * idle in it; a checked-out client whose connection drops (a server-side kill, a reset, a failover)
- * emits 'error' with no listener, which ends the process. The lease listens for as long as the client
- * is out: the statement in flight rejects on its own, and the client is then discarded instead of
- * going back to the pool.
+ * emits 'error' with no listener, which ends the process. This listens for as long as the client is
+ * out: the statement in flight rejects on its own, and the client is then discarded instead of going
+ * back to the pool. A statement on it is cancelled with `pg_cancel_backend` from another connection.
  */
-class Lease {
-  private broken: Error | undefined;
-  private readonly onError = (error: Error) => this.discard(error);
-
-  constructor(readonly client: PoolClient) {
-    client.on('error', this.onError);
-  }
-
-  /** The connection is unusable: it leaves the pool when released. */
-  discard(error: Error): void {
-    this.broken ??= error;
-  }
-
-  release(): void {
-    this.client.off('error', this.onError);
-    this.client.release(this.broken);
-  }
-}
-
-async function checkOut(pool: Pool): Promise<Lease> {
-  return new Lease(await pool.connect());
+async function connect(pool: Pool): Promise<PooledConnection> {
+  const client = await pool.connect();
+  let dropped: Error | undefined;
+  const onError = (error: Error) => {
+    dropped ??= error;
+  };
+  client.on('error', onError);
+  const pid = (client as unknown as { processID?: number }).processID;
+  return {
+    send: (sql, params) => send(client, sql, params),
+    cancel: () => (pid === undefined ? Promise.resolve() : pool.query('select pg_cancel_backend($1)', [pid])),
+    release(broken) {
+      client.off('error', onError);
+      client.release(broken ?? dropped);
+    },
+  };
 }
 
 /**

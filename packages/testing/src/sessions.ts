@@ -1,7 +1,8 @@
-import type { TestDatabase } from '@windowed/testing';
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { openTestKnex, type TestDatabase } from './databases.js';
 
-type ServerDialect = Exclude<TestDatabase['dialect'], 'sqlite'>;
+export type ServerDialect = Exclude<TestDatabase['dialect'], 'sqlite'>;
 
 export interface Session {
   id: number;
@@ -10,6 +11,12 @@ export interface Session {
   /** Waiting for a lock another session holds. */
   waiting: boolean;
 }
+
+/**
+ * What tests that stall, cancel or drop a run's statements need: what the server says is running,
+ * locks held by another connection, sessions dropped from the server side, and a database of their
+ * own (so that a table lock or a session list concerns their statements only).
+ */
 
 /**
  * Other sessions of this database running a statement, as the server lists them: MySQL's
@@ -76,6 +83,36 @@ export async function lockTable(
     async release() {
       if (dialect === 'mysql') await trx.raw('unlock tables');
       await trx.commit();
+    },
+  };
+}
+
+/**
+ * A new, empty database on the same server, for a test whose locks or session lists must not meet
+ * other test files' statements. Its name starts with the run's own (and so its creation time): a
+ * run killed before `drop` leaves it to the stale-database cleanup of global-setup.ts.
+ */
+export async function ownDatabase(
+  base: TestDatabase & { dialect: ServerDialect },
+): Promise<{ database: TestDatabase & { dialect: ServerDialect }; drop(): Promise<void> }> {
+  const url = new URL(base.url);
+  const name = `${url.pathname.slice(1)}_own_${randomBytes(3).toString('hex')}`;
+  const admin = openTestKnex(base);
+  const quoted = base.dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
+  await admin.raw(`create database ${quoted}`);
+  await admin.destroy();
+  url.pathname = `/${name}`;
+  return {
+    database: { dialect: base.dialect, url: url.toString() },
+    async drop() {
+      const again = openTestKnex(base);
+      try {
+        await again.raw(
+          `drop database if exists ${quoted}${base.dialect === 'postgres' ? ' with (force)' : ''}`,
+        );
+      } finally {
+        await again.destroy();
+      }
     },
   };
 }
