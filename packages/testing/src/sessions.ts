@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { count, defineWindowedJob, type WindowedJob } from '@windowed/core';
 import type { Knex } from 'knex';
-import { openTestKnex, type TestDatabase } from './databases.js';
+import { openTestKnex, type TestDatabase, testDatabases } from './databases.js';
 
 export type ServerDialect = Exclude<TestDatabase['dialect'], 'sqlite'>;
 
@@ -17,6 +18,13 @@ export interface Session {
  * locks held by another connection, sessions dropped from the server side, and a database of their
  * own (so that a table lock or a session list concerns their statements only).
  */
+
+export type ServerDatabase = TestDatabase & { dialect: ServerDialect };
+
+/** The test databases with a server (MariaDB, PostgreSQL): those with sessions, locks and pools. */
+export async function testServers(): Promise<ServerDatabase[]> {
+  return (await testDatabases()).filter((d): d is ServerDatabase => d.dialect !== 'sqlite');
+}
 
 /**
  * Other sessions of this database running a statement, as the server lists them: MySQL's
@@ -93,8 +101,8 @@ export async function lockTable(
  * run killed before `drop` leaves it to the stale-database cleanup of global-setup.ts.
  */
 export async function ownDatabase(
-  base: TestDatabase & { dialect: ServerDialect },
-): Promise<{ database: TestDatabase & { dialect: ServerDialect }; drop(): Promise<void> }> {
+  base: ServerDatabase,
+): Promise<{ database: ServerDatabase; drop(): Promise<void> }> {
   const url = new URL(base.url);
   const name = `${url.pathname.slice(1)}_own_${randomBytes(3).toString('hex')}`;
   const admin = openTestKnex(base);
@@ -113,6 +121,92 @@ export async function ownDatabase(
       } finally {
         await again.destroy();
       }
+    },
+  };
+}
+
+export interface LockedOutcome {
+  /** The error `invoke` rejected with (`{ code: 'none' }` if it resolved). */
+  error: { code?: string; message: string };
+  /** Epoch ms when it settled. */
+  settledAt: number;
+  /** The statements the server still ran in the database at that moment (the lock holder aside). */
+  stillRunning: Session[];
+}
+
+/**
+ * Calls `invoke` while another connection holds `table` locked, once one of its statements waits for
+ * the lock: how it settled, when, and what the server still ran then. The lock is released after
+ * `holdMs` at the latest, so a run that never gives up cannot hang the test.
+ */
+export async function whileLocked(
+  knex: Knex,
+  dialect: ServerDialect,
+  table: string,
+  invoke: () => Promise<unknown>,
+  holdMs: number,
+): Promise<LockedOutcome> {
+  const lock = await lockTable(knex, dialect, table);
+  const unlock = setTimeout(() => void lock.release().catch(() => undefined), holdMs);
+  const settled = invoke().then(
+    () => ({ code: 'none', message: '' }),
+    (error: { code?: string; message: string }) => error,
+  );
+  try {
+    await waitForBlocked(knex, dialect, new RegExp(table));
+    const error = await settled;
+    const settledAt = Date.now();
+    return { error, settledAt, stillRunning: await runningStatements(knex, dialect) };
+  } finally {
+    clearTimeout(unlock);
+    await lock.release().catch(() => undefined);
+  }
+}
+
+export interface OwnLogDatabase {
+  database: ServerDatabase;
+  knex: Knex;
+  /** The log table `(ts, user_id)`. */
+  logs: string;
+  /** A job counting the log table's rows per minute into this database (closed by `drop`). */
+  pvJob(): WindowedJob;
+  drop(): Promise<void>;
+}
+
+/** A database of the test's own (see {@link ownDatabase}) holding a log table with these rows. */
+export async function ownLogDatabase(
+  base: ServerDatabase,
+  rows: ReadonlyArray<{ ts: string; user_id: string }>,
+): Promise<OwnLogDatabase> {
+  const own = await ownDatabase(base);
+  const knex = openTestKnex(own.database);
+  const logs = `logs_${randomBytes(4).toString('hex')}`;
+  await knex.schema.createTable(logs, (t) => {
+    t.datetime('ts', { precision: 3 }).notNullable().index();
+    t.string('user_id', 64);
+  });
+  if (rows.length > 0) await knex(logs).insert(rows.map((r) => ({ ...r, ts: new Date(r.ts) })));
+  const jobs: WindowedJob[] = [];
+  return {
+    database: own.database,
+    knex,
+    logs,
+    pvJob() {
+      const job = defineWindowedJob({
+        name: `pv_${randomBytes(4).toString('hex')}`,
+        window: '1m',
+        query: { metrics: { pv: count() } },
+        source: { type: 'sql', url: own.database.url, table: logs, timeColumn: 'ts' },
+        sink: own.database.url,
+        logger: false,
+      });
+      jobs.push(job);
+      return job;
+    },
+    async drop() {
+      await Promise.all(jobs.map((j) => j.close()));
+      await knex.destroy();
+      await own.drop();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { openTestKnex, refuseRunningMark, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, windowed, writeLogs } from '../helpers/cli.js';
 
@@ -12,14 +12,12 @@ describe.each(databases)('windowed backfill on $dialect when the ledger fails pa
   const knex = openTestKnex(db);
   let logs: string;
   const env = () => ({ E2E_JOB: job, E2E_SINK: `${db.url}?table=${table}`, E2E_LOGS: logs });
-  const trigger = `refuse_${job}`;
 
   beforeAll(() => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsup\` in packages/cli first.`);
     logs = writeLogs();
   });
   afterAll(async () => {
-    await knex.raw(`drop trigger if exists ${trigger}`);
     await knex.destroy();
   });
 
@@ -33,14 +31,7 @@ describe.each(databases)('windowed backfill on $dialect when the ledger fails pa
     );
     expect(first.code, first.stderr).toBe(0);
     // The second of four day-long spans cannot be marked running: a real error from the database.
-    await knex.raw(
-      `create trigger ${trigger} before insert on windowed_runs for each row
-       begin
-         if new.job = '${job}' and new.status = 'running' and new.window_start = '2026-11-28 00:00:00.000' then
-           signal sqlstate '45000' set message_text = 'injected: the ledger refused the window';
-         end if;
-       end`,
-    );
+    const fault = await refuseRunningMark(knex, db.dialect, job, new Date('2026-11-28T00:00:00Z'));
     const out = await windowed(
       ['backfill', '--from', '2026-11-27T00:00:00Z', '--to', '2026-12-01T00:00:00Z', '--concurrency', '4'],
       { env: env(), killAfterMs: 20_000 },
@@ -61,5 +52,6 @@ describe.each(databases)('windowed backfill on $dialect when the ledger fails pa
       .where('window_start', '>=', '2026-11-27 00:00:00')
       .count({ n: '*' });
     expect(Number(written[0]?.n)).toBe(succeeded);
+    await fault.remove();
   }, 60_000);
 });

@@ -1,8 +1,7 @@
 import { count, defineWindowedJob, type WindowedJob } from '@windowed/core';
-import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { openTestKnex, refuseRunningMark, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogTable, insertLogs, type LogRow, sleep } from '../helpers.js';
-import { refuseRunningMark } from '../ledger-fault.js';
 
 const databases = await testDatabases();
 

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { openTestKnex, testServers, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogTable, MINUTE_LOGS } from '../helpers.js';
 
-const servers = (await testDatabases()).filter((d) => d.dialect !== 'sqlite');
+const servers = await testServers();
 const child = fileURLToPath(new URL('../fixtures/dropped-connection-child.ts', import.meta.url));
 const run = promisify(execFile);
 

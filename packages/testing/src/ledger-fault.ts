@@ -1,5 +1,5 @@
-import type { TestDatabase } from '@windowed/testing';
 import type { Knex } from 'knex';
+import type { TestDatabase } from './databases.js';
 
 /**
  * A database trigger that refuses to mark one window of a job `running`, as a ledger that fails
