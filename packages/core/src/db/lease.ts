@@ -95,23 +95,27 @@ type Settled<T> = { value: T } | { error: unknown };
 
 /**
  * How `promise` settled, or undefined if it had not by `at` (epoch ms). With a limit whose budget
- * tracks statements, the promise is tracked: the budget's owner waits for it even if we stop.
+ * tracks statements, the answer is tracked: the budget's owner waits for it even if we stop.
  */
 function settleBy<T>(
   promise: Promise<T>,
   at: number,
   limit?: StatementLimit,
 ): Promise<Settled<T> | undefined> {
-  const settled = promise.then(
-    (value): Settled<T> => ({ value }),
-    (error: unknown): Settled<T> => ({ error }),
-  );
-  limit?.budget?.track(settled);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, at - Date.now()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), Math.max(0, at - Date.now()));
+    const settled = promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ error });
+      },
+    );
+    limit?.budget?.track(settled);
   });
-  return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
 }
 
 function unwrap<T>(settled: Settled<T>): T {

@@ -96,6 +96,7 @@ export class RunBudget implements StatementBudget {
 
   /** Waits for the statements still running (cancelled ones answering their cancellation). */
   private async drain(): Promise<void> {
+    if (this.statements.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const until = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, this.settleBy - Date.now()));
