@@ -13,6 +13,8 @@ export const sharedConfig = defineConfig({
       { find: /^@windowed\/adapter-aws\/deploy$/, replacement: pkg('adapter-aws/src/deploy/index.ts') },
       { find: /^@windowed\/adapter-aws$/, replacement: pkg('adapter-aws/src/index.ts') },
       { find: /^@windowed\/cli$/, replacement: pkg('cli/src/index.ts') },
+      { find: /^@windowed\/eslint-plugin\/check$/, replacement: pkg('eslint-plugin/src/check.ts') },
+      { find: /^@windowed\/eslint-plugin$/, replacement: pkg('eslint-plugin/src/index.ts') },
       { find: /^@windowed\/testing$/, replacement: pkg('testing/src/index.ts') },
     ],
   },

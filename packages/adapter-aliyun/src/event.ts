@@ -1,4 +1,10 @@
-import { parseTriggerEvent, TRIGGER_SOURCES, type TriggerEvent, WindowedError } from '@windowed/core';
+import {
+  parseInstant,
+  parseTriggerEvent,
+  TRIGGER_SOURCES,
+  type TriggerEvent,
+  WindowedError,
+} from '@windowed/core';
 
 /**
  * The event an FC timer trigger delivers (FC 2.0 and 3.0 alike).
@@ -31,8 +37,6 @@ const EXPECTED =
   'the window is never taken from the wall clock.';
 
 /** FC writes `2023-12-26T07:49:00Z`; fractions and offsets are accepted, a missing zone is not. */
-const ISO_UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -77,15 +81,18 @@ function parseJson(text: string): unknown {
 export function fromFcTimerEvent(event: unknown): TriggerEvent {
   const decoded = decodeFcEvent(event);
   if (isFcTimerEvent(decoded)) {
-    if (!ISO_UTC_SECONDS.test(decoded.triggerTime) || Number.isNaN(Date.parse(decoded.triggerTime))) {
-      throw new WindowedError(
-        'INVALID_TRIGGER_EVENT',
-        `The FC timer event's triggerTime ${JSON.stringify(decoded.triggerTime.slice(0, 40))} is not an ISO-8601 UTC instant. ${EXPECTED}`,
-      );
-    }
+    const scheduled = parseInstant(
+      decoded.triggerTime,
+      "The FC timer event's triggerTime",
+      'INVALID_TRIGGER_EVENT',
+    );
+    const scheduledTime = scheduled.toISOString();
     return parseTriggerEvent({
-      scheduledTime: decoded.triggerTime,
+      scheduledTime,
       source: 'aliyun.fc.timer',
+      // FC does not document its request id as kept across the retries of an async invocation; the
+      // timer's name and trigger time name the firing whatever attempt delivers it.
+      ...(decoded.triggerName ? { id: `${decoded.triggerName}@${scheduledTime}` } : {}),
       triggerName: decoded.triggerName,
       ...(decoded.payload !== undefined ? { payload: decoded.payload } : {}),
     });

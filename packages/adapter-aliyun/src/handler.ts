@@ -48,10 +48,8 @@ export function fcAsyncHandler(
           : undefined,
       );
     }
-    let trigger = fromFcTimerEvent(event);
-    // FC keeps the request id across the retries of one async invocation: a stable trigger id.
-    if (trigger.id === undefined && ctx.requestId) trigger = { ...trigger, id: ctx.requestId };
-    return job.run(trigger, runContext(event, ctx, start));
+    // The trigger id comes from the event (timer name and time), never from the request id.
+    return job.run(fromFcTimerEvent(event), runContext(event, ctx, start));
   };
 }
 

@@ -1,4 +1,4 @@
-import { parseTriggerEvent, type TriggerEvent, WindowedError } from '@windowed/core';
+import { parseInstant, parseTriggerEvent, type TriggerEvent, WindowedError } from '@windowed/core';
 
 /**
  * An EventBridge rule's "Scheduled Event". `time` is when the rule fired: somewhere within the
@@ -96,17 +96,24 @@ export function fromScheduledEvent(event: unknown): TriggerEvent {
 }
 
 function fromRuleEvent(event: ScheduledRuleEvent): TriggerEvent {
-  const time = parseInstant(event.time, 'the Scheduled Event\'s "time"');
+  const time = instantOf(event.time, 'the Scheduled Event\'s "time"');
   // Rule schedules have minute precision and fire somewhere within the scheduled minute: the
   // minute the event names is the scheduled time; its seconds are jitter.
-  const scheduled = new Date(Math.floor(time / MINUTE_MS) * MINUTE_MS);
+  const scheduled = new Date(Math.floor(time / MINUTE_MS) * MINUTE_MS).toISOString();
   const rule = Array.isArray(event.resources)
     ? event.resources.find((r) => typeof r === 'string')
     : undefined;
+  // Lambda retries an async event with the same payload, so the event id would do as well; the
+  // rule's ARN with the scheduled minute names the firing whatever redelivered it.
+  const id = rule
+    ? triggerId(rule, scheduled)
+    : typeof event.id === 'string' && event.id
+      ? event.id
+      : undefined;
   return parseTriggerEvent({
-    scheduledTime: scheduled.toISOString(),
+    scheduledTime: scheduled,
     source: 'aws.events',
-    ...(typeof event.id === 'string' && event.id ? { id: event.id } : {}),
+    ...(id ? { id } : {}),
     ...(rule ? { triggerName: rule.slice(rule.lastIndexOf('/') + 1) } : {}),
   });
 }
@@ -119,37 +126,39 @@ function fromSchedulerInput(input: SchedulerInput): TriggerEvent {
         'To run a window manually, invoke with {"source":"manual","scheduledTime":"<ISO-8601 UTC>"}.',
     );
   }
-  const time = parseInstant(input.scheduledTime, 'the Scheduler input\'s "scheduledTime"');
+  const scheduledTime = new Date(
+    instantOf(input.scheduledTime, 'the Scheduler input\'s "scheduledTime"'),
+  ).toISOString();
   const attempt = parseAttempt(input.attemptNumber);
-  const id =
-    typeof input.executionId === 'string' && !input.executionId.includes('<aws.')
-      ? input.executionId
-      : undefined;
   const arn =
     typeof input.scheduleArn === 'string' && !input.scheduleArn.includes('<aws.')
       ? input.scheduleArn
       : undefined;
+  // Not `executionId`: Scheduler assigns one "for each attempted invocation of a target", so every
+  // retry would look like another invocation. The schedule's ARN and scheduled time stay the same.
+  // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
   return parseTriggerEvent({
-    scheduledTime: new Date(time).toISOString(),
+    scheduledTime,
     source: 'aws.scheduler',
-    ...(id ? { id } : {}),
+    ...(arn ? { id: triggerId(arn, scheduledTime) } : {}),
     ...(arn ? { triggerName: arn.slice(arn.lastIndexOf('/') + 1) } : {}),
     ...(attempt !== undefined ? { attempt } : {}),
     ...(input.payload !== undefined ? { payload: input.payload } : {}),
   });
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/**
+ * What stays the same across every delivery and retry of one scheduled invocation: the schedule's
+ * (or rule's) ARN and the scheduled time, e.g.
+ * `arn:aws:scheduler:us-east-1:123456789012:schedule/default/windowed-pv_uv@2026-11-27T10:01:00.000Z`
+ * (at most ~210 characters: ARN names are bounded, the ledger column holds 255).
+ */
+function triggerId(arn: string, scheduledTime: string): string {
+  return `${arn}@${scheduledTime}`;
+}
 
-function parseInstant(value: unknown, what: string): number {
-  const ms = typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new WindowedError(
-      'INVALID_TRIGGER_EVENT',
-      `${what} is ${JSON.stringify(value) ?? 'missing'}; expected an ISO-8601 instant with a time zone, e.g. 2026-11-27T10:01:00Z. ${EXPECTED}`,
-    );
-  }
-  return ms;
+function instantOf(value: unknown, what: string): number {
+  return parseInstant(value, what, 'INVALID_TRIGGER_EVENT').getTime();
 }
 
 function parseAttempt(value: unknown): number | undefined {

@@ -36,6 +36,7 @@ export interface DrainedMessage {
  * }
  */
 export async function* drainSqsFailureQueue(options: DrainSqsOptions): AsyncGenerator<DrainedMessage> {
+  checkOptions(options);
   const sqs = await loadSqs();
   const client = new sqs.SQSClient({
     ...(options.region ? { region: options.region } : {}),
@@ -48,7 +49,7 @@ export async function* drainSqsFailureQueue(options: DrainSqsOptions): AsyncGene
       const output = await client.send(
         new sqs.ReceiveMessageCommand({
           QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, (options.maxMessages ?? 10) - seen),
+          MaxNumberOfMessages: batchSize(options.maxMessages, seen),
           VisibilityTimeout: options.visibilityTimeoutSeconds ?? 300,
           WaitTimeSeconds: options.waitTimeSeconds ?? 1,
         }),
@@ -70,6 +71,36 @@ export async function* drainSqsFailureQueue(options: DrainSqsOptions): AsyncGene
     }
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * ReceiveMessage takes MaxNumberOfMessages from 1 to 10 and refuses anything else
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+ */
+const MAX_PER_RECEIVE = 10;
+
+/** Messages to ask for next: 10 until `maxMessages` is near, never fewer than 1. */
+function batchSize(maxMessages: number | undefined, seen: number): number {
+  return maxMessages === undefined ? MAX_PER_RECEIVE : Math.min(MAX_PER_RECEIVE, maxMessages - seen);
+}
+
+/** ReceiveMessage's documented ranges (same page: visibility 0–43,200 s, wait 0–20 s), checked before anything is received. */
+function checkOptions(options: DrainSqsOptions): void {
+  const ranges: Array<[keyof DrainSqsOptions, number, number]> = [
+    ['maxMessages', 1, Number.MAX_SAFE_INTEGER],
+    ['visibilityTimeoutSeconds', 0, 43_200],
+    ['waitTimeSeconds', 0, 20],
+  ];
+  for (const [name, min, max] of ranges) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new WindowedError(
+        'INVALID_ARGUMENT',
+        `drainSqsFailureQueue: ${name} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}, got ${JSON.stringify(value)}.`,
+      );
+    }
   }
 }
 

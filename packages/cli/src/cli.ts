@@ -1,3 +1,4 @@
+import { redact } from '@windowed/core';
 import { Command, CommanderError, Option } from 'commander';
 import { backfillCommand } from './commands/backfill.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
@@ -102,10 +103,11 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     ctx.stderr.write(`${ctx.errColors.red('error')}: ${failure.message}\n`);
     if (failure.hint) ctx.stderr.write(`${ctx.errColors.dim('hint')}: ${failure.hint}\n`);
     if (verbose && error instanceof Error && error.stack) {
-      ctx.stderr.write(`${error.stack}\n`);
+      // Causes come from drivers and SDKs: what they say passes through the same redaction.
+      ctx.stderr.write(`${redact(error.stack)}\n`);
       let cause = (error as { cause?: unknown }).cause;
       while (cause instanceof Error) {
-        ctx.stderr.write(`caused by: ${cause.stack ?? cause.message}\n`);
+        ctx.stderr.write(`caused by: ${redact(cause.stack ?? cause.message)}\n`);
         cause = (cause as { cause?: unknown }).cause;
       }
     }

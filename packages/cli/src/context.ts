@@ -149,20 +149,6 @@ export function cliLogger(ctx: CliContext): Logger {
   };
 }
 
-/** Parses an ISO-8601 option value. A zone is required: a CLI never guesses one. */
-export function parseInstant(value: string, option: string): Date {
-  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value);
-  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (!ok || Number.isNaN(date.getTime())) {
-    throw new CliError(
-      `${option} ${JSON.stringify(value)} is not an ISO-8601 time.`,
-      EXIT.usage,
-      'use e.g. 2026-11-27T10:00:00Z (a zone is required; a bare date means 00:00 UTC)',
-    );
-  }
-  return date;
-}
-
 export function parsePositiveInt(value: string, option: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {

@@ -1,3 +1,5 @@
+import { redact } from '@windowed/core';
+
 /**
  * Exit codes scripts can rely on:
  * 0 ok · 1 a job or window failed · 2 usage or configuration error · 130 interrupted (Ctrl-C).
@@ -74,10 +76,12 @@ export function describeFailure(error: unknown): Reported {
     const hint = HINTS[error.code];
     return { exitCode, message: `${error.code}: ${firstLine(error.message)}`, ...(hint ? { hint } : {}) };
   }
-  const message =
+  // Anything else came from a driver, an SDK or the user's config: redacted like windowed's own messages.
+  const message = redact(
     error instanceof Error
       ? `${error.name === 'Error' ? '' : `${error.name}: `}${firstLine(error.message)}`
-      : String(error);
+      : String(error),
+  );
   return { exitCode: EXIT.failure, message, hint: 'run again with --verbose for details' };
 }
 

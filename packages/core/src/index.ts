@@ -32,6 +32,13 @@ export { createSqlSource, type SqlSourceOptions } from './sources/sql.js';
 export type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './sources/types.js';
 export { isSource } from './sources/types.js';
 export {
+  EARLIEST_INSTANT,
+  type InstantReading,
+  LATEST_INSTANT,
+  parseInstant,
+  readInstant,
+} from './time/instant.js';
+export {
   manualTrigger,
   parseTriggerEvent,
   TRIGGER_SOURCES,

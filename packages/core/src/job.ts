@@ -8,6 +8,7 @@ import { backfillRange, CatchUpCache, type JobRuntime, jobStatus, runTrigger } f
 import { validateSinkConfig } from './sinks/create.js';
 import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
+import { assertStorableSpan, parseInstant } from './time/instant.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
 import type {
   BackfillOptions,
@@ -19,7 +20,7 @@ import type {
   RunResult,
   WindowedJob,
 } from './types.js';
-import { deriveWindow, windowsForTrigger } from './window/derive.js';
+import { deriveWindow, windowContaining, windowsForTrigger } from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
 
@@ -85,6 +86,12 @@ class Job implements WindowedJob {
     };
   }
 
+  /** What `util.inspect` shows: the job's name and window, never its spec (URLs with passwords). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const { size, timeZone } = this.windowSpec;
+    return `WindowedJob <${this.name}: ${size.label} windows in ${timeZone}>`;
+  }
+
   windowFor(trigger: TriggerEvent | Date | string): Window {
     return deriveWindow(scheduledTimeOf(trigger), this.windowSpec);
   }
@@ -97,8 +104,17 @@ class Job implements WindowedJob {
     return this.track(runTrigger(this.runtime, parseTriggerEvent(trigger), ctx));
   }
 
-  backfill(options: BackfillOptions): Promise<BackfillResult> {
-    return this.track(backfillRange(this.runtime, options));
+  async backfill(options: BackfillOptions): Promise<BackfillResult> {
+    // Parsed here, as the CLI parses --from/--to: the same instants refused with the same words.
+    const from = parseInstant(options.from, 'backfill from');
+    const to = parseInstant(options.to, 'backfill to');
+    assertStorableSpan(
+      windowContaining(from, this.windowSpec).start,
+      to,
+      () => `backfill from ${from.toISOString()} to ${to.toISOString()}`,
+      'INVALID_ARGUMENT',
+    );
+    return this.track(backfillRange(this.runtime, { ...options, from, to }));
   }
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { WindowedError } from './errors.js';
+import { instantMessage, readInstant } from './time/instant.js';
 import { zodMessages as messages } from './zod-messages.js';
 
 export const TRIGGER_SOURCES = [
@@ -28,12 +29,10 @@ export interface TriggerEvent {
   payload?: unknown;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-const isInstant = (s: string) => ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s));
-
 const isoInstant = z.string().check(
-  z.refine(isInstant, {
-    message: 'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:01:00Z',
+  z.refine((s) => readInstant(s).ok, {
+    message:
+      'expected an ISO-8601 instant with a time zone designator between years 1000 and 9999, e.g. 2026-11-27T10:01:00Z',
   }),
 );
 
@@ -66,26 +65,36 @@ function sealed(event: TriggerEvent): TriggerEvent {
 
 function validTriggerEvent(input: unknown): TriggerEvent {
   const valid = validatedDirectly(input);
-  if (valid) return { ...valid, scheduledTime: new Date(valid.scheduledTime).toISOString() };
+  if (valid) return valid;
   const result = triggerEventSchema.safeParse(input, messages);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'event';
+    const time = (input as { scheduledTime?: unknown } | null)?.scheduledTime;
+    const reading = where === 'scheduledTime' && typeof time === 'string' ? readInstant(time) : undefined;
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',
-      `Invalid trigger event at "${where}": ${issue?.message ?? 'unrecognized shape'}. Expected { scheduledTime: ISO-8601 UTC, source: ${TRIGGER_SOURCES.join(' | ')} }; the window is never taken from the wall clock.`,
+      reading && !reading.ok
+        ? `${instantMessage('Invalid trigger event at "scheduledTime"', time as string, reading.problem)} The window is never taken from the wall clock.`
+        : `Invalid trigger event at "${where}": ${issue?.message ?? 'unrecognized shape'}. Expected { scheduledTime: ISO-8601 UTC, source: ${TRIGGER_SOURCES.join(' | ')} }; the window is never taken from the wall clock.`,
       { cause: result.error },
     );
   }
   const event = result.data as TriggerEvent;
-  return { ...event, scheduledTime: new Date(event.scheduledTime).toISOString() };
+  return { ...event, scheduledTime: normalized(event.scheduledTime) };
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ` of a scheduled time the schema accepted. */
+function normalized(scheduledTime: string): string {
+  const reading = readInstant(scheduledTime);
+  return new Date(reading.ok ? reading.ms : Number.NaN).toISOString();
 }
 
 const FIELDS = ['scheduledTime', 'source', 'id', 'triggerName', 'attempt', 'payload'] as const;
 const SOURCES = new Set<unknown>(TRIGGER_SOURCES);
 
 /**
- * What `triggerEventSchema` outputs, for an event that plainly passes it — checked without zod, which
+ * What `triggerEventSchema` outputs (with `scheduledTime` normalized), for an event that plainly passes it — checked without zod, which
  * costs more than the rest of a scheduled run's client work. Anything else (a missing, undefined or
  * unknown field, a wrong value, an object that is not plain) is `undefined`: the schema decides it,
  * with its error messages.
@@ -98,14 +107,16 @@ function validatedDirectly(input: unknown): TriggerEvent | undefined {
   for (const key of Object.keys(event))
     if (!(FIELDS as readonly string[]).includes(key) || event[key] === undefined) return undefined;
   const { scheduledTime, source, id, triggerName, attempt } = event;
-  if (typeof scheduledTime !== 'string' || !isInstant(scheduledTime) || !SOURCES.has(source))
-    return undefined;
+  if (typeof scheduledTime !== 'string' || !SOURCES.has(source)) return undefined;
+  const reading = readInstant(scheduledTime);
+  if (!reading.ok) return undefined;
   if (id !== undefined && (typeof id !== 'string' || id.length < 1)) return undefined;
   if (triggerName !== undefined && typeof triggerName !== 'string') return undefined;
   if (attempt !== undefined && !(Number.isSafeInteger(attempt) && (attempt as number) >= 1)) return undefined;
   // The schema's output: the known fields present in the input, in the schema's order.
   const out: Record<string, unknown> = {};
   for (const key of FIELDS) if (key in event) out[key] = event[key];
+  out.scheduledTime = new Date(reading.ms).toISOString();
   return out as unknown as TriggerEvent;
 }
 

@@ -155,6 +155,14 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       }));
     }
 
+    /** The `trigger_id` the ledger recorded for each window, by window start. */
+    async function triggerIds(sinkFile: string, job: WindowedJob): Promise<Record<string, unknown>> {
+      const rows = await reader(sinkFile)('windowed_runs').where('job', job.name).orderBy('window_start');
+      return Object.fromEntries(
+        rows.map((r: Record<string, unknown>) => [toDate(r.window_start).toISOString(), r.trigger_id]),
+      );
+    }
+
     const expectedRow = (window: Window) => ({
       start: window.start.toISOString(),
       end: window.end.toISOString(),
@@ -204,6 +212,26 @@ export function runAdapterConformance(adapter: AdapterUnderTest): void {
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ status: 'succeeded', lastError: null });
       expect(entries[0]!.attempts).toBeGreaterThanOrEqual(1);
+    });
+
+    it('records one trigger id for every delivery and retry of one scheduled invocation, another for the next', async () => {
+      // Platforms retry an invocation with a new request (Scheduler: a new execution id per attempt);
+      // the id in the ledger names the scheduled invocation, so it must not change with them.
+      const { job, sinkFile } = makeJob();
+      const invoke = adapter.invoker(job);
+      const time = scheduledFor(5);
+      await invoke(adapter.scheduledEvent(time, { id: 'delivery-1', attempt: 1 }));
+      const first = (await triggerIds(sinkFile, job))[job.windowFor(time).start.toISOString()];
+      expect(first).toEqual(expect.any(String));
+      expect((first as string).length).toBeLessThanOrEqual(255); // the ledger's trigger_id is varchar(255)
+      await invoke(adapter.scheduledEvent(time, { id: 'delivery-2', attempt: 2 }));
+      await invoke(adapter.scheduledEvent(time, { attempt: 3 }));
+      const next = scheduledFor(6);
+      await invoke(adapter.scheduledEvent(next, { id: 'delivery-3', attempt: 1 }));
+      const ids = await triggerIds(sinkFile, job);
+      expect(ids[job.windowFor(time).start.toISOString()]).toBe(first);
+      expect(ids[job.windowFor(next).start.toISOString()]).toEqual(expect.any(String));
+      expect(ids[job.windowFor(next).start.toISOString()]).not.toBe(first);
     });
 
     it('a failing run rejects to the platform, the ledger shows it failed with attempts counted, and a retry fixes it', async () => {

@@ -44,7 +44,7 @@ export interface FcCodePackage {
 
 /**
  * `@alicloud/gateway-sls-util` requires the native `lz4-napi` at load time, though windowed asks
- * SLS for deflate and never decompresses lz4. A native addon built on the deploying machine may
+ * SLS for gzip (with Accept-Encoding set, the SDK never picks lz4) and never decompresses lz4. A native addon built on the deploying machine may
  * not load on FC, so the bundle carries this stand-in instead.
  */
 const LZ4_STUB = {
@@ -54,7 +54,7 @@ const LZ4_STUB = {
     build.onLoad({ filter: /.*/, namespace: 'windowed-stub' }, () => ({
       loader: 'js',
       contents:
-        "const unavailable = () => { throw new Error('lz4 is not bundled for FC; windowed requests deflate-compressed SLS responses'); };\n" +
+        "const unavailable = () => { throw new Error('lz4 is not bundled for FC; windowed requests gzip-compressed SLS responses'); };\n" +
         'module.exports = { compress: unavailable, uncompress: unavailable, compressSync: unavailable, uncompressSync: unavailable };',
     }));
   },

@@ -13,16 +13,28 @@ type FilterScalar = string | number | boolean | null;
 export const WINDOW_START_COLUMN = 'window_start';
 
 /**
- * SLS returns 100 rows of an analytic query unless told otherwise; 1,000,000 is its maximum.
- * https://help.aliyun.com/document_detail/63461.html (LIMIT clause)
+ * SLS returns 100 rows of an analytic query unless told otherwise, and at most 1,000,000: "If you
+ * use LIMIT x, the valid values of x are [0,1000000]". More rows are dropped without an error.
+ * https://www.alibabacloud.com/help/en/sls/limit-clause
  */
 export const SLS_MAX_ROWS = 1_000_000;
+
+/**
+ * Runs the analytic statement on Dedicated SQL: "If you add set session parallel_sql=true; to the
+ * analytic statement in the query parameter, Dedicated SQL is used" (GetLogsV2, `query`).
+ * https://www.alibabacloud.com/help/en/sls/developer-reference/api-sls-2020-12-30-getlogsv2
+ */
+const DEDICATED_SQL = 'set session parallel_sql=true; ';
 
 export interface SlsCompileOptions {
   /** The search statement before `|`. Default `*`. */
   search?: string;
   /** A field holding epoch seconds that decides window membership instead of `__time__`. */
   timeField?: string;
+  /** The `LIMIT` of a grouped statement. Default (and maximum) 1,000,000. */
+  maxRows?: number;
+  /** Prefix the SQL with `set session parallel_sql=true;`. */
+  dedicatedSql?: boolean;
 }
 
 /** A query for one window: send `query` with `from`/`to` (epoch seconds, `[from, to)`). */
@@ -74,8 +86,8 @@ export function compileSlsQuery(
   const select = [...groupBy.map(slsField), ...metricList(query)];
   const where = whereClause(query, options, from, to);
   let sql = `SELECT ${select.join(', ')}${where}`;
-  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.map(slsField).join(', ')} LIMIT ${SLS_MAX_ROWS}`;
-  return { query: `${searchPart(options)} | ${sql}`, from, to };
+  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.map(slsField).join(', ')} LIMIT ${rowLimit(options)}`;
+  return { query: statement(options, sql), from, to };
 }
 
 /**
@@ -109,8 +121,24 @@ export function compileSlsMultiQuery(
   const select = [`${bucket} AS ${WINDOW_START_COLUMN}`, ...groupBy.map(slsField), ...metricList(query)];
   const where = whereClause(query, options, from, to);
   const keys = [WINDOW_START_COLUMN, ...groupBy.map(slsField)];
-  const sql = `SELECT ${select.join(', ')}${where} GROUP BY ${keys.join(', ')} LIMIT ${SLS_MAX_ROWS}`;
-  return { query: `${searchPart(options)} | ${sql}`, from, to };
+  const sql = `SELECT ${select.join(', ')}${where} GROUP BY ${keys.join(', ')} LIMIT ${rowLimit(options)}`;
+  return { query: statement(options, sql), from, to };
+}
+
+/** `search | [set session parallel_sql=true; ]SELECT …` */
+function statement(options: SlsCompileOptions, sql: string): string {
+  return `${searchPart(options)} | ${options.dedicatedSql ? DEDICATED_SQL : ''}${sql}`;
+}
+
+function rowLimit(options: SlsCompileOptions): number {
+  const limit = options.maxRows ?? SLS_MAX_ROWS;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > SLS_MAX_ROWS) {
+    throw new WindowedError(
+      'INVALID_ARGUMENT',
+      `SLS maxRows must be a whole number from 1 to ${SLS_MAX_ROWS} (SLS's largest LIMIT), got ${limit}.`,
+    );
+  }
+  return limit;
 }
 
 function searchPart(options: SlsCompileOptions): string {

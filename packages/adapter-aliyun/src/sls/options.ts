@@ -1,5 +1,6 @@
 import { WindowedError } from '@windowed/core';
 import { z } from 'zod';
+import { SLS_MAX_ROWS } from './compile.js';
 
 /**
  * `{ type: 'sls', project, logstore, endpoint, ... }`: a Log Service logstore as a source.
@@ -21,6 +22,19 @@ export interface SlsSourceOptions {
   timeField?: string;
   /** First wait before repeating a query SLS answered `Incomplete`; doubles up to 5 s. Default 500. */
   pollIntervalMs?: number;
+  /**
+   * Bounds on repeating a query SLS keeps answering `Incomplete` (each repeat is billed and a query
+   * over too much data may never complete): at most `maxAttempts` requests (default 10) within
+   * `maxMs` (default 120000) per query, scheduled run or backfill alike. Then the source fails.
+   */
+  incomplete?: { maxAttempts?: number; maxMs?: number };
+  /** Run the SQL on Dedicated SQL (`set session parallel_sql=true;`): more data per query, billed by CPU time. */
+  dedicatedSql?: boolean;
+  /**
+   * Rows one query may return (its `LIMIT`), at most SLS's 1,000,000. An answer that reaches it is
+   * treated as cut short: multi-window queries are split, a single window fails. Default 1000000.
+   */
+  maxRows?: number;
   /** Per-request read timeout, bounded by the run's deadline. Default 60000. */
   requestTimeoutMs?: number;
 }
@@ -53,6 +67,15 @@ export const slsSourceSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a field name (letters, digits, _)')
       .optional(),
     pollIntervalMs: z.number().int().min(1).max(60_000).optional(),
+    incomplete: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(100).optional(),
+        maxMs: z.number().int().min(1).max(3_600_000).optional(),
+      })
+      .strict()
+      .optional(),
+    dedicatedSql: z.boolean().optional(),
+    maxRows: z.number().int().min(1).max(SLS_MAX_ROWS).optional(),
     requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
   })
   .strict();
@@ -66,7 +89,8 @@ export function parseSlsSourceOptions(input: unknown): SlsSourceOptions & { endp
     throw new WindowedError(
       'INVALID_CONFIG',
       `Invalid sls source option "${where}": ${issue?.message ?? 'invalid'}. Expected { type: 'sls', project, logstore, endpoint, ` +
-        'accessKeyId?, accessKeySecret?, securityToken?, query?, timeField?, pollIntervalMs?, requestTimeoutMs? }.',
+        'accessKeyId?, accessKeySecret?, securityToken?, query?, timeField?, pollIntervalMs?, incomplete?: { maxAttempts?, maxMs? }, ' +
+        'dedicatedSql?, maxRows?, requestTimeoutMs? }.',
     );
   }
   const options = result.data;

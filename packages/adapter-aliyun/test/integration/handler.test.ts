@@ -136,15 +136,14 @@ describe('fcHandler driven like FC 2.0 drives it', () => {
     expect(result.window.start.toISOString()).toBe('2026-11-27T10:00:00.000Z');
   });
 
-  it('a retried invocation (same event, same request id) leaves one copy of the window', async () => {
+  it('a retried invocation (same event, another request id) leaves one copy of the window under one trigger id', async () => {
     const job = makeJob();
     const handler = fcHandler(job);
-    const ctx = context();
-    await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), ctx);
-    await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), ctx);
+    await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), context());
+    await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), context());
     expect(await rowsOf(job)).toEqual([{ start: '2026-11-27T10:02:00.000Z', pv: 4, uv: 4 }]);
     const status = await job.status();
-    expect(status.lastSucceeded?.triggerId).toBe(ctx.requestId);
+    expect(status.lastSucceeded?.triggerId).toBe('pv_uv-timer@2026-11-27T10:03:30.000Z');
   });
 
   it('surfaces a failed run through the callback, so FC retries it and finally sends it to the destination', async () => {

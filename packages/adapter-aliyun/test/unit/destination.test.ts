@@ -10,6 +10,7 @@ const expected = {
   trigger: {
     scheduledTime: '2023-12-26T07:49:00.000Z',
     source: 'aliyun.fc.timer',
+    id: 'pv_uv-timer@2023-12-26T07:49:00.000Z',
     triggerName: 'pv_uv-timer',
     payload: '',
   },

@@ -20,9 +20,17 @@ describe('fromFcTimerEvent', () => {
     expect(fromFcTimerEvent(fixture('timer-event.json'))).toEqual({
       scheduledTime: '2023-12-26T07:49:00.000Z',
       source: 'aliyun.fc.timer',
+      id: 'timer-trigger@2023-12-26T07:49:00.000Z',
       triggerName: 'timer-trigger',
       payload: 'awesome-fc',
     });
+  });
+
+  it('names the firing by the timer name and trigger time, the same for every attempt that delivers it', () => {
+    const text = fixture('timer-event.json').toString('utf8');
+    expect(fromFcTimerEvent(text).id).toBe(fromFcTimerEvent(Buffer.from(text)).id);
+    const other = { ...JSON.parse(text), triggerTime: '2023-12-26T07:50:00Z' };
+    expect(fromFcTimerEvent(other).id).toBe('timer-trigger@2023-12-26T07:50:00.000Z');
   });
 
   it('accepts the same event as a string or an object (API invocations, FC 3.0)', () => {
@@ -30,6 +38,7 @@ describe('fromFcTimerEvent', () => {
     const expected = {
       scheduledTime: '2023-12-26T07:50:00.000Z',
       source: 'aliyun.fc.timer',
+      id: 'pv_uv-timer@2023-12-26T07:50:00.000Z',
       triggerName: 'pv_uv-timer',
       payload: '',
     };
@@ -89,6 +98,13 @@ describe('fromFcTimerEvent', () => {
     expect(error).toBeInstanceOf(WindowedError);
     expect((error as WindowedError).code).toBe('INVALID_TRIGGER_EVENT');
     expect((error as WindowedError).message).toMatch(/triggerTime|scheduledTime/);
+  });
+
+  it('refuses a day the month does not have instead of rolling it into the next month', () => {
+    const event = { triggerTime: '2026-02-30T00:10:00Z', triggerName: 't', payload: '' };
+    expect(() => fromFcTimerEvent(event)).toThrow(
+      `The FC timer event's triggerTime: "2026-02-30T00:10:00Z" is not a valid instant: 2026-02 has no day 30.`,
+    );
   });
 
   it('does not echo the event content in its error (it may carry anything)', () => {

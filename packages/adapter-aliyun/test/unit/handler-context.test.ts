@@ -20,7 +20,7 @@ function recordingJob(fail?: Error) {
 const event = Buffer.from('{"triggerTime":"2026-11-27T10:01:30Z","triggerName":"t","payload":""}');
 
 describe('what the FC handlers hand the run', () => {
-  it('deadline = handler start + context.function.timeout, the raw event, the request id (also the trigger id)', async () => {
+  it('deadline = handler start + context.function.timeout, the raw event, the request id; the trigger id is the timer name and time, not the request id', async () => {
     const { job, calls } = recordingJob();
     const before = Date.now();
     await fcAsyncHandler(job)(event, { requestId: 'req-1', function: { timeout: 90 } });
@@ -35,7 +35,7 @@ describe('what the FC handlers hand the run', () => {
       source: 'aliyun.fc.timer',
       triggerName: 't',
       payload: '',
-      id: 'req-1',
+      id: 't@2026-11-27T10:01:30.000Z',
     });
   });
 

@@ -1,5 +1,5 @@
 import { count, countDistinct, type DeclarativeQuery, max, min, sum, WindowedError } from '@windowed/core';
-import { runSlsQuery } from '@windowed/testing';
+import { evaluateSlsQuery } from '@windowed/testing';
 import { describe, expect, it } from 'vitest';
 import { compileSlsMultiQuery, compileSlsQuery, slsString } from '../../src/sls/compile.js';
 
@@ -77,6 +77,21 @@ describe('compileSlsQuery', () => {
     );
   });
 
+  it('puts maxRows in the LIMIT and runs on Dedicated SQL when asked (set session parallel_sql=true;)', () => {
+    const grouped: DeclarativeQuery = { metrics: { pv: count() }, groupBy: ['country'] };
+    expect(compileSlsQuery(grouped, window, { maxRows: 5, dedicatedSql: true }).query).toBe(
+      '* | set session parallel_sql=true; SELECT "country", count(*) AS "pv" GROUP BY "country" LIMIT 5',
+    );
+    expect(
+      compileSlsMultiQuery(
+        { metrics: { pv: count() } },
+        { originSec: from, sizeSec: 60, from, to: from + 120 },
+        { maxRows: 7 },
+      ).query,
+    ).toMatch(/GROUP BY window_start LIMIT 7$/);
+    expect(() => compileSlsQuery(grouped, window, { maxRows: 1_000_001 })).toThrow(/1 to 1000000/);
+  });
+
   it('filters on a timeField instead of __time__ when one is configured', () => {
     expect(compileSlsQuery({ metrics: { pv: count() } }, window, { timeField: 'event_ts' }).query).toBe(
       `* | SELECT count(*) AS "pv" WHERE try_cast("event_ts" AS bigint) >= ${from} AND try_cast("event_ts" AS bigint) < ${from + 60}`,
@@ -110,25 +125,25 @@ describe('compiled SQL evaluated with the loopback SLS grammar', () => {
       metrics: { pv: count(), uv: countDistinct('user_id'), bytes: sum('size') },
     };
     const s = compileSlsQuery(q, window);
-    expect(runSlsQuery(s.query, rows, s.from, s.to).data).toEqual([{ pv: '3', uv: '2', bytes: '105' }]);
+    expect(evaluateSlsQuery(s.query, rows, s.from, s.to).data).toEqual([{ pv: '3', uv: '2', bytes: '105' }]);
     const injected = compileSlsQuery(
       { metrics: { pv: count() }, where: [{ field: 'path', op: '=', value: "a' OR '1'='1" }] },
       window,
     );
-    expect(runSlsQuery(injected.query, rows, injected.from, injected.to).data).toEqual([{ pv: '1' }]);
+    expect(evaluateSlsQuery(injected.query, rows, injected.from, injected.to).data).toEqual([{ pv: '1' }]);
     const numeric = compileSlsQuery(
       { metrics: { pv: count() }, where: [{ field: 'status', op: '<', value: 300 }] },
       window,
     );
-    expect(runSlsQuery(numeric.query, rows, numeric.from, numeric.to).data).toEqual([{ pv: '2' }]);
+    expect(evaluateSlsQuery(numeric.query, rows, numeric.from, numeric.to).data).toEqual([{ pv: '2' }]);
   });
 
   it('an ungrouped query over an idle window answers one row of zeros; a grouped one answers none', () => {
     const idle = { start: new Date('2026-11-27T11:00:00Z'), end: new Date('2026-11-27T11:01:00Z') };
     const s = compileSlsQuery({ metrics: { pv: count(), bytes: sum('size') } }, idle);
-    expect(runSlsQuery(s.query, rows, s.from, s.to).data).toEqual([{ pv: '0', bytes: 'null' }]);
+    expect(evaluateSlsQuery(s.query, rows, s.from, s.to).data).toEqual([{ pv: '0', bytes: 'null' }]);
     const g = compileSlsQuery({ metrics: { pv: count() }, groupBy: ['path'] }, idle);
-    expect(runSlsQuery(g.query, rows, g.from, g.to).data).toEqual([]);
+    expect(evaluateSlsQuery(g.query, rows, g.from, g.to).data).toEqual([]);
   });
 
   it('the multi-window statement yields one row per window start', () => {
@@ -136,7 +151,7 @@ describe('compiled SQL evaluated with the loopback SLS grammar', () => {
       { metrics: { pv: count() } },
       { originSec: from, sizeSec: 60, from, to: from + 120 },
     );
-    const data = runSlsQuery(s.query, rows, s.from, s.to).data;
+    const data = evaluateSlsQuery(s.query, rows, s.from, s.to).data;
     expect(data.sort((a, b) => Number(a.window_start) - Number(b.window_start))).toEqual([
       { window_start: String(from), pv: '3' },
       { window_start: String(from + 60), pv: '1' },

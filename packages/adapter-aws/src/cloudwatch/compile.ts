@@ -35,7 +35,10 @@ export interface InsightsQuery {
 
 export interface CompiledInsights {
   queries: InsightsQuery[];
-  /** StartQuery `startTime`/`endTime`: epoch seconds, both inclusive. */
+  /**
+   * StartQuery `startTime`/`endTime`: epoch seconds, both inclusive — but converted straight to
+   * milliseconds, so `endTime` covers only `endTime * 1000`, not its whole second.
+   */
   startTime: number;
   endTime: number;
   groupBy: string[];
@@ -49,9 +52,11 @@ export interface CompileOptions {
 }
 
 /**
- * The Insights queries answering `query` over `[start, end)`. StartQuery takes whole, inclusive
- * seconds, so the range is widened to whole seconds and cut back to exactly `[start, end)` in ms by
- * the first `filter`.
+ * The Insights queries answering `query` over `[start, end)`. StartQuery takes epoch seconds and
+ * scans `[startTime * 1000, endTime * 1000]` in ms (inclusive, but not of endTime's whole second:
+ * https://github.com/aws/aws-sdk/issues/280), so the range is widened to `ceil(end / 1000)` and cut
+ * back to exactly `[start, end)` by the first `filter`. `ceil(end / 1000) - 1` would never scan the
+ * last second's `.001 … .999`.
  */
 export function compileInsightsQuery(
   query: DeclarativeQuery,
@@ -124,7 +129,7 @@ export function compileInsightsQuery(
   return {
     queries,
     startTime: Math.floor(startMs / 1000),
-    endTime: Math.ceil(endMs / 1000) - 1,
+    endTime: Math.ceil(endMs / 1000),
     groupBy,
     ...(options.binMs !== undefined ? { binMs: options.binMs } : {}),
   };

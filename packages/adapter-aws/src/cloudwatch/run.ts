@@ -35,7 +35,7 @@ export interface QueryOutcome {
 
 /**
  * Starts an Insights query and polls it to completion with backoff.
- * - `LimitExceededException` (30 concurrent queries per account) waits and starts again;
+ * - `LimitExceededException` (the account's concurrent-query quota, 100 by default) waits and starts again;
  * - `Failed` / `Timeout` / `Cancelled` fail with SOURCE_FAILED;
  * - at the deadline (or on abort) the query is stopped with `StopQuery` so it stops costing money
  *   and stops holding one of the account's concurrent-query slots.

@@ -30,13 +30,21 @@ export interface CloudWatchSourceOptions {
   limit?: number;
   /** Backoff between `GetQueryResults` polls. Default `{ initialMs: 500, maxMs: 5000 }`. */
   poll?: Partial<PollOptions>;
-  /** Insights queries this source runs at once (the account allows 30 in all). Default 4. */
+  /** Insights queries this source runs at once, at most `concurrentQueryQuota`. Default 4. */
   maxConcurrentQueries?: number;
+  /**
+   * The account's concurrent Insights query quota, shared by every query in the account (dashboards,
+   * other jobs): 100 by default, per the StartQuery reference. Give the raised value if AWS raised it.
+   * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html
+   */
+  concurrentQueryQuota?: number;
   /** An SDK client to use instead of creating one (object form only). */
   client?: CloudWatchLogsClient;
 }
 
 const MAX_LIMIT = 10_000;
+/** "You can have up to 100 concurrent CloudWatch Logs insights queries" (API_StartQuery). */
+const DEFAULT_QUERY_QUOTA = 100;
 
 /** Built on first use: a function whose source is not CloudWatch never builds it. */
 let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
@@ -67,7 +75,8 @@ function buildOptionsSchema() {
       poll: z.optional(
         z.strictObject({ initialMs: z.optional(positiveInt), maxMs: z.optional(positiveInt) }),
       ),
-      maxConcurrentQueries: z.optional(z.int().check(z.gte(1), z.lte(30))),
+      maxConcurrentQueries: z.optional(positiveInt),
+      concurrentQueryQuota: z.optional(positiveInt),
       client: z.optional(
         z.custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v),
       ),
@@ -75,6 +84,10 @@ function buildOptionsSchema() {
     .check(
       z.refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
         message: 'expected exactly one of logGroupNames or logGroupIdentifiers',
+      }),
+      z.refine((o) => (o.maxConcurrentQueries ?? 0) <= (o.concurrentQueryQuota ?? DEFAULT_QUERY_QUOTA), {
+        path: ['maxConcurrentQueries'],
+        message: `expected at most concurrentQueryQuota (${DEFAULT_QUERY_QUOTA} unless given): the account's quota is shared by all its queries`,
       }),
     );
 }

@@ -61,7 +61,6 @@ beforeEach(() => {
   aws.logs.putEvents(group, []);
   aws.logs.hold = false;
   aws.logs.runningPolls = 1;
-  aws.logs.maxConcurrentQueries = 30;
 });
 
 describe('CloudWatch Logs Insights source', () => {
@@ -77,6 +76,35 @@ describe('CloudWatch Logs Insights source', () => {
     ]);
     const result = await source().query(pvUv, win(0), options());
     expect(result.rows).toEqual([{ pv: '5', uv: '3' }]);
+  });
+
+  it('counts an event in the last second of a window (t+59.5 s), not one at the next window start', async () => {
+    // StartQuery's endTime covers only its first millisecond (aws/aws-sdk#280): asking for
+    // endTime = t+59 would never scan t+59.001 … t+59.999.
+    aws.logs.putEvents(group, [
+      { timestamp: T0 + 59_500, message: { user_id: 'last-second' } },
+      { timestamp: T0 + MINUTE, message: { user_id: 'next-window' } },
+    ]);
+    expect((await source().query(pvUv, win(0), options())).rows).toEqual([{ pv: '1', uv: '1' }]);
+    expect((await source().query(pvUv, win(1), options())).rows).toEqual([{ pv: '1', uv: '1' }]);
+  });
+
+  it("gives a backfill's windows (last one included) the numbers the same windows get on schedule", async () => {
+    const windows = [0, 1, 2, 3].map((i) => win(i));
+    aws.logs.putEvents(
+      group,
+      windows.flatMap((w, i) =>
+        [0, 30_000, 59_001, 59_999].slice(0, i + 1).map((ms) => ({
+          timestamp: w.start.getTime() + ms,
+          message: { user_id: `u${ms}` },
+        })),
+      ),
+    );
+    const backfill = await source().queryMany!(pvUv, windows, options());
+    const scheduled = await Promise.all(windows.map((w) => source().query(pvUv, w, options())));
+    const expected = windows.map((_, i) => [{ pv: String(i + 1), uv: String(i + 1) }]);
+    expect(windows.map((w) => backfill.rows.get(w.key))).toEqual(expected);
+    expect(scheduled.map((r) => r.rows)).toEqual(expected);
   });
 
   it('stays exact when a range does not fall on whole seconds (StartQuery only takes seconds)', async () => {
@@ -164,11 +192,11 @@ describe('CloudWatch Logs Insights source', () => {
     },
   );
 
-  it('backs off and retries while the account is at its 30-concurrent-query limit', async () => {
+  it("backs off and retries while the account is at its concurrent-query quota (the loopback's is AWS's 100)", async () => {
     aws.logs.hold = true;
     const other = new CloudWatchLogsClient(aws.clientConfig);
     const occupied = await Promise.all(
-      Array.from({ length: 30 }, () =>
+      Array.from({ length: aws.logs.maxConcurrentQueries }, () =>
         other.send(
           new StartQueryCommand({
             logGroupNames: [group],
@@ -304,6 +332,19 @@ describe('CloudWatch Logs Insights source', () => {
     expect(() =>
       createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], logGroup: '/b' }),
     ).toThrowError(/Unrecognized key: "logGroup"/);
+  });
+
+  it("bounds maxConcurrentQueries by the account's quota: 100 by default, or the quota it is told", () => {
+    const make = (extra: Record<string, unknown>) => () =>
+      createCloudWatchSource({ type: 'cloudwatch', logGroupNames: ['/a'], ...extra });
+    expect(make({ maxConcurrentQueries: 100 })).not.toThrow();
+    expect(make({ maxConcurrentQueries: 101 })).toThrowError(
+      /"maxConcurrentQueries": expected at most concurrentQueryQuota \(100 unless given\)/,
+    );
+    expect(make({ concurrentQueryQuota: 200, maxConcurrentQueries: 150 })).not.toThrow();
+    expect(make({ concurrentQueryQuota: 20, maxConcurrentQueries: 30 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
   });
 
   it('describes itself without credentials', () => {

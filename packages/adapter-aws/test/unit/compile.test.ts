@@ -7,10 +7,10 @@ const startMs = window.start.getTime();
 const endMs = window.end.getTime();
 
 describe('compileInsightsQuery', () => {
-  it('queries whole inclusive seconds and cuts back to exactly [start, end) in ms', () => {
+  it('asks StartQuery for endTime = ceil(end / 1000) (inclusive of endTime * 1000 only) and cuts back to exactly [start, end) in ms', () => {
     const compiled = compileInsightsQuery({ metrics: { pv: count() } }, window);
     expect(compiled.startTime).toBe(startMs / 1000);
-    expect(compiled.endTime).toBe(endMs / 1000 - 1);
+    expect(compiled.endTime).toBe(endMs / 1000);
     expect(compiled.queries).toEqual([
       {
         queryString: `filter toMillis(@timestamp) >= ${startMs} and toMillis(@timestamp) < ${endMs}\n| stats count(*) as pv`,
@@ -24,7 +24,7 @@ describe('compileInsightsQuery', () => {
       { metrics: { pv: count() } },
       { start: new Date(1_500), end: new Date(2_500) },
     );
-    expect([compiled.startTime, compiled.endTime]).toEqual([1, 2]);
+    expect([compiled.startTime, compiled.endTime]).toEqual([1, 3]);
     expect(compiled.queries[0]!.queryString).toContain(
       'toMillis(@timestamp) >= 1500 and toMillis(@timestamp) < 2500',
     );

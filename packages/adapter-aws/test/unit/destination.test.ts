@@ -8,7 +8,7 @@ const expected = {
   trigger: {
     scheduledTime: '2015-10-08T16:53:00.000Z',
     source: 'aws.events',
-    id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+    id: 'arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule@2015-10-08T16:53:00.000Z',
     triggerName: 'my-scheduled-rule',
   },
   condition: 'RetriesExhausted',

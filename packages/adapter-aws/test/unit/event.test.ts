@@ -25,9 +25,22 @@ describe('fromScheduledEvent', () => {
     expect(trigger).toEqual({
       scheduledTime: '2015-10-08T16:53:00.000Z',
       source: 'aws.events',
-      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      id: 'arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule@2015-10-08T16:53:00.000Z',
       triggerName: 'my-scheduled-rule',
     });
+  });
+
+  it('names a rule firing by the rule ARN and scheduled minute, whatever the event id and second', () => {
+    const base = fixture<Record<string, unknown>>('scheduled-rule-event');
+    const ids = [
+      { id: 'first-delivery', time: '2026-11-27T10:01:07Z' },
+      { id: 'redelivery', time: '2026-11-27T10:01:31Z' },
+    ].map((e) => fromScheduledEvent({ ...base, ...e }).id);
+    expect(new Set(ids)).toEqual(
+      new Set(['arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule@2026-11-27T10:01:00.000Z']),
+    );
+    // Without the rule's ARN only the event id is left: Lambda retries the same event.
+    expect(fromScheduledEvent({ ...base, resources: [] }).id).toBe('53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa');
   });
 
   it('accepts rule events without "version"', () => {
@@ -46,14 +59,23 @@ describe('fromScheduledEvent', () => {
     expect(new Set(times)).toEqual(new Set(['2026-11-27T10:01:00.000Z']));
   });
 
-  it('takes a Scheduler input as is: scheduled time, execution id, attempt, schedule name', () => {
+  it('takes a Scheduler input as is: scheduled time, attempt, schedule name; the id is the schedule ARN and time', () => {
     expect(fromScheduledEvent(fixture('scheduler-input'))).toEqual({
       scheduledTime: '2022-11-04T23:00:00.000Z',
       source: 'aws.scheduler',
-      id: 'd4f52b7a-0b8f-4c36-9c8b-7d4e1b1e0a11',
+      id: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/windowed-pv_uv@2022-11-04T23:00:00.000Z',
       attempt: 1,
       triggerName: 'windowed-pv_uv',
     });
+  });
+
+  it('gives every attempt of one Scheduler invocation the same id (execution-id is new per attempt)', () => {
+    const base = fixture<Record<string, unknown>>('scheduler-input');
+    const attempts = [1, 2, 3].map((n) =>
+      fromScheduledEvent({ ...base, executionId: `exec-${n}`, attemptNumber: String(n) }),
+    );
+    expect(new Set(attempts.map((t) => t.id)).size).toBe(1);
+    expect(attempts.map((t) => t.attempt)).toEqual([1, 2, 3]);
   });
 
   it('accepts a minimal Scheduler input and numeric attempt numbers', () => {
@@ -107,6 +129,14 @@ describe('fromScheduledEvent', () => {
     const error = rejection(event);
     expect(error.code).toBe('INVALID_TRIGGER_EVENT');
     expect(error.message).toMatch(/expected/i);
+  });
+
+  it('refuses a day the month does not have instead of rolling it into the next month', () => {
+    const rule = { ...fixture('scheduled-rule-event'), time: '2026-02-30T00:10:37Z' };
+    expect(rejection(rule).message).toContain(
+      '"2026-02-30T00:10:37Z" is not a valid instant: 2026-02 has no day 30',
+    );
+    expect(rejection({ scheduledTime: '2026-04-31T00:10:00Z' }).message).toContain('2026-04 has no day 31');
   });
 
   it('never reads the wall clock: the same event always gives the same trigger', () => {

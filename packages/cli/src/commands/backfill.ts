@@ -1,6 +1,12 @@
-import { type BackfillResult, WindowedError, type WindowedJob, windowsInRange } from '@windowed/core';
+import {
+  type BackfillResult,
+  parseInstant,
+  WindowedError,
+  type WindowedJob,
+  windowsInRange,
+} from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';

@@ -1,5 +1,6 @@
 import { redact } from '@windowed/core';
 import { Command } from 'commander';
+import { ALLOW_CLOCK_HELP, checkFunctionClock } from '../clock-check.js';
 import type { CloudTarget } from '../config.js';
 import { type CliContext, loadProject, note, type Project, print } from '../context.js';
 import { loadDeployProvider, type Plan } from '../deploy/providers.js';
@@ -10,6 +11,7 @@ interface DeployOptions {
   target?: string;
   dryRun?: boolean;
   json?: boolean;
+  allowClock?: boolean;
 }
 
 export function planCommand(run: CliRun): Command {
@@ -35,6 +37,7 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
     .requiredOption('-t, --target <name>', 'aliyun or aws')
     .option('--dry-run', 'no credentials, no changes: plan as if nothing exists yet')
     .option('--json', 'print the plan as JSON')
+    .option('--allow-clock', ALLOW_CLOCK_HELP)
     .action(action<DeployOptions>(run, (ctx, options) => deployAction(ctx, options, apply)));
 }
 
@@ -60,6 +63,7 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
   const deployOptions = provider.withResources(cloud.deploy, project.resources);
   const dir = project.config.dir;
   try {
+    await checkFunctionClock(ctx, { dir, target, deploy: cloud.deploy, allow: options.allowClock === true });
     if (!apply || options.dryRun) {
       const plan = await provider.plan(project.config.job, deployOptions, {
         dryRun: options.dryRun === true,

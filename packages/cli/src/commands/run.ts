@@ -1,6 +1,6 @@
-import { manualTrigger, type RunResult } from '@windowed/core';
+import { manualTrigger, parseInstant, type RunResult } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parseInstant, print } from '../context.js';
+import { type CliContext, loadProject, note, print } from '../context.js';
 import { EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal, formatWindowIso } from '../ui/format.js';
 import { renderTable } from '../ui/table.js';

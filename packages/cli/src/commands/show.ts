@@ -2,7 +2,7 @@ import { isWindowedError, type StoredRow, windowsInRange } from '@windowed/core'
 import { Command } from 'commander';
 import { type CliContext, loadProject, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
-import { formatLocal } from '../ui/format.js';
+import { localLabeller } from '../ui/format.js';
 import { sparkline } from '../ui/sparkline.js';
 import { formatNumber, renderTable } from '../ui/table.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
@@ -72,6 +72,7 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
     return EXIT.ok;
   }
   const tz = job.windowSpec.timeZone;
+  const label = localLabeller(tz);
   if (stored.length === 0) {
     print(
       ctx,
@@ -92,7 +93,7 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
     renderTable(
       [`window (${tz})`, ...dims, ...metrics],
       shown.map((r) => [
-        formatLocal(r.windowStart, tz),
+        label(r.windowStart),
         ...dims.map((d) => String(r.values[d] ?? '-')),
         ...metrics.map((m) => formatNumber(r.values[m])),
       ]),
@@ -115,7 +116,7 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   print(
     ctx,
     ctx.colors.dim(
-      `${' '.repeat(labelWidth)}  ${formatLocal(first, tz)} → ${formatLocal(end, tz)}, ${series.windows} window(s)${series.gaps ? `, ${series.gaps} without rows` : ''}`,
+      `${' '.repeat(labelWidth)}  ${label(first)} → ${label(end)}, ${series.windows} window(s)${series.gaps ? `, ${series.gaps} without rows` : ''}`,
     ),
   );
   return EXIT.ok;

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseInstant } from '@windowed/core';
 import { Command } from 'commander';
 import type { CloudTarget } from '../config.js';
-import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { renderSummary } from '../simulator/report.js';
 import { simulate } from '../simulator/simulate.js';

@@ -1,4 +1,4 @@
-import { type Window, type WindowedJob, windowsInRange } from '@windowed/core';
+import { readInstant, type Window, type WindowedJob, windowsInRange } from '@windowed/core';
 import { installVirtualDate, seededRandom, seededUuid, VirtualClock } from './clock.js';
 import type {
   AttemptFailure,
@@ -439,8 +439,8 @@ function windowsOfResult(result: unknown): number[] | undefined {
     const start =
       (w as { window?: { start?: unknown }; start?: unknown }).window?.start ??
       (w as { start?: unknown }).start;
-    const ms =
-      start instanceof Date ? start.getTime() : typeof start === 'string' ? Date.parse(start) : Number.NaN;
+    const reading = typeof start === 'string' ? readInstant(start) : undefined;
+    const ms = start instanceof Date ? start.getTime() : reading?.ok ? reading.ms : Number.NaN;
     if (!Number.isNaN(ms)) out.push(ms);
   }
   return out;

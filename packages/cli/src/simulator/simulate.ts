@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { SourceConfig, WindowedJob } from '@windowed/core';
+import { parseInstant, type SourceConfig, type WindowedJob } from '@windowed/core';
 import { importModule, isWindowedJob } from '../config.js';
 import { sharedModules } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -207,10 +207,7 @@ function setEnv(values: Record<string, string>): () => void {
 }
 
 function toDate(value: Date | string, name: string): Date {
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new CliError(`--${name} ${JSON.stringify(String(value))} is not an ISO-8601 time.`, EXIT.usage);
-  return date;
+  return parseInstant(value, `--${name}`);
 }
 
 function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Pick<T, K> {

@@ -64,6 +64,15 @@ export function windowed(args: string[], options: SpawnOptions = {}): Promise<Cl
   });
 }
 
+/** An environment without cloud credentials (the variables are removed from the child's environment). */
+export const NO_CREDENTIALS = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_PROFILE: undefined,
+};
+
 export const LOG_START = Date.parse('2026-11-27T10:00:00Z');
 export const LOG_MINUTES = 180;
 

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, expectedMetrics, hasAnsi, RECORDS, windowed, writeLogs } from '../helpers/cli.js';
+import {
+  BIN,
+  expectedMetrics,
+  hasAnsi,
+  NO_CREDENTIALS,
+  RECORDS,
+  windowed,
+  writeLogs,
+} from '../helpers/cli.js';
 
 const databases = await testDatabases(['sqlite', 'mysql']);
 let logs: string;
@@ -247,13 +255,7 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
 });
 
 describe('windowed CLI: plan, usage and configuration errors', () => {
-  const noCredentials = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_PROFILE: undefined,
-  };
+  const noCredentials = NO_CREDENTIALS;
 
   it.each([
     ['aliyun', ['CreateService', 'CreateFunction', 'PutFunctionAsyncInvokeConfig', 'CreateTrigger']],
@@ -304,10 +306,49 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
     expect(missing.stderr).toMatch(/required option '--to <ISO>' not specified/);
     const badTime = await windowed(['run', '--at', '2026-11-27 10:00']);
     expect(badTime.code).toBe(2);
-    expect(badTime.stderr).toMatch(/^error: --at "2026-11-27 10:00" is not an ISO-8601 time\.\nhint: /m);
+    expect(badTime.stderr).toMatch(
+      /^error: INVALID_ARGUMENT: --at: "2026-11-27 10:00" is not a valid instant: it is not YYYY-MM-DDTHH:mm.*\nhint: /m,
+    );
+    // The same refusal, in the same words, as job.backfill({ from: '2026-11-27T10:00' }) — never the host zone.
+    const zoneless = await windowed([
+      'backfill',
+      '--from',
+      '2026-11-27T10:00',
+      '--to',
+      '2026-11-28T00:00:00Z',
+    ]);
+    expect(zoneless.code).toBe(2);
+    expect(zoneless.stderr).toContain(
+      'error: INVALID_ARGUMENT: --from: "2026-11-27T10:00" is not a valid instant: it has no time zone, and the host\'s is never assumed',
+    );
+    const impossible = await windowed(['run', '--at', '2026-02-30T00:10:00Z']);
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toContain(
+      '"2026-02-30T00:10:00Z" is not a valid instant: 2026-02 has no day 30',
+    );
     const badTarget = await windowed(['status', '--target', 'gcp']);
     expect(badTarget.code).toBe(2);
   });
+
+  it.each([
+    ['a slash', 'Zq9/wxy/vut', ['Zq9', 'wxy/vut']],
+    ['an @', 'Zq9@kjh', ['Zq9', 'kjh']],
+    ['spaces', 'Zq9 mnb rt', ['Zq9', 'mnb rt']],
+    ['a #', 'Zq9#lkp', ['Zq9', 'lkp']],
+  ])(
+    '--verbose never prints a sink password with %s, not even in the cause chain',
+    async (_form, password, parts) => {
+      const out = await windowed(['run', '--at', '2026-11-27T10:03:30Z', '--verbose'], {
+        env: { E2E_LOGS: logs, E2E_SINK: `mysql://app:${password}@127.0.0.1:1/stats` },
+      });
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toMatch(/^error: /m);
+      for (const part of parts) {
+        expect(out.stderr).not.toContain(part);
+        expect(out.stdout).not.toContain(part);
+      }
+    },
+  );
 
   it('every command has --help (exit 0) documenting the exit codes', async () => {
     for (const command of ['run', 'backfill', 'status', 'replay', 'show', 'plan', 'deploy', 'simulate']) {

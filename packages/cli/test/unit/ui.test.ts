@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, createColors, visibleLength } from '../../src/ui/color.js';
-import { coalesce } from '../../src/ui/format.js';
+import { coalesce, localLabeller } from '../../src/ui/format.js';
 import { ProgressBar } from '../../src/ui/progress.js';
 import { sparkline } from '../../src/ui/sparkline.js';
 import { formatNumber, renderTable } from '../../src/ui/table.js';
@@ -119,5 +119,37 @@ describe('coalesce', () => {
       [0, 2, 2],
       [5, 6, 1],
     ]);
+  });
+});
+
+describe('local labels', () => {
+  const at = (iso: string) => new Date(iso);
+
+  it('carry the UTC offset on a day whose local hour repeats, so two windows never share a label', () => {
+    const label = localLabeller('America/New_York');
+    // 2026-11-01: clocks go back from 02:00 EDT to 01:00 EST; 01:00–02:00 happens twice.
+    expect(label(at('2026-11-01T05:00:00Z'))).toBe('2026-11-01 01:00 -04:00');
+    expect(label(at('2026-11-01T06:00:00Z'))).toBe('2026-11-01 01:00 -05:00');
+    expect(label(at('2026-11-01T04:00:00Z'))).toBe('2026-11-01 00:00 -04:00');
+    expect(label(at('2026-11-01T15:00:00Z'))).toBe('2026-11-01 10:00 -05:00');
+    const hours = Array.from({ length: 25 }, (_, i) =>
+      label(new Date(Date.parse('2026-11-01T04:00:00Z') + i * 3_600_000)),
+    );
+    expect(new Set(hours).size).toBe(25);
+  });
+
+  it('stay short on every other day, including the day the clock jumps forward', () => {
+    const label = localLabeller('America/New_York');
+    expect(label(at('2026-11-02T06:00:00Z'))).toBe('2026-11-02 01:00');
+    expect(label(at('2026-03-08T07:00:00Z'))).toBe('2026-03-08 03:00');
+    expect(localLabeller('Asia/Shanghai')(at('2026-11-27T02:01:00Z'))).toBe('2026-11-27 10:01');
+    expect(localLabeller('UTC')(at('2026-11-01T06:00:00Z'))).toBe('2026-11-01 06:00');
+  });
+
+  it('handle half-hour shifts (Lord Howe goes back 30 minutes)', () => {
+    const label = localLabeller('Australia/Lord_Howe');
+    // 2026-04-05 02:00 +11:00 becomes 01:30 +10:30.
+    expect(label(at('2026-04-04T14:45:00Z'))).toBe('2026-04-05 01:45 +11:00');
+    expect(label(at('2026-04-04T15:15:00Z'))).toBe('2026-04-05 01:45 +10:30');
   });
 });

@@ -1,4 +1,4 @@
-import { redact, WindowedError } from '../errors.js';
+import { redact, registerSecret, WindowedError } from '../errors.js';
 import type { Dialect, SqlClient } from './client.js';
 import { MysqlClient } from './mysql.js';
 import { PostgresClient } from './postgres.js';
@@ -31,9 +31,11 @@ const OWN_PARAMS = ['table', 'timeColumn', 'timeType', 'state'];
 
 /**
  * Parses `sqlite:<path>` (`sqlite:./x.db`, `sqlite:///abs/x.db`, `sqlite::memory:`),
- * `mysql://` / `mariadb://` and `postgres://` / `postgresql://` URLs.
+ * `mysql://` / `mariadb://` and `postgres://` / `postgresql://` URLs. The password, however it is
+ * spelled, is remembered for redaction before anything can be reported about the URL.
  */
 export function parseDatabaseUrl(input: string, what = 'database URL'): DatabaseUrl {
+  const credentials = rememberCredentials(input);
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(input)?.[1]?.toLowerCase();
   const dialect = scheme ? SCHEMES[scheme] : undefined;
   if (!scheme || !dialect) {
@@ -46,24 +48,79 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
     const [pathPart = '', query = ''] = input.slice(scheme.length).split('?', 2);
     let filename = pathPart.startsWith('//') ? pathPart.slice(2) : pathPart;
     if (filename === '') filename = ':memory:';
-    return {
+    return databaseUrl({
       dialect,
       url: `sqlite:${filename}`,
       filename,
       params: new URLSearchParams(query),
       display: `sqlite:${filename}`,
-    };
+    });
+  }
+  if (credentials?.password !== undefined && /[/?#]/.test(credentials.userinfo)) {
+    // `/`, `?` and `#` end a URL's user info: the URL would name another host (`app:4711/x@host` is
+    // host `app`, port 4711) or not parse at all.
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `The ${what} "${redact(input)}" has a "/", "?" or "#" before its last "@": a password (or user name) holding them must be URL-encoded (encodeURIComponent: / is %2F, ? is %3F, # is %23, @ is %40); an "@" in the path or query must be written %40.`,
+    );
   }
   let url: URL;
   try {
     url = new URL(input);
   } catch (cause) {
-    throw new WindowedError('INVALID_CONFIG', `Malformed ${what} "${redact(input)}".`, { cause });
+    throw new WindowedError('INVALID_CONFIG', `Malformed ${what} "${redact(input)}".`, {
+      cause: redactedUrlError(cause, input),
+    });
   }
+  // The spelling the URL gives the password (`p%40ss` for `p@ss`) is one more to hide.
+  if (url.password) registerSecret(url.password);
   const params = new URLSearchParams(url.search);
+  const passwordParam = params.get('password');
+  if (passwordParam) registerSecret(passwordParam);
   for (const key of OWN_PARAMS) url.searchParams.delete(key);
   const display = `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
-  return { dialect, url: url.toString(), params, display };
+  return databaseUrl({ dialect, url: url.toString(), params, display });
+}
+
+/**
+ * The user info of `scheme://userinfo@host…` — everything up to the URL's last `@`, as a person meant
+ * it, encoded or not — with its password registered for redaction in each spelling.
+ */
+function rememberCredentials(input: string): { userinfo: string; password?: string } | undefined {
+  const start = input.indexOf('://');
+  const at = input.lastIndexOf('@');
+  if (start < 0 || at < start) return undefined;
+  const userinfo = input.slice(start + 3, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return { userinfo };
+  const password = userinfo.slice(colon + 1);
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // Not valid percent-encoding: the raw spelling is the one to hide.
+  }
+  return { userinfo, password };
+}
+
+/** Node's ERR_INVALID_URL carries the whole URL in `input`: a copy whose `input` is redacted. */
+function redactedUrlError(cause: unknown, input: string): Error {
+  const error = new TypeError((cause as Error)?.message ?? 'Invalid URL');
+  return Object.assign(error, { code: (cause as { code?: unknown })?.code, input: redact(input) });
+}
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/** A DatabaseUrl whose `url` (with the password) is not enumerable: inspecting or serializing shows `display`. */
+function databaseUrl(fields: DatabaseUrl): DatabaseUrl {
+  const { url, ...shown } = fields;
+  const db = { ...shown } as DatabaseUrl;
+  Object.defineProperties(db, {
+    url: { value: url, enumerable: false },
+    toJSON: { value: () => ({ dialect: db.dialect, display: db.display }), enumerable: false },
+    [inspectSymbol]: { value: () => `DatabaseUrl <${db.display}>`, enumerable: false },
+  });
+  return db;
 }
 
 /**
@@ -117,13 +174,15 @@ const RETRYABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT', // MySQL 1205
   '40P01', // PostgreSQL deadlock_detected
   '40001', // PostgreSQL serialization_failure
-  '23505', // PostgreSQL unique_violation: a concurrent writer won the race; retrying replaces its rows
-  'ER_DUP_ENTRY',
   'SQLITE_BUSY',
   'SQLITE_BUSY_SNAPSHOT',
 ]);
 
-/** Deadlocks and lost races between concurrent writers of one window are retried, not surfaced. */
+/**
+ * Deadlocks and lock timeouts between concurrent writers are retried, not surfaced. A duplicate key is
+ * not: writers of one window are serialized (ledger row locks, PostgreSQL advisory locks), so it means
+ * the data collides in the table's key, and would collide again on every retry.
+ */
 export function isRetryableDbError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'string' && RETRYABLE_CODES.has(code);

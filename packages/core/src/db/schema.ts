@@ -9,6 +9,12 @@ export interface ColumnDef {
   notNull?: boolean;
   /** An integer default. */
   defaultTo?: number;
+  /**
+   * MySQL/MariaDB: the column's collation (`utf8mb4_bin`, `ascii_bin`); its character set is the
+   * collation's prefix. SQLite (BINARY) and PostgreSQL (deterministic collations) already compare text
+   * byte by byte for equality.
+   */
+  collate?: string;
 }
 
 export interface TableDef {
@@ -32,6 +38,8 @@ function typeSql(dialect: Dialect, type: ColumnType): string {
 
 export function columnSql(dialect: Dialect, column: ColumnDef): string {
   const parts = [quoteName(dialect, column.name), typeSql(dialect, column.type)];
+  if (column.collate && dialect === 'mysql')
+    parts.push(`character set ${column.collate.split('_')[0]} collate ${column.collate}`);
   parts.push(column.notNull ? 'not null' : 'null');
   if (column.defaultTo !== undefined) parts.push(`default ${Math.trunc(column.defaultTo)}`);
   return parts.join(' ');
@@ -75,6 +83,35 @@ export async function columnNames(db: SqlExecutor, name: string): Promise<Set<st
           schema ? [schema, table] : [table],
         );
   return new Set(rows.map((r) => String(r.name).toLowerCase()));
+}
+
+export interface ColumnInfo {
+  /** A text column's declared length in characters; null for other types, and on SQLite (which ignores it). */
+  maxChars: number | null;
+  /** The column's collation where the database reports one (MySQL: always for text; PostgreSQL: when not the default). */
+  collation: string | null;
+}
+
+/** The table's columns by lower-cased name: declared text lengths and collations. */
+export async function columnInfo(db: SqlExecutor, name: string): Promise<Map<string, ColumnInfo>> {
+  const { schema, table } = splitTableName(name);
+  if (db.dialect === 'sqlite') {
+    const rows = await db.query('select name from pragma_table_info(?, ?)', [table, schema ?? 'main']);
+    return new Map(rows.map((r) => [String(r.name).toLowerCase(), { maxChars: null, collation: null }]));
+  }
+  const rows = await db.query(
+    `select column_name as name, character_maximum_length as max_chars, collation_name as collation from information_schema.columns where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ?`,
+    schema ? [schema, table] : [table],
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.name).toLowerCase(),
+      {
+        maxChars: r.max_chars === null || r.max_chars === undefined ? null : Number(r.max_chars),
+        collation: r.collation === null || r.collation === undefined ? null : String(r.collation),
+      },
+    ]),
+  );
 }
 
 /** Whether the table has a unique key on exactly these columns, in this order (MySQL only; false elsewhere). */

@@ -49,6 +49,11 @@ class SharedHandle implements SqlClient {
     return this.client().batch(statements, options);
   }
 
+  /** The key holds the URL and its password: inspecting a handle shows its dialect only. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SqlClient <${this.dialect}>`;
+  }
+
   async close(): Promise<void> {
     const entry = this.entry;
     if (!entry) return;

@@ -5,7 +5,7 @@ import type { DeclarativeQuery, Filter, Metric } from './types.js';
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Columns every sink table has; a metric or group-by field cannot take these names. */
-export const RESERVED_COLUMNS = ['job', 'window_start', 'window_end', 'computed_at'] as const;
+export const RESERVED_COLUMNS = ['job', 'window_start', 'window_end', 'computed_at', 'group_key'] as const;
 
 export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>=', 'in'] as const;
 

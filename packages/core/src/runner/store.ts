@@ -1,3 +1,4 @@
+import type { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Ledger } from '../ledger/types.js';
 import type { SqlSink } from '../sinks/sql.js';
@@ -20,6 +21,8 @@ export interface CommitRecord {
 export interface CommitResult {
   /** The count `countSucceeded` asked for, when the store answers it with the write. */
   succeededInRange?: number;
+  /** Windows the sink refused alone (by window key): neither written nor recorded `succeeded`. */
+  failed?: ReadonlyMap<string, WindowedError>;
 }
 
 /**
@@ -62,7 +65,10 @@ export class TransactionalSqlStore implements WindowStore {
         ...(record.countSucceeded ? { countSucceeded: record.countSucceeded } : {}),
       },
     });
-    return { succeededInRange: written.succeededInRange };
+    return {
+      ...(written.succeededInRange !== undefined ? { succeededInRange: written.succeededInRange } : {}),
+      ...(written.failed ? { failed: written.failed } : {}),
+    };
   }
 
   describe(): string {
@@ -84,18 +90,19 @@ export class SinkThenLedgerStore implements WindowStore {
   ) {}
 
   async commit(windows: readonly WindowRows[], record: CommitRecord): Promise<CommitResult> {
-    await this.sink.write(windows, {
+    const written = await this.sink.write(windows, {
       job: record.job,
       columns: record.columns,
       computedAt: record.computedAt,
     });
+    const failed = written?.failed;
     await this.ledger?.markSucceeded(
       record.job,
-      windows.map((w) => w.window),
+      windows.filter((w) => !failed?.has(w.window.key)).map((w) => w.window),
       record.triggerId,
       new Date(),
     );
-    return {};
+    return failed ? { failed } : {};
   }
 
   describe(): string {

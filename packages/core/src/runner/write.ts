@@ -46,6 +46,7 @@ export async function writeComputed(
         ...record,
       });
       succeededInRange = committed.succeededInRange;
+      for (const [key, error] of committed.failed ?? []) failures.set(key, error);
     } catch (error) {
       for (const { window } of ready) failures.set(window.key, asWindowedError(error, window, options));
     }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { quoteName, runInOrder, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import {
   closeDatabase,
@@ -8,18 +7,13 @@ import {
   toDbTime,
   withDbRetry,
 } from '../db/connect.js';
-import {
-  type ColumnDef,
-  columnNames,
-  columnSql,
-  createTableSql,
-  hasTable,
-  hasUniqueKey,
-} from '../db/schema.js';
+import { hasTable } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Row } from '../query/types.js';
-import { RESERVED_COLUMNS } from '../query/validate.js';
+import type { Window } from '../window/types.js';
+import { type GroupedRow, type GroupRules, groupedRows } from './group-values.js';
+import { collisionAdvice, GROUP_KEY_COLUMN, prepareTable, type TableShape } from './sql-table.js';
 import type { ColumnSet, Sink, SinkWriteOptions, SinkWriteResult, StoredRow, WindowRows } from './types.js';
 
 const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -79,35 +73,113 @@ export class SqlSink implements Sink {
     return `${this.options.db.display} table ${this.options.table}`;
   }
 
+  /** What `util.inspect` shows: where it writes, never the connection settings (they hold the password). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SqlSink <${this.describe()}>`;
+  }
+
+  /**
+   * Replaces the windows' rows (and marks them succeeded in the ledger, when asked) in one
+   * transaction. A window whose rows cannot be stored exactly, or whose write the database refuses
+   * (a value too long for an older table's column, a key collision), fails alone: the others are
+   * written, in smaller transactions, and the failures come back in `failed`. A failure of the
+   * database itself (unreachable, read-only) throws.
+   */
   async write(windows: readonly WindowRows[], options: SqlSinkWriteOptions): Promise<SinkWriteResult> {
     if (windows.length === 0) return {};
     const shape = await this.ensureTable(options.columns);
+    const rules: GroupRules = {
+      sink: this.describe(),
+      dimensions: options.columns.dimensions,
+      maxChars: shape.maxChars,
+      hashKey: shape.groupKey,
+    };
+    const failed = new Map<string, WindowedError>();
+    const ready: PreparedWindow[] = [];
+    for (const { window, rows } of windows) {
+      try {
+        ready.push({ window, rows: groupedRows(window, rows, rules) });
+      } catch (error) {
+        failed.set(window.key, error as WindowedError);
+      }
+    }
+    const count = this.ledger ? options.markSucceeded?.countSucceeded : undefined;
+    let succeededInRange: number | undefined;
+    try {
+      const results = ready.length > 0 ? await this.writeBatch(ready, options, shape, count) : [];
+      if (count && ready.length > 0) succeededInRange = Number(results.at(-1)?.[0]?.n ?? 0);
+    } catch (error) {
+      if (!isRefusedData(error)) throw this.failure(error);
+      await this.writeIsolating(ready, options, shape, failed, error);
+    }
+    return {
+      ...(succeededInRange !== undefined ? { succeededInRange } : {}),
+      ...(failed.size > 0 ? { failed } : {}),
+    };
+  }
+
+  /** One transaction (one round trip where it can) for the windows, with their ledger rows. */
+  private async writeBatch(
+    windows: readonly PreparedWindow[],
+    options: SqlSinkWriteOptions,
+    shape: TableShape,
+    count?: { from: Date; to: Date },
+  ) {
     const statements = this.writeStatements(windows, options, shape);
-    const count = options.markSucceeded?.countSucceeded;
     if (count && this.ledger)
       statements.push(this.ledger.countSucceededStatement(options.job, count.from, count.to));
     const rows = windows.reduce((n, w) => n + w.rows.length, 0);
     // Every scheduled run's small write travels in one round trip where the connection allows it.
     const oneRoundTrip = windows.length <= CHUNK && rows <= CHUNK;
-    try {
-      const results = await withDbRetry(() =>
-        oneRoundTrip
-          ? this.db.batch(statements, { transaction: true })
-          : this.db.transaction((tx) => runInOrder(tx, statements)),
-      );
-      return count && this.ledger ? { succeededInRange: Number(results.at(-1)?.[0]?.n ?? 0) } : {};
-    } catch (error) {
-      throw new WindowedError(
-        'SINK_FAILED',
-        `Writing to ${this.describe()} failed: ${(error as Error).message}`,
-        { cause: error },
-      );
+    return withDbRetry(() =>
+      oneRoundTrip
+        ? this.db.batch(statements, { transaction: true })
+        : this.db.transaction((tx) => runInOrder(tx, statements)),
+    );
+  }
+
+  /**
+   * After the database refused a batch: writes each half in its own transaction, splitting again
+   * where it is refused, until the windows it refuses are found — a few transactions for one bad
+   * window in a day of them, not one per window.
+   */
+  private async writeIsolating(
+    windows: readonly PreparedWindow[],
+    options: SqlSinkWriteOptions,
+    shape: TableShape,
+    failed: Map<string, WindowedError>,
+    error: unknown,
+  ): Promise<void> {
+    if (windows.length === 1) {
+      const { window } = windows[0]!;
+      failed.set(window.key, this.failure(error, window, shape));
+      return;
     }
+    const half = Math.ceil(windows.length / 2);
+    for (const part of [windows.slice(0, half), windows.slice(half)]) {
+      try {
+        await this.writeBatch(part, options, shape);
+      } catch (partError) {
+        if (isRefusedData(partError)) await this.writeIsolating(part, options, shape, failed, partError);
+        else for (const { window } of part) failed.set(window.key, this.failure(partError, window));
+      }
+    }
+  }
+
+  private failure(error: unknown, window?: Window, shape?: TableShape): WindowedError {
+    const what = window ? `window ${window.key}` : '';
+    const advice =
+      shape && isDuplicateKey(error) ? collisionAdvice(this.options.table, shape, this.db.dialect) : '';
+    return new WindowedError(
+      'SINK_FAILED',
+      `Writing ${what ? `${what} ` : ''}to ${this.describe()} failed: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.${advice}`,
+      { cause: error, ...(window ? { window } : {}) },
+    );
   }
 
   /** The write's transaction, in order: lock the windows, delete their rows, insert the new ones. */
   private writeStatements(
-    windows: readonly WindowRows[],
+    windows: readonly PreparedWindow[],
     options: SqlSinkWriteOptions,
     shape: TableShape,
   ): SqlStatement[] {
@@ -145,16 +217,18 @@ export class SqlSink implements Sink {
         });
       }
     }
-    const insert = this.insertShape(options.columns, replaceByKey);
+    const insert = this.insertShape(options.columns, replaceByKey, shape.groupKey);
     const computedAt = toDbTime(dialect, options.computedAt);
+    const metrics = options.columns.metrics;
     const values: unknown[][] = [];
     for (const { window, rows } of windows) {
       const start = toDbTime(dialect, window.start);
       const end = toDbTime(dialect, window.end);
-      for (const row of rows) {
-        const tuple: unknown[] = [options.job, start, end];
-        for (const c of insert.columns) tuple.push(row[c] ?? null);
+      for (const { row, dims, key } of rows) {
+        const tuple: unknown[] = [options.job, start, end, ...dims];
+        for (const m of metrics) tuple.push(row[m.name] ?? null);
         tuple.push(computedAt);
+        if (insert.groupKey) tuple.push(key);
         values.push(tuple);
       }
     }
@@ -168,16 +242,23 @@ export class SqlSink implements Sink {
   }
 
   /** The INSERT's SQL around its values list, built once per column set (a job's is always the same object). */
-  private insertShape(set: ColumnSet, replaceByKey: boolean): InsertShape {
+  private insertShape(set: ColumnSet, replaceByKey: boolean, groupKey: boolean): InsertShape {
     const cached = replaceByKey ? this.upsertSql : this.insertSql;
-    if (cached?.set === set) return cached;
+    if (cached?.set === set && cached.groupKey === groupKey) return cached;
     const dialect = this.db.dialect;
     const q = (name: string) => quoteName(dialect, name);
     const columns = [...set.dimensions, ...set.metrics.map((m) => m.name)];
-    const names = ['job', 'window_start', 'window_end', ...columns, 'computed_at'];
+    const names = [
+      'job',
+      'window_start',
+      'window_end',
+      ...columns,
+      'computed_at',
+      ...(groupKey ? [GROUP_KEY_COLUMN] : []),
+    ];
     const shape: InsertShape = {
       set,
-      columns,
+      groupKey,
       head: `insert into ${quoteName(dialect, this.options.table)} (${names.map(q).join(', ')}) values `,
       tuple: `(${names.map(() => '?').join(', ')})`,
       tail: replaceByKey
@@ -219,7 +300,7 @@ export class SqlSink implements Sink {
     }
     const rows = await this.db.query(`select * from ${table} where ${where} order by ${start} desc`, params);
     return rows.map((row) => {
-      const { job: _job, window_start, window_end, computed_at, ...values } = row;
+      const { job: _job, window_start, window_end, computed_at, group_key: _key, ...values } = row;
       return {
         windowStart: fromDbTime(window_start),
         windowEnd: fromDbTime(window_end),
@@ -256,91 +337,49 @@ export class SqlSink implements Sink {
   }
 
   private async createOrExtendTable(columns: ColumnSet): Promise<TableShape> {
-    const table = this.options.table;
-    for (const name of [...columns.dimensions, ...columns.metrics.map((m) => m.name)]) {
-      if ((RESERVED_COLUMNS as readonly string[]).includes(name)) {
-        throw new WindowedError(
-          'SINK_FAILED',
-          `Column "${name}" is reserved in sink tables; rename the metric or field.`,
-        );
-      }
-    }
     await this.ledger?.ensure();
-    if (!(await hasTable(this.db, table))) {
-      try {
-        await this.db.query(
-          createTableSql(this.db.dialect, table, {
-            columns: [
-              { name: 'job', type: { varchar: 64 }, notNull: true },
-              { name: 'window_start', type: 'datetime', notNull: true },
-              { name: 'window_end', type: 'datetime', notNull: true },
-              // 191 characters keeps a utf8mb4 unique key within InnoDB's 3072-byte limit.
-              ...columns.dimensions.map((d): ColumnDef => ({ name: d, type: { varchar: 191 } })),
-              ...columns.metrics.map((m) => metricColumn(m.name, m.type)),
-              { name: 'computed_at', type: 'datetime' },
-            ],
-            unique: { name: indexName(table), columns: ['job', 'window_start', ...columns.dimensions] },
-          }),
-        );
-        return { keyIsWindow: this.db.dialect === 'mysql' && columns.dimensions.length === 0 };
-      } catch (error) {
-        if (!(await hasTable(this.db, table))) throw error;
-      }
-    }
-    await this.extendTable(columns);
-    return {
-      keyIsWindow:
-        this.db.dialect === 'mysql' &&
-        columns.dimensions.length === 0 &&
-        (await hasUniqueKey(this.db, table, ['job', 'window_start'])),
-    };
-  }
-
-  /** An existing table gains new metric columns; a different groupBy needs another table. */
-  private async extendTable(columns: ColumnSet): Promise<void> {
-    const table = this.options.table;
-    const existing = await columnNames(this.db, table);
-    const missingDims = columns.dimensions.filter((d) => !existing.has(d.toLowerCase()));
-    if (missingDims.length > 0) {
-      throw new WindowedError(
-        'SINK_FAILED',
-        `Sink table ${table} has no column ${missingDims.join(', ')}: it was created for another groupBy. Use another table (?table=) or migrate it.`,
-      );
-    }
-    const quoted = quoteName(this.db.dialect, table);
-    for (const m of columns.metrics.filter((m) => !existing.has(m.name.toLowerCase()))) {
-      await this.db.query(
-        `alter table ${quoted} add column ${columnSql(this.db.dialect, metricColumn(m.name, m.type))}`,
-      );
-    }
+    return prepareTable(this.db, this.options.table, columns);
   }
 }
 
 /** An INSERT for one column set: `head`, then `tuple` once per row, then `tail`. */
 interface InsertShape {
   set: ColumnSet;
-  columns: string[];
+  /** The rows carry their group key (after computed_at). */
+  groupKey: boolean;
   head: string;
   tuple: string;
   tail: string;
 }
 
-/** What a write needs to know of the table, learnt once per process. */
-interface TableShape {
-  /**
-   * MySQL, and a unique key on exactly (job, window_start): a window has at most one row, and an
-   * `INSERT … ON DUPLICATE KEY UPDATE` replaces it. (Other dialects always delete, then insert.)
-   */
-  keyIsWindow: boolean;
+/** A window's rows as the table stores them. */
+interface PreparedWindow {
+  window: Window;
+  rows: GroupedRow[];
 }
 
-function metricColumn(name: string, type: ColumnSet['metrics'][number]['type']): ColumnDef {
-  return { name, type: type === 'integer' ? 'bigint' : type === 'number' ? 'double' : 'text' };
+/**
+ * The database refused the data of a statement — a value too long, a key collision, a check — as
+ * opposed to failing as a whole (unreachable, read-only, out of space): splitting the batch finds the
+ * windows concerned. SQLSTATE classes 22 (data exception), 23 (integrity constraint violation) and 54
+ * (program limit exceeded: PostgreSQL's index row size).
+ */
+function isRefusedData(error: unknown): boolean {
+  const e = error as { code?: unknown; sqlState?: unknown; fatal?: unknown } | null;
+  if (!e || e.fatal === true) return false;
+  const state =
+    typeof e.sqlState === 'string'
+      ? e.sqlState
+      : typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)
+        ? e.code
+        : undefined;
+  if (state) return /^(22|23|54)/.test(state);
+  return typeof e.code === 'string' && /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(e.code);
 }
 
-function indexName(table: string): string {
-  const base = `${table.replace('.', '_')}_window_uq`;
-  return base.length <= 60 ? base : `wuq_${createHash('sha1').update(table).digest('hex').slice(0, 16)}`;
+function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

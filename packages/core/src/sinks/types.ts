@@ -1,3 +1,4 @@
+import type { WindowedError } from '../errors.js';
 import type { Ledger } from '../ledger/types.js';
 import type { Row } from '../query/types.js';
 import type { Window } from '../window/types.js';
@@ -24,6 +25,12 @@ export interface SinkWriteOptions {
 export interface SinkWriteResult {
   /** The count `SqlSinkWriteOptions.markSucceeded.countSucceeded` asked for (the SQL sink with its ledger). */
   succeededInRange?: number;
+  /**
+   * Windows that were not written, by window key, each with its `SINK_FAILED` error (naming the window);
+   * every other window was written (and, with `markSucceeded`, recorded). A failure of the whole write
+   * rejects instead.
+   */
+  failed?: ReadonlyMap<string, WindowedError>;
 }
 
 export interface StoredRow {
@@ -36,7 +43,7 @@ export interface StoredRow {
 /** Where results go. `write` replaces each window: retried runs leave exactly one copy. */
 export interface Sink {
   readonly type: string;
-  /** Replace the rows of every given window, atomically. */
+  /** Replace the rows of every given window, atomically (each window; `failed` names any that were not). */
   // biome-ignore lint/suspicious/noConfusingVoidType: sinks written before SinkWriteResult return Promise<void>.
   write(windows: readonly WindowRows[], options: SinkWriteOptions): Promise<void | SinkWriteResult>;
   /** The ledger kept in the sink's own database, if it has one. */

@@ -1,4 +1,5 @@
 import { WindowedError } from '../errors.js';
+import { assertStorableSpan } from '../time/instant.js';
 import { nominalSizeMs } from './spec.js';
 import { makeWindow, type Window, type WindowSize, type WindowSpec } from './types.js';
 import { UTC_NAMES, zoneOffsetFunction } from './zone.js';
@@ -48,7 +49,9 @@ export function isWindowBoundary(instant: Date, spec: WindowSpec): boolean {
 export function deriveWindow(scheduledTime: Date, spec: WindowSpec): Window {
   const boundaries = boundariesFor(spec);
   const end = boundaries.floor(toMs(scheduledTime, 'scheduledTime') - spec.delayMs + spec.toleranceMs);
-  return span(boundaries.floor(end - 1), end);
+  const window = span(boundaries.floor(end - 1), end);
+  assertStorableSpan(window.start, window.end, () => triggerAt(scheduledTime));
+  return window;
 }
 
 /**
@@ -59,8 +62,12 @@ export function windowsForTrigger(scheduledTime: Date, spec: WindowSpec): Window
   const derived = deriveWindow(scheduledTime, spec);
   const horizon = scheduledTime.getTime() - spec.delayMs - spec.latenessMs;
   if (spec.latenessMs <= 0 || horizon >= derived.start.getTime()) return [derived];
-  return windowsInRange(new Date(horizon), derived.end, spec);
+  const windows = windowsInRange(new Date(horizon), derived.end, spec);
+  assertStorableSpan(windows[0]!.start, derived.end, () => triggerAt(scheduledTime));
+  return windows;
 }
+
+const triggerAt = (scheduledTime: Date) => `The trigger scheduled for ${scheduledTime.toISOString()}`;
 
 /**
  * Every window from the one containing `from` up to the last one ending at or before `to`, oldest first.

@@ -402,7 +402,9 @@ describe.each(databases)('sql source on $dialect', (database) => {
   });
 
   it('reads a schema-qualified table', async () => {
-    const schema = { sqlite: 'main', mysql: 'test', postgres: 'public' }[database.dialect];
+    // Each test run has its own MariaDB database (see packages/testing/src/global-setup.ts).
+    const mysqlDatabase = new URL(database.url).pathname.slice(1);
+    const schema = { sqlite: 'main', mysql: mysqlDatabase, postgres: 'public' }[database.dialect];
     const result = await source('ts', 'datetime', `${schema}.${table}`).query(
       { metrics: { pv: count() } },
       MINUTE,

@@ -423,13 +423,12 @@ describe('windowsInRange', () => {
     );
   });
 
-  it('is fast: a day of one-minute windows in a DST zone takes well under 10 ms', () => {
+  it('derives a whole day of one-minute windows in a DST zone, contiguous', () => {
+    // Its speed is measured by the benchmarks, never asserted here: a loaded machine makes timings lie.
     const s = spec('1m', 'America/New_York');
-    windowsInRange(at('2026-11-01T04:00:00Z'), at('2026-11-02T05:00:00Z'), s);
-    const started = performance.now();
     const windows = windowsInRange(at('2026-10-01T04:00:00Z'), at('2026-10-02T04:00:00Z'), s);
-    expect(performance.now() - started).toBeLessThan(10);
     expect(windows).toHaveLength(1440);
+    for (let i = 1; i < windows.length; i++) expect(windows[i]!.start).toEqual(windows[i - 1]!.end);
   });
 });
 

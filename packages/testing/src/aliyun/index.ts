@@ -10,11 +10,15 @@ export {
   startFcServer,
 } from './fc-server.js';
 export { type MnsLoopbackServer, type MnsServerOptions, startMnsServer } from './mns-server.js';
+export { encodeBody, lz4Block } from './sls/compress.js';
+export { evaluateSlsQuery, parseSlsQuery, runSlsQuery, type SlsQuery } from './sls/query.js';
+export { type LogRow, parseSelect, SlsQueryError } from './sls/sql.js';
 export {
   type LoopbackCredentials,
+  type SlsIndex,
   type SlsLoopbackServer,
   type SlsRequestRecord,
+  type SlsScanLimit,
   type SlsServerOptions,
   startSlsServer,
 } from './sls-server.js';
-export { type LogRow, parseSelect, runSlsQuery, SlsQueryError } from './sls-sql.js';

@@ -1,15 +1,26 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deflateSync } from 'node:zlib';
 import { createLoopbackServer } from '../http.js';
 import { installLoopbackDns } from './dns.js';
-import { type LogRow, runSlsQuery, SlsQueryError } from './sls-sql.js';
+import { encodeBody } from './sls/compress.js';
+import { Logstore, type SlsIndex } from './sls/logstore.js';
+import { isDedicatedSql, parseSlsQuery, runSlsQuery, type SlsQuery } from './sls/query.js';
+import { header, type LoopbackCredentials, verifySignature } from './sls/signature.js';
+import { type LogRow, SlsQueryError } from './sls/sql.js';
 
-export interface LoopbackCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
+export type { SlsIndex } from './sls/logstore.js';
+export type { LoopbackCredentials } from './sls/signature.js';
+
+/**
+ * Logs one query reads before SLS stops and marks the answer `Incomplete`: Standard SQL scans "up to
+ * 400 MB per query (excluding cached data). Excess data is truncated with an incomplete query result
+ * marker"; Dedicated SQL up to 2 GB (https://help.aliyun.com/en/sls/query-and-analysis1). Counted
+ * in logs here, so a test can make a logstore "too big" with a handful.
+ */
+export interface SlsScanLimit {
+  standard?: number;
+  dedicated?: number;
 }
 
 export interface SlsServerOptions {
@@ -17,9 +28,11 @@ export interface SlsServerOptions {
   credentials?: LoopbackCredentials[];
   /**
    * How many times each distinct (query, from, to) is answered `Incomplete` (with a partial,
-   * wrong result) before the `Complete` answer. Default 0.
+   * wrong result) before the `Complete` answer. Default 0; `Infinity` never completes.
    */
   incompleteAnswers?: number;
+  /** Default: no scan limit. */
+  scanLimit?: SlsScanLimit;
   /** The endpoint host suffix resolved to 127.0.0.1 for the test. Default `sls.test`. */
   domain?: string;
 }
@@ -33,8 +46,12 @@ export interface SlsRequestRecord {
   accessKeyId: string | undefined;
   securityToken: string | undefined;
   progress: 'Complete' | 'Incomplete' | 'error';
-  /** The Accept-Encoding the client asked for (`deflate` answers are compressed as SLS does). */
+  /** The query asked for Dedicated SQL (`set session parallel_sql=true;`). */
+  dedicatedSql: boolean;
+  /** The Accept-Encoding the client asked for; the answer is compressed accordingly. */
   acceptEncoding: string | undefined;
+  /** The error SLS answered with, if any. */
+  errorCode?: string;
 }
 
 export interface SlsLoopbackServer {
@@ -48,10 +65,14 @@ export interface SlsLoopbackServer {
     logstore: string,
     logs: Array<Record<string, unknown> & { time: Date | string | number }>,
   ): void;
-  /** Creates an empty logstore (a query on an unknown one is a 404). */
-  createLogstore(project: string, logstore: string): void;
-  /** Changes how many Incomplete answers precede each Complete one. */
+  /** Creates an empty logstore (a query on an unknown one is a 404), optionally with an index. */
+  createLogstore(project: string, logstore: string, index?: SlsIndex): void;
+  /** Sets a logstore's index; logs written from now on are analyzed under it. */
+  setIndex(project: string, logstore: string, index: SlsIndex): void;
+  /** Changes how many Incomplete answers precede each Complete one (`Infinity`: never complete). */
   setIncompleteAnswers(count: number): void;
+  /** Changes the scan limits (`{}`: none). */
+  setScanLimit(limit: SlsScanLimit): void;
   /** Makes the next `count` requests fail with HTTP 500 `InternalServerError`. */
   failNext(count: number): void;
   requests: SlsRequestRecord[];
@@ -61,17 +82,29 @@ export interface SlsLoopbackServer {
 /**
  * A loopback Log Service answering `GetLogsV2` (`POST /logstores/{logstore}/logs` on the virtual
  * host `{project}.{endpoint}`), as `@alicloud/sls20201230` calls it. It verifies the v1 `LOG`
- * signature, evaluates the query over the rows a test put in (see `sls-sql.ts`), and can answer
- * `Incomplete` before `Complete` as SLS does while a query is still scanning.
+ * signature, evaluates the query over the logs a test put in (`sls/`), refuses SQL on fields without
+ * statistics, answers `Incomplete` while a query is "still scanning" or beyond its scan limit, and
+ * compresses the answer as asked.
  */
 export async function startSlsServer(options: SlsServerOptions = {}): Promise<SlsLoopbackServer> {
   const domain = (options.domain ?? 'sls.test').toLowerCase();
   const credentials = options.credentials ?? [{ accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' }];
-  const stores = new Map<string, LogRow[]>();
+  const stores = new Map<string, Logstore>();
   const seen = new Map<string, number>();
   let incomplete = options.incompleteAnswers ?? 0;
+  let scanLimit: SlsScanLimit = { ...options.scanLimit };
   let failures = 0;
   const requests: SlsRequestRecord[] = [];
+
+  const store = (project: string, logstore: string) => {
+    const key = `${project}/${logstore}`;
+    let found = stores.get(key);
+    if (!found) {
+      found = new Logstore();
+      stores.set(key, found);
+    }
+    return found;
+  };
 
   const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -110,18 +143,23 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
       accessKeyId: auth.accessKeyId,
       securityToken: header(req, 'x-acs-security-token'),
       progress: 'error',
+      dedicatedSql: false,
       acceptEncoding: header(req, 'accept-encoding'),
     };
     requests.push(record);
+    const refuse = (status: number, errorCode: string, errorMessage: string) => {
+      record.errorCode = errorCode;
+      send(res, status, { errorCode, errorMessage });
+    };
     if (failures > 0) {
       failures--;
-      return send(res, 500, { errorCode: 'InternalServerError', errorMessage: 'injected failure' });
+      return refuse(500, 'InternalServerError', 'injected failure');
     }
     let params: { from?: unknown; to?: unknown; query?: unknown };
     try {
       params = JSON.parse(body.toString('utf8'));
     } catch {
-      return send(res, 400, { errorCode: 'PostBodyInvalid', errorMessage: 'body is not JSON' });
+      return refuse(400, 'PostBodyInvalid', 'body is not JSON');
     }
     if (
       typeof params.from !== 'number' ||
@@ -129,61 +167,55 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
       !Number.isInteger(params.from) ||
       !Number.isInteger(params.to)
     ) {
-      return send(res, 400, {
-        errorCode: 'ParameterInvalid',
-        errorMessage: 'from and to must be integers (epoch seconds)',
-      });
+      return refuse(400, 'ParameterInvalid', 'from and to must be integers (epoch seconds)');
     }
     record.query = String(params.query ?? '*');
     record.from = params.from;
     record.to = params.to;
-    if (![...stores.keys()].some((k) => k.startsWith(`${project}/`))) {
-      return send(res, 404, {
-        errorCode: 'ProjectNotExist',
-        errorMessage: `Project ${project} does not exist`,
-      });
-    }
-    const rows = stores.get(`${project}/${logstore}`);
-    if (!rows)
-      return send(res, 404, {
-        errorCode: 'LogStoreNotExist',
-        errorMessage: `logstore ${logstore} does not exist`,
-      });
+    if (![...stores.keys()].some((k) => k.startsWith(`${project}/`)))
+      return refuse(404, 'ProjectNotExist', `Project ${project} does not exist`);
+    const target = stores.get(`${project}/${logstore}`);
+    if (!target) return refuse(404, 'LogStoreNotExist', `logstore ${logstore} does not exist`);
 
+    let query: SlsQuery;
+    let run: ReturnType<typeof runSlsQuery>;
     const key = `${project}/${logstore}\n${record.query}\n${record.from}\n${record.to}`;
     const answered = seen.get(key) ?? 0;
     seen.set(key, answered + 1);
-    const complete = answered >= incomplete;
-    // While still scanning, SLS has seen only part of the data: answer from every other row.
-    const scanned = complete ? rows : rows.filter((_, i) => i % 2 === 0);
-    let result: ReturnType<typeof runSlsQuery>;
+    const stillScanning = answered < incomplete;
     try {
-      result = runSlsQuery(record.query, scanned, record.from, record.to);
+      query = parseSlsQuery(record.query);
+      record.dedicatedSql = isDedicatedSql(query);
+      const limit = record.dedicatedSql ? scanLimit.dedicated : scanLimit.standard;
+      // While still scanning, SLS has seen only part of the data: answer from every other log.
+      const logs = stillScanning ? target.logs.filter((_, i) => i % 2 === 0) : target.logs;
+      run = runSlsQuery(query, logs, record.from, record.to, {
+        analyzable: (field) => target.analyzable(field),
+        ...(limit !== undefined ? { scanLimit: limit } : {}),
+      });
     } catch (error) {
-      if (error instanceof SlsQueryError)
-        return send(res, 400, { errorCode: 'ParameterInvalid', errorMessage: error.message });
+      if (error instanceof SlsQueryError) return refuse(400, 'ParameterInvalid', error.message);
       throw error;
     }
-    record.progress = complete ? 'Complete' : 'Incomplete';
-    const keys = result.data[0] ? Object.keys(result.data[0]) : [];
-    const compress = record.acceptEncoding === 'deflate';
+    record.progress = run.complete && !stillScanning ? 'Complete' : 'Incomplete';
+    const keys = run.data[0] ? Object.keys(run.data[0]) : [];
     send(
       res,
       200,
       {
         meta: {
           progress: record.progress,
-          count: result.data.length,
+          count: run.data.length,
           keys,
-          hasSQL: result.sql,
-          isAccurate: complete,
-          processedRows: scanned.length,
+          hasSQL: query.select !== undefined,
+          isAccurate: record.progress === 'Complete',
+          processedRows: run.scanned,
           elapsedMillisecond: 1,
         },
-        data: result.data,
+        data: run.data,
       },
-      { 'x-log-progress': record.progress, 'x-log-count': String(result.data.length) },
-      compress,
+      { 'x-log-progress': record.progress, 'x-log-count': String(run.data.length) },
+      record.acceptEncoding,
     );
   }
 
@@ -197,28 +229,20 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
     credentials,
     requests,
     putLogs(project, logstore, logs) {
-      const key = `${project}/${logstore}`;
-      const rows = stores.get(key) ?? [];
-      for (const log of logs) {
-        const { time, ...fields } = log;
-        const seconds =
-          typeof time === 'number'
-            ? time
-            : Math.floor((time instanceof Date ? time.getTime() : Date.parse(time)) / 1000);
-        const row: LogRow = { __time__: String(seconds) };
-        for (const [name, value] of Object.entries(fields)) {
-          if (value !== undefined && value !== null)
-            row[name] = typeof value === 'string' ? value : JSON.stringify(value);
-        }
-        rows.push(row);
-      }
-      stores.set(key, rows);
+      store(project, logstore).put(logs.map(toLogRow));
     },
-    createLogstore(project, logstore) {
-      if (!stores.has(`${project}/${logstore}`)) stores.set(`${project}/${logstore}`, []);
+    createLogstore(project, logstore, index) {
+      const created = store(project, logstore);
+      if (index) created.setIndex(index);
+    },
+    setIndex(project, logstore, index) {
+      store(project, logstore).setIndex(index);
     },
     setIncompleteAnswers(count) {
       incomplete = count;
+    },
+    setScanLimit(limit) {
+      scanLimit = { ...limit };
     },
     failNext(count) {
       failures = count;
@@ -232,85 +256,35 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
   };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+function toLogRow(log: Record<string, unknown> & { time: Date | string | number }): LogRow {
+  const { time, ...fields } = log;
+  const seconds =
+    typeof time === 'number'
+      ? time
+      : Math.floor((time instanceof Date ? time.getTime() : Date.parse(time)) / 1000);
+  const row: LogRow = { __time__: String(seconds) };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null)
+      row[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return row;
 }
 
-/**
- * SLS signature v1: `LOG {ak}:base64(HMAC-SHA256(secret, METHOD\nCONTENT-MD5\nCONTENT-TYPE\nDATE\n
- * {x-log-*, x-acs-* headers sorted, "k:v\n"}{path}[?sorted query]))`, content-md5 the upper-case
- * hex MD5 of the body. https://help.aliyun.com/document_detail/29012.html
- */
-function verifySignature(
-  req: IncomingMessage,
-  url: URL,
-  body: Buffer,
-  credentials: LoopbackCredentials[],
-): { accessKeyId?: string; error?: { code: string; message: string } } {
-  const authorization = header(req, 'authorization') ?? '';
-  const m = /^LOG ([^:]+):(.+)$/.exec(authorization);
-  if (!m)
-    return {
-      error: {
-        code: 'Unauthorized',
-        message: 'missing or malformed Authorization header (expected LOG <ak>:<signature>)',
-      },
-    };
-  const accessKeyId = m[1]!;
-  const credential = credentials.find((c) => c.accessKeyId === accessKeyId);
-  if (!credential)
-    return {
-      accessKeyId,
-      error: { code: 'Unauthorized', message: `AccessKeyId ${accessKeyId} is not known` },
-    };
-  if (
-    credential.securityToken !== undefined &&
-    header(req, 'x-acs-security-token') !== credential.securityToken
-  ) {
-    return {
-      accessKeyId,
-      error: { code: 'SecurityTokenExpired', message: 'the security token is missing or does not match' },
-    };
-  }
-  const md5 = header(req, 'content-md5') ?? '';
-  if (body.length > 0 && md5 !== createHash('md5').update(body).digest('hex').toUpperCase()) {
-    return {
-      accessKeyId,
-      error: { code: 'InvalidContentMD5', message: 'content-md5 does not match the body' },
-    };
-  }
-  const signed = Object.keys(req.headers)
-    .filter((k) => k.includes('x-log-') || k.includes('x-acs-'))
-    .sort()
-    .map((k) => `${k}:${header(req, k)}\n`)
-    .join('');
-  const params = [...url.searchParams.keys()].sort();
-  const resource =
-    url.pathname + params.map((k, i) => `${i === 0 ? '?' : '&'}${k}=${url.searchParams.get(k)}`).join('');
-  const stringToSign = `${req.method}\n${md5}\n${header(req, 'content-type') ?? ''}\n${header(req, 'date') ?? ''}\n${signed}${resource}`;
-  const expected = createHmac('sha256', credential.accessKeySecret).update(stringToSign).digest('base64');
-  if (expected !== m[2])
-    return { accessKeyId, error: { code: 'SignatureNotMatch', message: 'signature mismatch' } };
-  return { accessKeyId };
-}
-
-/** With `deflate`, the body is compressed and sized in `x-log-bodyrawsize`, as SLS answers GetLogsV2. */
+/** Answers JSON, compressed as the request's Accept-Encoding asked (see `sls/compress.ts`). */
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
-  deflate = false,
+  acceptEncoding?: string,
 ): void {
-  const raw = Buffer.from(JSON.stringify(body));
-  const payload = deflate ? deflateSync(raw) : raw;
+  const encoded = encodeBody(Buffer.from(JSON.stringify(body)), acceptEncoding);
   res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': payload.length,
+    'content-length': encoded.body.length,
     'x-log-requestid': randomUUID().replaceAll('-', '').toUpperCase().slice(0, 24),
-    ...(deflate ? { 'x-log-compresstype': 'deflate', 'x-log-bodyrawsize': String(raw.length) } : {}),
+    ...encoded.headers,
     ...headers,
   });
-  res.end(payload);
+  res.end(encoded.body);
 }

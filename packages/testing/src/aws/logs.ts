@@ -53,8 +53,12 @@ const ACTIVE: QueryStatus[] = ['Scheduled', 'Running'];
 export class LogsLoopback {
   readonly groups = new Map<string, StoredEvent[]>();
   readonly queries = new Map<string, LoopbackQuery>();
-  /** Concurrent Insights queries allowed (the account quota is 30). */
-  maxConcurrentQueries = 30;
+  /**
+   * Concurrent Insights queries the account allows: 100 ("You can have up to 100 concurrent
+   * CloudWatch Logs insights queries, including queries that have been added to dashboards").
+   * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html
+   */
+  maxConcurrentQueries = 100;
   /** GetQueryResults polls that answer Running before Complete. */
   runningPolls = 1;
   /** While true, queries stay Running (to exercise deadlines and the concurrency limit). */
@@ -172,8 +176,12 @@ export class LogsLoopback {
         throw new AwsServiceError('MalformedQueryException', error.message);
       throw error;
     }
+    // Both ends are inclusive, but not to the second: CloudWatch converts them straight to
+    // milliseconds, so `endTime` covers only its first millisecond, `endTime * 1000` (the
+    // CloudWatch team in https://github.com/aws/aws-sdk/issues/280). An event at t+59.5 s is
+    // outside endTime = t+59.
     const from = startTime * 1000;
-    const to = endTime * 1000 + 999;
+    const to = endTime * 1000;
     const records: InsightsRecord[] = [];
     let scanned = 0;
     for (const group of groups) {

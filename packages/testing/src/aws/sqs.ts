@@ -48,7 +48,7 @@ export class SqsLoopback {
       }
       case 'ReceiveMessage': {
         const messages = this.queue(this.nameOf(body));
-        const max = Number(body.MaxNumberOfMessages ?? 1);
+        const max = maxNumberOfMessages(body.MaxNumberOfMessages);
         const visibility = Number(body.VisibilityTimeout ?? 30) * 1000;
         const now = Date.now();
         const picked = messages.filter((m) => m.invisibleUntil <= now).slice(0, max);
@@ -88,6 +88,22 @@ export class SqsLoopback {
     if (!messages) throw new AwsServiceError('QueueDoesNotExist', 'The specified queue does not exist.');
     return messages;
   }
+}
+
+/**
+ * "MaxNumberOfMessages: The maximum number of messages to return. … Valid values: 1 to 10.
+ * Default: 1." SQS refuses anything else with InvalidParameterValue, worded as below.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+ */
+function maxNumberOfMessages(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10) {
+    throw new AwsServiceError(
+      'InvalidParameterValue',
+      `Value ${String(value)} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+    );
+  }
+  return value;
 }
 
 function md5(text: string): string {
