@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import { WindowedError } from '@windowed/core';
-import type { FcCodePackage } from './bundle.js';
 import type { FcDeploymentPlan, FcOperation, FcPlanStep, FcState } from './plan.js';
 
 /** The calls of `@alicloud/fc2`'s client a deployment makes (each resolves `{ headers, data }`). */
@@ -126,51 +126,48 @@ async function find(call: () => Promise<unknown>, api: string): Promise<unknown>
   }
 }
 
+export interface FcApplyOptions {
+  /** The zip the plan's `code` describes. */
+  zip?: Uint8Array;
+  onStep?: (step: FcPlanStep, index: number) => void;
+}
+
 export interface FcApplyResult {
+  /** Operations called, in order (a create that found the resource there is called as an update). */
+  calls: FcOperation[];
   steps: Array<{ api: FcOperation; appliedAs: FcOperation }>;
-  code: { bytes: number; sha256: string };
-}
-
-const CODE = Symbol.for('windowed.fc.codePackage');
-
-/** Keeps the zip with the plan without putting it in the plan's JSON. */
-export function attachCode(plan: FcDeploymentPlan, code: FcCodePackage): FcDeploymentPlan {
-  Object.defineProperty(plan, CODE, { value: code, enumerable: false });
-  return plan;
-}
-
-export function codeOf(plan: FcDeploymentPlan): FcCodePackage | undefined {
-  return (plan as unknown as { [CODE]?: FcCodePackage })[CODE];
 }
 
 /**
- * Applies a plan with `@alicloud/fc2`, in order. A create that finds the resource already there
+ * Applies a plan with the FC SDK client, in order. A create that finds the resource already there
  * (409, e.g. created since the plan) updates it, and an update of a resource gone since (404)
  * creates it: applying twice, or concurrently with another deploy, converges instead of failing.
  */
 export async function applyFcDeployment(
   plan: FcDeploymentPlan,
-  options: { client: FcClientLike; code?: FcCodePackage },
+  client: FcClientLike,
+  options: FcApplyOptions = {},
 ): Promise<FcApplyResult> {
-  const code = options.code ?? codeOf(plan);
-  if (!code)
+  if (!plan.code || !options.zip)
     throw new WindowedError(
-      'INVALID_ARGUMENT',
-      'applyFcDeployment needs the code package the plan was made with (planFcDeployment attaches it).',
+      'DEPLOY_FAILED',
+      'The plan uploads code but no package was given; build the code package first (buildFcCode).',
     );
-  if (code.sha256 !== plan.code.sha256) {
+  const sha256 = createHash('sha256').update(options.zip).digest('hex');
+  if (sha256 !== plan.code.sha256) {
     throw new WindowedError(
-      'INVALID_ARGUMENT',
-      `The code package (sha256 ${code.sha256.slice(0, 12)}…) is not the one the plan was made with (${plan.code.sha256.slice(0, 12)}…).`,
+      'DEPLOY_FAILED',
+      `The code package (sha256 ${sha256.slice(0, 12)}…) is not the one the plan was made with (${plan.code.sha256.slice(0, 12)}…).`,
     );
   }
-  const zipFile = Buffer.from(code.zip).toString('base64');
+  const zipFile = Buffer.from(options.zip).toString('base64');
   const steps: FcApplyResult['steps'] = [];
-  for (const step of plan.steps) {
-    const appliedAs = await applyStep(options.client, step, zipFile);
+  for (const [index, step] of plan.steps.entries()) {
+    options.onStep?.(step, index);
+    const appliedAs = await applyStep(client, step, zipFile);
     steps.push({ api: step.api, appliedAs });
   }
-  return { steps, code: { bytes: code.bytes, sha256: code.sha256 } };
+  return { calls: steps.map((s) => s.appliedAs), steps };
 }
 
 async function applyStep(client: FcClientLike, step: FcPlanStep, zipFile: string): Promise<FcOperation> {

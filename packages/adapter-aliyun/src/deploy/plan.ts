@@ -1,6 +1,6 @@
-import type { WindowedJob } from '@windowed/core';
+import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import { fcCronExpression } from './cron.js';
-import type { ResolvedFcDeployOptions } from './options.js';
+import { type FcDeployOptions, type ResolvedFcDeployOptions, resolveFcDeployOptions } from './options.js';
 
 /** FC 2.0 API operations a deployment uses (names as in the FC API reference). */
 export type FcOperation =
@@ -27,14 +27,17 @@ export interface FcPlanStep {
   };
 }
 
-export interface FcDeploymentPlan {
+export interface FcDeploymentPlan extends DeploymentPlan<FcPlanStep> {
   target: 'aliyun';
-  /** `discovered`: create-vs-update decided by asking FC. `assumed-empty`: a dry run planned as if nothing existed. */
-  state: 'discovered' | 'assumed-empty';
-  notes: string[];
-  /** The code package the Create/UpdateFunction steps carry. */
-  code: { bytes: number; sha256: string };
-  steps: FcPlanStep[];
+  region: string;
+  functionName: string;
+}
+
+export interface FcPlanContext {
+  /** The code package (see `buildFcCode`). */
+  code?: CodeArtifact;
+  /** What exists; without it the plan assumes nothing does (dry run). */
+  state?: FcState;
 }
 
 /** What exists in FC already (from `discoverFcState`). */
@@ -50,13 +53,15 @@ export const EMPTY_FC_STATE: FcState = Object.freeze({ service: false, function:
  * The deployment as FC API calls. Pure: the same job, options, state and code give the same plan.
  * Existing resources are updated, missing ones created, so applying it twice converges.
  */
-export function planFcSteps(
+export function planFcDeployment(
   job: Pick<WindowedJob, 'name' | 'windowSpec'>,
-  options: ResolvedFcDeployOptions,
-  state: FcState,
-  code: { bytes: number; sha256: string },
-  assumed = false,
+  input: FcDeployOptions | ResolvedFcDeployOptions,
+  context: FcPlanContext = {},
 ): FcDeploymentPlan {
+  const options = resolveFcDeployOptions(input, job.name);
+  const assumed = context.state === undefined;
+  const state = context.state ?? EMPTY_FC_STATE;
+  const code = context.code ?? null;
   const serviceName = options.service;
   const functionName = options.functionName;
   const serviceBody = {
@@ -74,7 +79,7 @@ export function planFcSteps(
     memorySize: options.memorySize,
     timeout: options.timeout,
     environmentVariables: { ...(options.environmentVariables ?? {}) },
-    code: { zipFile: { bytes: code.bytes, sha256: code.sha256 } },
+    code: { zipFile: code ? { bytes: code.bytes, sha256: code.sha256 } : { bytes: null, sha256: null } },
   };
   const triggerConfig = {
     cronExpression: fcCronExpression(job.windowSpec),
@@ -124,15 +129,18 @@ export function planFcSteps(
     `Timer ${triggerConfig.cronExpression} fires ${job.windowSpec.delayMs / 1000}s after each ${job.windowSpec.size.label} window ends.`,
     `Failed invocations are retried ${options.maxAsyncRetryAttempts} time(s), then sent to ${options.destination}.`,
   ];
+  if (!code) notes.push('No code was bundled: the plan cannot be applied as is.');
   if (assumed)
     notes.unshift(
       'Dry run without credentials: planned as if nothing exists yet; a real deploy updates what it finds.',
     );
   return {
     target: 'aliyun',
-    state: assumed ? 'assumed-empty' : 'discovered',
+    region: options.region,
+    functionName,
+    dryRun: assumed,
     notes,
-    code: { bytes: code.bytes, sha256: code.sha256 },
+    code: code && { bytes: code.bytes, sha256: code.sha256 },
     steps,
   };
 }

@@ -27,7 +27,7 @@ import {
 import {
   type LambdaDeploymentPlan,
   type LambdaDeployState,
-  type PlanStep,
+  type LambdaPlanStep,
   permissionStatementId,
   type WaiterName,
 } from './plan.js';
@@ -105,15 +105,15 @@ export async function discoverLambdaState(
   return state;
 }
 
-export interface ApplyOptions {
+export interface LambdaApplyOptions {
   /** The zipped package the plan's `code` describes. */
   zip?: Uint8Array;
   /** Waiter timing in seconds (SDK defaults are for real AWS). */
   waiter?: { minDelay?: number; maxDelay?: number; maxWaitTime?: number };
-  onStep?: (step: PlanStep, index: number) => void;
+  onStep?: (step: LambdaPlanStep, index: number) => void;
 }
 
-export interface ApplyResult {
+export interface LambdaApplyResult {
   functionArn: string;
   /** Operations called, in order (waiters included as `waitUntil<Name>`). */
   calls: string[];
@@ -126,8 +126,8 @@ export interface ApplyResult {
 export async function applyLambdaDeployment(
   plan: LambdaDeploymentPlan,
   clients: LambdaDeployClients,
-  options: ApplyOptions = {},
-): Promise<ApplyResult> {
+  options: LambdaApplyOptions = {},
+): Promise<LambdaApplyResult> {
   const needsCode = plan.steps.some((s) => s.api === 'CreateFunction' || s.api === 'UpdateFunctionCode');
   if (needsCode) {
     if (!plan.code || !options.zip)
@@ -156,7 +156,11 @@ export async function applyLambdaDeployment(
   return { functionArn: plan.functionArn, calls };
 }
 
-async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array | undefined): Promise<void> {
+async function run(
+  step: LambdaPlanStep,
+  clients: LambdaDeployClients,
+  zip: Uint8Array | undefined,
+): Promise<void> {
   const input = step.input as never;
   try {
     switch (step.api) {
@@ -224,7 +228,7 @@ async function wait(
   name: WaiterName,
   client: LambdaClient,
   functionName: string,
-  timing: ApplyOptions['waiter'] = {},
+  timing: LambdaApplyOptions['waiter'] = {},
 ): Promise<void> {
   const params = {
     client,

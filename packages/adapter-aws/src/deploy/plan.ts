@@ -1,4 +1,4 @@
-import type { WindowedJob } from '@windowed/core';
+import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import {
   arnParts,
   type LambdaDeployOptions,
@@ -6,12 +6,6 @@ import {
   resolveLambdaDeployOptions,
 } from './options.js';
 import { deriveSchedule } from './schedule.js';
-
-/** The deployment package as the plan shows it: size and SHA-256 (hex), never the bytes. */
-export interface CodeArtifact {
-  bytes: number;
-  sha256: string;
-}
 
 /** What exists already, as `discoverLambdaState` finds it. */
 export interface LambdaDeployState {
@@ -25,7 +19,7 @@ export interface LambdaDeployState {
 
 export type WaiterName = 'FunctionActiveV2' | 'FunctionUpdatedV2';
 
-export interface PlanStep {
+export interface LambdaPlanStep {
   /** The API operation (`CreateFunction`, `CreateSchedule`, ...). */
   api: string;
   /** Exactly the request that operation receives; code bytes appear as `{ bytes, sha256 }`. */
@@ -34,19 +28,14 @@ export interface PlanStep {
   waitUntil?: WaiterName;
 }
 
-export interface LambdaDeploymentPlan {
+export interface LambdaDeploymentPlan extends DeploymentPlan<LambdaPlanStep> {
   target: 'aws';
   region: string;
   functionName: string;
   functionArn: string;
-  /** True when planned without looking at AWS (as if nothing existed). */
-  dryRun: boolean;
-  notes: string[];
-  code: CodeArtifact | null;
-  steps: PlanStep[];
 }
 
-export interface PlanContext {
+export interface LambdaPlanContext {
   /** The bundled package (see `bundleLambdaHandler`). */
   code?: CodeArtifact;
   /** What exists; without it the plan assumes nothing does (dry run). */
@@ -68,7 +57,7 @@ export const permissionStatementId = (rule: string) => `windowed-${rule}`.slice(
 export function planLambdaDeployment(
   job: Pick<WindowedJob, 'name' | 'windowSpec'>,
   input: LambdaDeployOptionsInput | LambdaDeployOptions,
-  context: PlanContext = {},
+  context: LambdaPlanContext = {},
 ): LambdaDeploymentPlan {
   const options = resolveLambdaDeployOptions(input);
   const notes: string[] = [];
@@ -108,7 +97,7 @@ export function planLambdaDeployment(
     Environment: environment,
   };
 
-  const steps: PlanStep[] = [];
+  const steps: LambdaPlanStep[] = [];
   if (!state.functionExists) {
     steps.push({
       api: 'CreateFunction',

@@ -1,0 +1,66 @@
+import type { DeployResult, WindowedJob } from '@windowed/core';
+import {
+  applyFcDeployment,
+  createFcClient,
+  discoverFcState,
+  type FcApplyOptions,
+  type FcClientLike,
+  type FcClientOptions,
+} from './apply.js';
+import { buildFcCode, type FcCodePackage } from './bundle.js';
+import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
+import { type FcDeploymentPlan, planFcDeployment } from './plan.js';
+
+export interface DeployFcOptions {
+  /** Plan only, as if nothing existed; no FC call, no credentials needed. */
+  dryRun?: boolean;
+  /** Plan against what exists, apply nothing (`windowed plan`). */
+  planOnly?: boolean;
+  /** The client to use (tests); default: created from the options' account and region and `clientOptions`. */
+  client?: FcClientLike;
+  clientOptions?: Omit<FcClientOptions, 'accountId' | 'region'>;
+  /** A package built already; default: bundle `options.entry`. */
+  bundle?: FcCodePackage;
+  /** Where `entry` resolves from. Default `process.cwd()`. */
+  cwd?: string;
+  onStep?: FcApplyOptions['onStep'];
+}
+
+export type DeployFcResult = DeployResult<FcDeploymentPlan>;
+
+/**
+ * Bundles, plans and (unless `dryRun` or `planOnly`) applies: discover what exists, then create or
+ * update. A second deploy updates what the first created.
+ */
+export async function deployFc(
+  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  input: FcDeployOptions,
+  options: DeployFcOptions = {},
+): Promise<DeployFcResult> {
+  const resolved = resolveFcDeployOptions(input, job.name);
+  const bundle =
+    options.bundle ??
+    (await buildFcCode({
+      entry: resolved.entry,
+      nodeMajor: Number(resolved.runtime.slice('nodejs'.length)),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    }));
+  const summary = { bytes: bundle.bytes, unzippedBytes: bundle.unzippedBytes, sha256: bundle.sha256 };
+  const code = { bytes: bundle.bytes, sha256: bundle.sha256 };
+  if (options.dryRun) return { plan: planFcDeployment(job, resolved, { code }), bundle: summary };
+  const client =
+    options.client ??
+    (await createFcClient({
+      accountId: resolved.accountId,
+      region: resolved.region,
+      ...options.clientOptions,
+    }));
+  const state = await discoverFcState(client, resolved);
+  const plan = planFcDeployment(job, resolved, { code, state });
+  if (options.planOnly) return { plan, bundle: summary };
+  const applied = await applyFcDeployment(plan, client, {
+    zip: bundle.zip,
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+  });
+  return { plan, bundle: summary, applied: applied.calls };
+}

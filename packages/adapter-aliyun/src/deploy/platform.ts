@@ -1,0 +1,59 @@
+import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
+import { aliyunRuntime } from '../platform.js';
+import { deployFc } from './deploy.js';
+import { aliyunEvents } from './events.js';
+import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
+import { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';
+
+/** `WINDOWED_FC_ENDPOINT` points the FC client elsewhere (a VPC endpoint, a local emulator). */
+const endpointFrom = (endpoint?: string) => endpoint ?? (process.env.WINDOWED_FC_ENDPOINT || undefined);
+
+/** The target's deploy options with its resources in the function's environment (its own variables win). */
+export function fcOptionsOf(input: DeployInput): FcDeployOptions {
+  const options = resolveFcDeployOptions(input.deploy, input.job.name);
+  const env = resourceEnvironment(input.resources);
+  return { ...options, environmentVariables: { ...env, ...options.environmentVariables } };
+}
+
+const later = (what: string) => () => {
+  throw new WindowedError('INVALID_ARGUMENT', `${what} is not available yet.`);
+};
+
+/** The Alibaba Cloud platform: Function Compute, its timer trigger, SLS, MNS/FC/EventBridge destinations. */
+export const aliyunPlatform: Platform = {
+  ...aliyunRuntime,
+  exportFormats: ['s'],
+  validate(deploy, job) {
+    resolveFcDeployOptions(deploy, job.name);
+  },
+  async plan(input, options = {}) {
+    const endpoint = endpointFrom(options.endpoint);
+    const result = await deployFc(input.job, fcOptionsOf(input), {
+      planOnly: true,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(endpoint ? { clientOptions: { endpoint } } : {}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+    });
+    return result.plan;
+  },
+  async deploy(input, options = {}) {
+    const endpoint = endpointFrom(options.endpoint);
+    return deployFc(input.job, fcOptionsOf(input), {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(endpoint ? { clientOptions: { endpoint } } : {}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+    });
+  },
+  policy: later('policy'),
+  doctor: later('doctor'),
+  export: later('export'),
+  simulation: (deploy, job) => aliyunSimulation((deploy ?? {}) as AliyunSimulationOptions, job.name),
+  events: (deploy) => {
+    const o = (deploy ?? {}) as AliyunSimulationOptions;
+    return aliyunEvents({
+      ...(o.triggerName ? { triggerName: o.triggerName } : {}),
+      ...(o.payload !== undefined ? { payload: o.payload } : {}),
+    });
+  },
+};

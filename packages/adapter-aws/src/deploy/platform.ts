@@ -1,0 +1,56 @@
+import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
+import { awsRuntime } from '../platform.js';
+import { deployLambda } from './deploy.js';
+import { awsEvents } from './events.js';
+import { type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
+import { type AwsSimulationOptions, awsSimulation } from './simulation.js';
+
+/** `WINDOWED_AWS_ENDPOINT` points the control-plane clients elsewhere (a VPC endpoint, a local emulator). */
+const endpointFrom = (endpoint?: string) => endpoint ?? (process.env.WINDOWED_AWS_ENDPOINT || undefined);
+
+/** The target's deploy options with its resources in the function's environment (its own variables win). */
+export function lambdaOptionsOf(input: DeployInput): LambdaDeployOptionsInput {
+  const options = resolveLambdaDeployOptions(input.deploy);
+  const env = resourceEnvironment(input.resources);
+  return { ...options, environment: { ...env, ...options.environment } };
+}
+
+const later = (what: string) => () => {
+  throw new WindowedError('INVALID_ARGUMENT', `${what} is not available yet.`);
+};
+
+/** The AWS platform: Lambda, EventBridge Scheduler (or rules), CloudWatch Logs, SQS/SNS/… destinations. */
+export const awsPlatform: Platform = {
+  ...awsRuntime,
+  exportFormats: ['cloudformation'],
+  validate(deploy) {
+    resolveLambdaDeployOptions(deploy);
+  },
+  async plan(input, options = {}) {
+    const endpoint = endpointFrom(options.endpoint);
+    const result = await deployLambda(input.job, lambdaOptionsOf(input), {
+      planOnly: true,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(endpoint ? { clientSettings: { endpoint } } : {}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+    });
+    return result.plan;
+  },
+  async deploy(input, options = {}) {
+    const endpoint = endpointFrom(options.endpoint);
+    return deployLambda(input.job, lambdaOptionsOf(input), {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(endpoint ? { clientSettings: { endpoint } } : {}),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+    });
+  },
+  policy: later('policy'),
+  doctor: later('doctor'),
+  export: later('export'),
+  simulation: (deploy, job) => awsSimulation((deploy ?? {}) as AwsSimulationOptions, job.name),
+  events(deploy) {
+    const schedule = (deploy as AwsSimulationOptions | undefined)?.schedule;
+    return awsEvents({ type: schedule?.type ?? 'scheduler' });
+  },
+};
