@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { backfillCommand } from './commands/backfill.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
+import { policyCommand } from './commands/policy.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import type { CliIo, CliRun } from './commands/shared.js';
@@ -50,6 +51,7 @@ export function createProgram(run: CliRun): Command {
     replayCommand(run),
     planCommand(run),
     deployCommand(run),
+    policyCommand(run),
     simulateCommand(run),
   ]) {
     command.addHelpText('after', EXIT_CODES_HELP);

@@ -28,4 +28,5 @@ export {
   planFcDeployment,
 } from './plan.js';
 export { aliyunPlatform } from './platform.js';
+export { fcPolicies } from './policy.js';
 export { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';

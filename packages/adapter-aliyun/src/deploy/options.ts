@@ -46,6 +46,8 @@ const destination = z.string().refine((arn) => DESTINATION_PATTERNS.some((d) => 
 
 export const fcDeployOptionsSchema = z
   .object({
+    /** The FC API: 2 (services, `@alicloud/fc2`, `fcHandler`) or 3 (functions without services, `@alicloud/fc20230330`, `fcAsyncHandler`). Default 2. */
+    fcVersion: z.union([z.literal(2), z.literal(3)]).optional(),
     /** The Alibaba Cloud account ID (UID), 16 digits. */
     accountId: z.string().regex(ACCOUNT_ID, 'expected the 16-digit Alibaba Cloud account ID (UID)'),
     region: z.string().regex(REGION, 'expected a region ID such as cn-hangzhou or ap-southeast-1'),
@@ -123,6 +125,7 @@ export type FcDeployOptions = z.input<typeof fcDeployOptionsSchema>;
 export interface ResolvedFcDeployOptions
   extends Omit<
     FcDeployOptions,
+    | 'fcVersion'
     | 'functionName'
     | 'runtime'
     | 'memorySize'
@@ -133,6 +136,7 @@ export interface ResolvedFcDeployOptions
     | 'maxAsyncRetryAttempts'
     | 'maxAsyncEventAgeInSeconds'
   > {
+  fcVersion: 2 | 3;
   functionName: string;
   runtime: (typeof FC_NODE_RUNTIMES)[number];
   memorySize: number;
@@ -179,6 +183,7 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
   }
   return {
     ...o,
+    fcVersion: o.fcVersion ?? 2,
     functionName,
     runtime: o.runtime ?? 'nodejs20',
     memorySize: o.memorySize ?? 512,

@@ -3,6 +3,7 @@ import { aliyunRuntime } from '../platform.js';
 import { deployFc } from './deploy.js';
 import { aliyunEvents } from './events.js';
 import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
+import { fcPolicies } from './policy.js';
 import { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';
 
 /** `WINDOWED_FC_ENDPOINT` points the FC client elsewhere (a VPC endpoint, a local emulator). */
@@ -45,7 +46,7 @@ export const aliyunPlatform: Platform = {
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
   },
-  policy: later('policy'),
+  policy: (input) => fcPolicies(resolveFcDeployOptions(fcOptionsOf(input), input.job.name), input.job),
   doctor: later('doctor'),
   export: later('export'),
   simulation: (deploy, job) => aliyunSimulation((deploy ?? {}) as AliyunSimulationOptions, job.name),

@@ -19,7 +19,9 @@ export { type AwsEventOptions, awsEvents } from './events.js';
 export {
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
+  type LambdaIdentity,
   lambdaDeployOptionsSchema,
+  lambdaIdentity,
   resolveLambdaDeployOptions,
 } from './options.js';
 export {
@@ -31,5 +33,6 @@ export {
   type WaiterName,
 } from './plan.js';
 export { awsPlatform } from './platform.js';
+export { lambdaPolicies } from './policy.js';
 export { type DerivedSchedule, deriveSchedule } from './schedule.js';
 export { type AwsSimulationOptions, awsSimulation } from './simulation.js';

@@ -1,10 +1,11 @@
 import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import {
-  arnParts,
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
+  lambdaIdentity,
   resolveLambdaDeployOptions,
 } from './options.js';
+import { lambdaPolicies } from './policy.js';
 import { deriveSchedule } from './schedule.js';
 
 /** What exists already, as `discoverLambdaState` finds it. */
@@ -15,6 +16,8 @@ export interface LambdaDeployState {
   scheduleExists: boolean;
   /** Rule path: the function already allows the rule to invoke it. */
   permissionExists?: boolean;
+  /** The roles `role: { create: true }` manages, by ARN: whether each exists. */
+  roles?: Record<string, boolean>;
 }
 
 export type WaiterName = 'FunctionActiveV2' | 'FunctionUpdatedV2';
@@ -72,10 +75,8 @@ export function planLambdaDeployment(
       'Dry run: nothing was looked up in AWS; the plan assumes no resource exists yet (a real deploy updates what does).',
     );
 
-  const { partition, accountId: roleAccount } = arnParts(options.roleArn);
-  const accountId = options.accountId ?? roleAccount;
-  const functionName = options.functionName ?? job.name;
-  const functionArn = `arn:${partition}:lambda:${options.region}:${accountId}:function:${functionName}`;
+  const identity = lambdaIdentity(options, job);
+  const { partition, accountId, functionName, functionArn } = identity;
   const code = context.code ?? null;
   const zip = code ? { bytes: code.bytes, sha256: code.sha256 } : { bytes: null, sha256: null };
   if (!code) notes.push('No code was bundled (no entry): the plan cannot be applied as is.');
@@ -88,7 +89,7 @@ export function planLambdaDeployment(
     },
   };
   const configuration = {
-    Role: options.roleArn,
+    Role: identity.executionRoleArn,
     Runtime: options.runtime,
     Handler: options.handler,
     Description: options.description ?? `windowed job ${job.name}`,
@@ -97,7 +98,7 @@ export function planLambdaDeployment(
     Environment: environment,
   };
 
-  const steps: LambdaPlanStep[] = [];
+  const steps: LambdaPlanStep[] = roleSteps(job, options, state);
   if (!state.functionExists) {
     steps.push({
       api: 'CreateFunction',
@@ -138,7 +139,7 @@ export function planLambdaDeployment(
   });
 
   const schedule = options.schedule;
-  const scheduleName = schedule.name ?? `windowed-${job.name}`.slice(0, 64);
+  const scheduleName = identity.scheduleName;
   const derived = deriveSchedule(job.windowSpec, schedule.type);
   if (job.windowSpec.delayMs % 60_000 !== 0) {
     notes.push(
@@ -158,7 +159,7 @@ export function planLambdaDeployment(
         Description: derived.description,
         Target: {
           Arn: functionArn,
-          RoleArn: schedule.roleArn,
+          RoleArn: identity.schedulerRoleArn,
           // Scheduler substitutes these per invocation; the window comes from the scheduled time.
           Input: JSON.stringify({
             source: 'aws.scheduler',
@@ -210,4 +211,40 @@ export function planLambdaDeployment(
 
 export function hexToBase64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/** The inline policy `role: { create: true }` puts on each role it creates. */
+export const ROLE_POLICY_NAME = 'windowed';
+
+/**
+ * With `role: { create: true }`: each role created if missing (its trust policy updated if it
+ * exists), then its inline policy put — both idempotent, and before the function that needs them.
+ */
+function roleSteps(
+  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  options: LambdaDeployOptions,
+  state: LambdaDeployState,
+): LambdaPlanStep[] {
+  const identity = lambdaIdentity(options, job);
+  const policies = lambdaPolicies(options, job);
+  const steps: LambdaPlanStep[] = [];
+  for (const [key, arn] of Object.entries(identity.created)) {
+    const role = policies.roles[key];
+    if (!arn || !role?.trust) continue;
+    const RoleName = arn.slice(arn.lastIndexOf('/') + 1);
+    const trust = JSON.stringify(role.trust);
+    steps.push(
+      state.roles?.[arn]
+        ? { api: 'UpdateAssumeRolePolicy', input: { RoleName, PolicyDocument: trust } }
+        : {
+            api: 'CreateRole',
+            input: { RoleName, AssumeRolePolicyDocument: trust, Description: role.description },
+          },
+      {
+        api: 'PutRolePolicy',
+        input: { RoleName, PolicyName: ROLE_POLICY_NAME, PolicyDocument: JSON.stringify(role.policy) },
+      },
+    );
+  }
+  return steps;
 }

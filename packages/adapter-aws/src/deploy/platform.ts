@@ -2,14 +2,15 @@ import { type DeployInput, type Platform, resourceEnvironment, WindowedError } f
 import { awsRuntime } from '../platform.js';
 import { deployLambda } from './deploy.js';
 import { awsEvents } from './events.js';
-import { type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
+import { type LambdaDeployOptions, resolveLambdaDeployOptions } from './options.js';
+import { lambdaPolicies } from './policy.js';
 import { type AwsSimulationOptions, awsSimulation } from './simulation.js';
 
 /** `WINDOWED_AWS_ENDPOINT` points the control-plane clients elsewhere (a VPC endpoint, a local emulator). */
 const endpointFrom = (endpoint?: string) => endpoint ?? (process.env.WINDOWED_AWS_ENDPOINT || undefined);
 
 /** The target's deploy options with its resources in the function's environment (its own variables win). */
-export function lambdaOptionsOf(input: DeployInput): LambdaDeployOptionsInput {
+export function lambdaOptionsOf(input: DeployInput): LambdaDeployOptions {
   const options = resolveLambdaDeployOptions(input.deploy);
   const env = resourceEnvironment(input.resources);
   return { ...options, environment: { ...env, ...options.environment } };
@@ -45,7 +46,7 @@ export const awsPlatform: Platform = {
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
   },
-  policy: later('policy'),
+  policy: (input) => lambdaPolicies(lambdaOptionsOf(input), input.job),
   doctor: later('doctor'),
   export: later('export'),
   simulation: (deploy, job) => awsSimulation((deploy ?? {}) as AwsSimulationOptions, job.name),

@@ -8,6 +8,7 @@ import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsPlatform,
   createLambdaDeployClients,
   type DeployLambdaOptions,
   deployLambda,
@@ -47,6 +48,13 @@ const fast: DeployLambdaOptions['waiter'] = { minDelay: 0.01, maxDelay: 0.05, ma
 
 beforeAll(async () => {
   aws = await startAwsLoopback({ lambdaSettlePolls: 1 });
+  // The roles exist with exactly what `windowed policy` prints: Lambda checks them on deploy.
+  const { roles } = awsPlatform.policy({ job, deploy: options });
+  for (const [name, role] of [
+    ['windowed-pv-uv', roles.execution!],
+    ['windowed-scheduler', roles.scheduler!],
+  ] as const)
+    aws.iam.putRole(name, role.trust!, { windowed: role.policy });
   clients = createLambdaDeployClients({
     region: 'us-east-1',
     endpoint: aws.endpoint,

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { loadDeployTarget, runPreflight } from './deploy-target.js';
+import { printRequiredGrants } from './policy.js';
 import { action, type CliRun } from './shared.js';
 
 type Plan = DeploymentPlan;
@@ -45,6 +46,7 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
   const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'deployed');
   try {
     await runPreflight(ctx, input);
+    printRequiredGrants(ctx, platform.policy(input));
     if (!apply || options.dryRun) {
       const plan = await platform.plan(input, { dryRun: options.dryRun === true });
       printPlan(ctx, plan, options.json === true);

@@ -134,8 +134,38 @@ describe('windowed CLI against loopback cloud APIs', () => {
     });
   }, 120_000);
 
-  it('deploy --target aws creates the function, event-invoke config and schedule; a second deploy updates', async () => {
+  it("policy --target aws --json prints the roles' documents; deploy with those roles creates, then updates", async () => {
     const env = { ...base(), ...awsEnv(), WINDOWED_AWS_ENDPOINT: aws.endpoint };
+    const policy = await windowed(['policy', '--target', 'aws', '--json'], { env });
+    expect(policy.code, policy.stderr).toBe(0);
+    const printed = JSON.parse(policy.stdout) as {
+      target: string;
+      policies: Record<string, { Statement: Array<{ Action: unknown; Resource: unknown }> }>;
+      trustPolicies: Record<string, object>;
+    };
+    expect(printed.target).toBe('aws');
+    expect(Object.keys(printed.policies)).toEqual(['execution', 'scheduler']);
+    expect(printed.policies.execution!.Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: 'arn:aws:sqs:us-east-1:123456789012:e2e-failures',
+    });
+    expect(printed.policies.execution!.Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 'logs:StartQuery',
+      Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/e2e/access:*',
+    });
+    // Without the roles Lambda refuses the function; with exactly what `policy` printed, the deploy goes through.
+    const refused = await windowed(['deploy', '--target', 'aws'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot be assumed by Lambda/);
+    expect(refused.stderr).toMatch(
+      /arn:aws:iam::123456789012:role\/windowed must grant .*sqs:SendMessage on arn:aws:sqs/,
+    );
+    aws.iam.putRole('windowed', printed.trustPolicies.execution!, { windowed: printed.policies.execution! });
+    aws.iam.putRole('windowed-scheduler', printed.trustPolicies.scheduler!, {
+      windowed: printed.policies.scheduler!,
+    });
     const first = await windowed(['deploy', '--target', 'aws'], { env });
     expect(first.code, first.stderr).toBe(0);
     const second = await windowed(['deploy', '--target', 'aws', '--json'], { env });
