@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { backfillCommand } from './commands/backfill.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
+import { doctorCommand } from './commands/doctor.js';
 import { policyCommand } from './commands/policy.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -52,6 +53,7 @@ export function createProgram(run: CliRun): Command {
     planCommand(run),
     deployCommand(run),
     policyCommand(run),
+    doctorCommand(run),
     simulateCommand(run),
   ]) {
     command.addHelpText('after', EXIT_CODES_HELP);

@@ -1,5 +1,6 @@
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
 export { resourceEnvironment } from './deploy-env.js';
+export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';
 export { parseDurationMs } from './duration.js';
 export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';
 export { defineWindowedJob } from './job.js';

@@ -10,6 +10,7 @@
  * together with the runtime half.
  */
 
+import type { DeclarativeQuery } from './query/types.js';
 import type { TriggerEvent } from './trigger.js';
 import type { FailureRecord, SinkConfig, SourceConfig, WindowedJob } from './types.js';
 import type { Window, WindowSpec } from './window/types.js';
@@ -83,7 +84,8 @@ export interface DeployResources {
  * (a secret reference) reaches all of them the same way.
  */
 export interface DeployInput {
-  job: Pick<WindowedJob, 'name' | 'windowSpec'>;
+  /** The job; its declarative query (when it has one) tells `doctor` which fields the source must serve. */
+  job: Pick<WindowedJob, 'name' | 'windowSpec'> & { readonly query?: DeclarativeQuery | undefined };
   deploy: unknown;
   resources?: DeployResources;
   /** Where relative paths (the handler `entry`) resolve. Default `process.cwd()`. */

@@ -1,13 +1,7 @@
 import type { DeployResult, WindowedJob } from '@windowed/core';
-import {
-  applyFcDeployment,
-  createFcClient,
-  discoverFcState,
-  type FcApplyOptions,
-  type FcClientLike,
-  type FcClientOptions,
-} from './apply.js';
+import { applyFcDeployment, discoverFcState, type FcApplyOptions } from './apply.js';
 import { buildFcCode, type FcCodePackage } from './bundle.js';
+import { createFcApi, type FcApi, type FcClientLike, type FcClientOptions, fc2Api } from './fc-api.js';
 import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
 import { type FcDeploymentPlan, planFcDeployment } from './plan.js';
 
@@ -16,8 +10,10 @@ export interface DeployFcOptions {
   dryRun?: boolean;
   /** Plan against what exists, apply nothing (`windowed plan`). */
   planOnly?: boolean;
-  /** The client to use (tests); default: created from the options' account and region and `clientOptions`. */
+  /** An `@alicloud/fc2` client to use (FC 2.0, tests). */
   client?: FcClientLike;
+  /** The API to use (either version); default: created for `fcVersion` from the options and `clientOptions`. */
+  api?: FcApi;
   clientOptions?: Omit<FcClientOptions, 'accountId' | 'region'>;
   /** A package built already; default: bundle `options.entry`. */
   bundle?: FcCodePackage;
@@ -48,17 +44,13 @@ export async function deployFc(
   const summary = { bytes: bundle.bytes, unzippedBytes: bundle.unzippedBytes, sha256: bundle.sha256 };
   const code = { bytes: bundle.bytes, sha256: bundle.sha256 };
   if (options.dryRun) return { plan: planFcDeployment(job, resolved, { code }), bundle: summary };
-  const client =
-    options.client ??
-    (await createFcClient({
-      accountId: resolved.accountId,
-      region: resolved.region,
-      ...options.clientOptions,
-    }));
-  const state = await discoverFcState(client, resolved);
+  const api =
+    options.api ??
+    (options.client ? fc2Api(options.client, resolved) : await createFcApi(resolved, options.clientOptions));
+  const state = await discoverFcState(api, resolved);
   const plan = planFcDeployment(job, resolved, { code, state });
   if (options.planOnly) return { plan, bundle: summary };
-  const applied = await applyFcDeployment(plan, client, {
+  const applied = await applyFcDeployment(plan, api, {
     zip: bundle.zip,
     ...(options.onStep ? { onStep: options.onStep } : {}),
   });

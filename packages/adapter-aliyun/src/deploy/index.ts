@@ -1,16 +1,18 @@
-export {
-  applyFcDeployment,
-  createFcClient,
-  discoverFcState,
-  type FcApplyOptions,
-  type FcApplyResult,
-  type FcClientLike,
-  type FcClientOptions,
-} from './apply.js';
+export { applyFcDeployment, discoverFcState, type FcApplyOptions, type FcApplyResult } from './apply.js';
 export { buildFcCode, FC_EXTERNALS, type FcBundleOptions, type FcCodePackage } from './bundle.js';
 export { fcCronExpression } from './cron.js';
 export { type DeployFcOptions, type DeployFcResult, deployFc } from './deploy.js';
+export { doctorFc } from './doctor.js';
 export { type AliyunEventOptions, aliyunEvents } from './events.js';
+export {
+  createFc3Api,
+  createFcApi,
+  createFcClient,
+  type FcApi,
+  type FcClientLike,
+  type FcClientOptions,
+  fc2Api,
+} from './fc-api.js';
 export {
   FC_NODE_RUNTIMES,
   type FcDeployOptions,

@@ -51,12 +51,14 @@ export const fcDeployOptionsSchema = z
     /** The Alibaba Cloud account ID (UID), 16 digits. */
     accountId: z.string().regex(ACCOUNT_ID, 'expected the 16-digit Alibaba Cloud account ID (UID)'),
     region: z.string().regex(REGION, 'expected a region ID such as cn-hangzhou or ap-southeast-1'),
+    /** FC 2.0's service (FC 3.0 has none). */
     service: z
       .string()
       .regex(
         SERVICE,
         'expected an FC service name: letters, digits, _ and -, starting with a letter or _, at most 128',
-      ),
+      )
+      .optional(),
     /** Default: the job's name. */
     functionName: z
       .string()
@@ -161,6 +163,11 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
     throw new WindowedError('INVALID_CONFIG', `Invalid FC deploy option "${where}": ${what}.`);
   }
   const o = result.data;
+  if ((o.fcVersion ?? 2) === 2 && !o.service)
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      'Invalid FC deploy option "service": FC 2.0 functions live in a service: name it (or use fcVersion: 3, which has none).',
+    );
   const roleAccount = ROLE.exec(o.role)![1];
   if (roleAccount !== o.accountId) {
     throw new WindowedError(
@@ -179,7 +186,7 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
     ['destination', o.destination],
     ['onSuccess', o.onSuccess],
   ] as const) {
-    if (arn) checkDestination(key, arn, o.region, o.accountId, o.service, functionName);
+    if (arn) checkDestination(key, arn, o.region, o.accountId, o.service ?? '', functionName);
   }
   return {
     ...o,
@@ -222,7 +229,7 @@ function checkDestination(
   const self = new RegExp(
     `:services/${escapeRegExp(service)}(\\.[^/]+)?/functions/${escapeRegExp(functionName)}$`,
   );
-  if (self.test(arn)) {
+  if (self.test(arn) || new RegExp(`:functions/${escapeRegExp(functionName)}$`).test(arn)) {
     throw new WindowedError(
       'INVALID_CONFIG',
       `Invalid FC deploy option "${key}": the destination is the function itself; failures would loop.`,

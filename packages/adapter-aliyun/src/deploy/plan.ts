@@ -2,7 +2,10 @@ import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import { fcCronExpression } from './cron.js';
 import { type FcDeployOptions, type ResolvedFcDeployOptions, resolveFcDeployOptions } from './options.js';
 
-/** FC 2.0 API operations a deployment uses (names as in the FC API reference). */
+/**
+ * FC API operations a deployment uses (names as in the FC API references): FC 2.0 has services and
+ * `PutFunctionAsyncInvokeConfig`; FC 3.0 functions without services and `PutAsyncInvokeConfig`.
+ */
 export type FcOperation =
   | 'CreateService'
   | 'UpdateService'
@@ -10,7 +13,8 @@ export type FcOperation =
   | 'UpdateFunction'
   | 'CreateTrigger'
   | 'UpdateTrigger'
-  | 'PutFunctionAsyncInvokeConfig';
+  | 'PutFunctionAsyncInvokeConfig'
+  | 'PutAsyncInvokeConfig';
 
 /**
  * One API call: path parameters as named fields, the JSON request body as `body`.
@@ -29,6 +33,7 @@ export interface FcPlanStep {
 
 export interface FcDeploymentPlan extends DeploymentPlan<FcPlanStep> {
   target: 'aliyun';
+  fcVersion: 2 | 3;
   region: string;
   functionName: string;
 }
@@ -87,44 +92,68 @@ export function planFcDeployment(
     enable: true,
     ...(options.payload !== undefined ? { payload: options.payload } : {}),
   };
-  const steps: FcPlanStep[] = [
-    state.service
-      ? { api: 'UpdateService', input: { serviceName, body: serviceBody } }
-      : { api: 'CreateService', input: { body: { serviceName, ...serviceBody } } },
-    state.function
-      ? { api: 'UpdateFunction', input: { serviceName, functionName, body: functionBody } }
-      : { api: 'CreateFunction', input: { serviceName, body: { functionName, ...functionBody } } },
-    // The failure destination is configured before the timer can fire.
-    {
-      api: 'PutFunctionAsyncInvokeConfig',
-      input: {
-        serviceName,
-        functionName,
-        qualifier: options.qualifier,
-        body: {
-          destinationConfig: {
-            onFailure: { destination: options.destination },
-            ...(options.onSuccess ? { onSuccess: { destination: options.onSuccess } } : {}),
-          },
-          maxAsyncRetryAttempts: options.maxAsyncRetryAttempts,
-          maxAsyncEventAgeInSeconds: options.maxAsyncEventAgeInSeconds,
-        },
-      },
+  const fc3 = options.fcVersion === 3;
+  const asyncBody = {
+    destinationConfig: {
+      onFailure: { destination: options.destination },
+      ...(options.onSuccess ? { onSuccess: { destination: options.onSuccess } } : {}),
     },
-    state.trigger
-      ? {
-          api: 'UpdateTrigger',
-          input: { serviceName, functionName, triggerName: options.triggerName, body: { triggerConfig } },
-        }
-      : {
-          api: 'CreateTrigger',
-          input: {
-            serviceName,
-            functionName,
-            body: { triggerName: options.triggerName, triggerType: 'timer', triggerConfig },
-          },
+    maxAsyncRetryAttempts: options.maxAsyncRetryAttempts,
+    maxAsyncEventAgeInSeconds: options.maxAsyncEventAgeInSeconds,
+  };
+  // FC 3.0's CreateTrigger takes triggerConfig as a JSON string.
+  const timer = fc3 ? JSON.stringify(triggerConfig) : triggerConfig;
+  const triggerName = options.triggerName;
+  const steps: FcPlanStep[] = fc3
+    ? [
+        // FC 3.0: no service; the function carries the role and the log config.
+        state.function
+          ? {
+              api: 'UpdateFunction',
+              input: { functionName, body: { ...functionBody, ...functionOwn(serviceBody) } },
+            }
+          : {
+              api: 'CreateFunction',
+              input: { body: { functionName, ...functionBody, ...functionOwn(serviceBody) } },
+            },
+        // The failure destination is configured before the timer can fire.
+        {
+          api: 'PutAsyncInvokeConfig',
+          input: { functionName, qualifier: options.qualifier, body: asyncBody },
         },
-  ];
+        state.trigger
+          ? { api: 'UpdateTrigger', input: { functionName, triggerName, body: { triggerConfig: timer } } }
+          : {
+              api: 'CreateTrigger',
+              input: { functionName, body: { triggerName, triggerType: 'timer', triggerConfig: timer } },
+            },
+      ]
+    : [
+        state.service
+          ? { api: 'UpdateService', input: { serviceName, body: serviceBody } }
+          : { api: 'CreateService', input: { body: { serviceName, ...serviceBody } } },
+        state.function
+          ? { api: 'UpdateFunction', input: { serviceName, functionName, body: functionBody } }
+          : { api: 'CreateFunction', input: { serviceName, body: { functionName, ...functionBody } } },
+        // The failure destination is configured before the timer can fire.
+        {
+          api: 'PutFunctionAsyncInvokeConfig',
+          input: { serviceName, functionName, qualifier: options.qualifier, body: asyncBody },
+        },
+        state.trigger
+          ? {
+              api: 'UpdateTrigger',
+              input: { serviceName, functionName, triggerName, body: { triggerConfig } },
+            }
+          : {
+              api: 'CreateTrigger',
+              input: {
+                serviceName,
+                functionName,
+                body: { triggerName, triggerType: 'timer', triggerConfig },
+              },
+            },
+      ];
   const notes = [
     `Timer ${triggerConfig.cronExpression} fires ${job.windowSpec.delayMs / 1000}s after each ${job.windowSpec.size.label} window ends.`,
     `Failed invocations are retried ${options.maxAsyncRetryAttempts} time(s), then sent to ${options.destination}.`,
@@ -136,11 +165,21 @@ export function planFcDeployment(
     );
   return {
     target: 'aliyun',
+    fcVersion: options.fcVersion,
     region: options.region,
     functionName,
     dryRun: assumed,
     notes,
     code: code && { bytes: code.bytes, sha256: code.sha256 },
     steps,
+  };
+}
+
+/** What FC 3.0 moved from the service onto the function. */
+function functionOwn(service: { role?: string | undefined; logConfig?: unknown; internetAccess?: boolean }) {
+  return {
+    ...(service.role ? { role: service.role } : {}),
+    ...(service.logConfig ? { logConfig: service.logConfig } : {}),
+    ...(service.internetAccess !== undefined ? { internetAccess: service.internetAccess } : {}),
   };
 }

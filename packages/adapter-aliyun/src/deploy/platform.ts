@@ -1,6 +1,7 @@
 import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
 import { aliyunRuntime } from '../platform.js';
 import { deployFc } from './deploy.js';
+import { doctorFc } from './doctor.js';
 import { aliyunEvents } from './events.js';
 import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
 import { fcPolicies } from './policy.js';
@@ -47,7 +48,13 @@ export const aliyunPlatform: Platform = {
     });
   },
   policy: (input) => fcPolicies(resolveFcDeployOptions(fcOptionsOf(input), input.job.name), input.job),
-  doctor: later('doctor'),
+  doctor: (input, options = {}) => {
+    const endpoint = endpointFrom(options.endpoint);
+    return doctorFc(input.job, resolveFcDeployOptions(fcOptionsOf(input), input.job.name), {
+      ...options,
+      ...(endpoint ? { endpoint } : {}),
+    });
+  },
   export: later('export'),
   simulation: (deploy, job) => aliyunSimulation((deploy ?? {}) as AliyunSimulationOptions, job.name),
   events: (deploy) => {

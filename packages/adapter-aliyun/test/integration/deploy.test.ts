@@ -14,7 +14,9 @@ import {
   deployFc,
   type FcClientLike,
   type FcDeployOptions,
+  fc2Api,
   planFcDeployment,
+  resolveFcDeployOptions,
 } from '../../src/deploy/index.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
@@ -120,7 +122,9 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
     const code = await buildFcCode({ entry: options.entry, cwd });
     const plan = planFcDeployment(job, options, { code });
     expect(plan.dryRun).toBe(true);
-    const result = await applyFcDeployment(plan, client, { zip: code.zip });
+    const result = await applyFcDeployment(plan, fc2Api(client, resolveFcDeployOptions(options, job.name)), {
+      zip: code.zip,
+    });
     expect(result.steps.map((s) => `${s.api}->${s.appliedAs}`)).toEqual([
       'CreateService->UpdateService',
       'CreateFunction->UpdateFunction',

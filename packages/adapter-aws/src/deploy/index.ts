@@ -15,6 +15,7 @@ export {
   type LambdaBundleOptions,
 } from './bundle.js';
 export { type DeployLambdaOptions, type DeployLambdaResult, deployLambda } from './deploy.js';
+export { doctorLambda } from './doctor.js';
 export { type AwsEventOptions, awsEvents } from './events.js';
 export {
   type LambdaDeployOptions,

@@ -1,6 +1,7 @@
 import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
 import { awsRuntime } from '../platform.js';
 import { deployLambda } from './deploy.js';
+import { doctorLambda } from './doctor.js';
 import { awsEvents } from './events.js';
 import { type LambdaDeployOptions, resolveLambdaDeployOptions } from './options.js';
 import { lambdaPolicies } from './policy.js';
@@ -47,7 +48,10 @@ export const awsPlatform: Platform = {
     });
   },
   policy: (input) => lambdaPolicies(lambdaOptionsOf(input), input.job),
-  doctor: later('doctor'),
+  doctor: (input, options = {}) => {
+    const endpoint = endpointFrom(options.endpoint);
+    return doctorLambda(input.job, lambdaOptionsOf(input), { ...options, ...(endpoint ? { endpoint } : {}) });
+  },
   export: later('export'),
   simulation: (deploy, job) => awsSimulation((deploy ?? {}) as AwsSimulationOptions, job.name),
   events(deploy) {

@@ -1,4 +1,4 @@
-import type { DeployInput, Platform } from '@windowed/core';
+import type { DeployInput, Platform, WindowedJob } from '@windowed/core';
 import type { CloudTarget } from '../config.js';
 import { type CliContext, loadProject } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -6,6 +6,8 @@ import { loadPlatform, platformName } from '../platforms.js';
 
 export interface DeployTarget {
   platform: Platform;
+  /** The job bound to the target's resources (what `doctor --sink` connects with). */
+  job: WindowedJob;
   /** The job, the target's deploy options and resources: what every deploy-time command hands the platform. */
   input: DeployInput;
   close(): Promise<void>;
@@ -16,6 +18,7 @@ export async function loadDeployTarget(
   ctx: CliContext,
   target: string | undefined,
   verb: string,
+  options: { fcVersion?: string } = {},
 ): Promise<DeployTarget> {
   const name = platformName(target, verb);
   const project = await loadProject(ctx, name);
@@ -31,9 +34,11 @@ export async function loadDeployTarget(
   const platform = await loadPlatform(name);
   return {
     platform,
+    job: project.job,
     input: {
       job: project.config.job,
-      deploy: cloud.deploy,
+      // --fc-version overrides the option of that name; the adapter says whether it has one.
+      deploy: { ...cloud.deploy, ...fcVersionOf(options.fcVersion) },
       resources: project.resources,
       cwd: project.config.dir,
     },
@@ -52,4 +57,14 @@ export const PREFLIGHT: Preflight[] = [];
 
 export async function runPreflight(ctx: CliContext, input: DeployInput): Promise<void> {
   for (const check of PREFLIGHT) await check(ctx, input);
+}
+
+/** `--fc-version 2|3`. */
+export const FC_VERSION_HELP = 'Function Compute API version, 2 or 3 (overrides deploy.fcVersion)';
+
+export function fcVersionOf(value: string | undefined): { fcVersion?: number } {
+  if (value === undefined) return {};
+  if (value !== '2' && value !== '3')
+    throw new CliError(`--fc-version ${JSON.stringify(value)} is not 2 or 3.`, EXIT.usage);
+  return { fcVersion: Number(value) };
 }

@@ -2,7 +2,7 @@ import { type DeployInput, type DeploymentPlan, redact } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
-import { loadDeployTarget, runPreflight } from './deploy-target.js';
+import { FC_VERSION_HELP, loadDeployTarget, runPreflight } from './deploy-target.js';
 import { printRequiredGrants } from './policy.js';
 import { action, type CliRun } from './shared.js';
 
@@ -12,6 +12,7 @@ export type { DeployInput };
 
 interface DeployOptions {
   target?: string;
+  fcVersion?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -38,12 +39,13 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
   return command
     .requiredOption('-t, --target <name>', 'aliyun or aws')
     .option('--dry-run', 'no credentials, no changes: plan as if nothing exists yet')
+    .option('--fc-version <2|3>', FC_VERSION_HELP)
     .option('--json', 'print the plan as JSON')
     .action(action<DeployOptions>(run, (ctx, options) => deployAction(ctx, options, apply)));
 }
 
 async function deployAction(ctx: CliContext, options: DeployOptions, apply: boolean): Promise<ExitCode> {
-  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'deployed');
+  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'deployed', options);
   try {
     await runPreflight(ctx, input);
     printRequiredGrants(ctx, platform.policy(input));

@@ -2,11 +2,12 @@ import type { PolicySet } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, note, print } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
-import { loadDeployTarget } from './deploy-target.js';
+import { FC_VERSION_HELP, loadDeployTarget } from './deploy-target.js';
 import { action, type CliRun } from './shared.js';
 
 interface PolicyOptions {
   target?: string;
+  fcVersion?: string;
   json?: boolean;
 }
 
@@ -20,11 +21,12 @@ export function policyCommand(run: CliRun): Command {
     )
     .requiredOption('-t, --target <name>', 'aliyun or aws')
     .option('--json', 'print the documents as JSON')
+    .option('--fc-version <2|3>', FC_VERSION_HELP)
     .action(action<PolicyOptions>(run, policyAction));
 }
 
 async function policyAction(ctx: CliContext, options: PolicyOptions): Promise<ExitCode> {
-  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'given a policy');
+  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'given a policy', options);
   try {
     const set = platform.policy(input);
     if (options.json) print(ctx, JSON.stringify(policyJson(set), null, 2));

@@ -69,6 +69,8 @@ export interface DestinationDelivery {
 
 export interface EmulatorResult {
   provider: SimulationModel['name'];
+  /** The platform as people call it (`AWS Lambda`, `Alibaba Cloud Function Compute 3.0`). */
+  label: string;
   windows: Window[];
   attempts: AttemptRecord[];
   destination: DestinationDelivery[];
@@ -329,6 +331,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
   for (const instance of [...instances]) await reclaim(instance);
   return {
     provider: model.name,
+    label: model.label,
     windows,
     attempts,
     destination,

@@ -175,4 +175,49 @@ describe('windowed CLI against loopback cloud APIs', () => {
     expect(apis).toContain('UpdateSchedule');
     expect(aws.operations('scheduler').filter((o) => o === 'CreateSchedule')).toHaveLength(1);
   }, 120_000);
+
+  it('doctor --target aws: exit 1 naming the failed check (no log group), exit 0 once it exists', async () => {
+    const env = { ...base(), ...awsEnv(), WINDOWED_AWS_ENDPOINT: aws.endpoint };
+    const failing = await windowed(['doctor', '--target', 'aws', '--json'], { env });
+    expect(failing.code, failing.stderr).toBe(1);
+    const report = JSON.parse(failing.stdout) as {
+      ok: boolean;
+      checks: Array<{ id: string; status: string }>;
+    };
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['logs']);
+    aws.logs.putEvents('/e2e/access', []);
+    const passing = await windowed(['doctor', '--target', 'aws'], { env });
+    expect(passing.code, passing.stdout).toBe(0);
+    expect(passing.stdout).toMatch(/✓ credentials resolve/);
+    expect(passing.stdout).toMatch(/All checks passed/);
+    expect(passing.stdout).not.toContain('secret-password');
+  }, 120_000);
+
+  it('deploy --target aliyun --fc-version 3 deploys through the FC 3.0 API; doctor --fc-version 3 checks it', async () => {
+    const env = {
+      ...base(),
+      WINDOWED_FC_ENDPOINT: fc.endpoint,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: fc.credentials[0]!.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: fc.credentials[0]!.accessKeySecret,
+    };
+    const out = await windowed(['deploy', '--target', 'aliyun', '--fc-version', '3', '--json'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect((JSON.parse(out.stdout) as { steps: Array<{ api: string }> }).steps.map((s) => s.api)).toEqual([
+      'CreateFunction',
+      'PutAsyncInvokeConfig',
+      'CreateTrigger',
+    ]);
+    expect(fc.fc3.fn(job)).toBeDefined();
+    const doctor = await windowed(['doctor', '--target', 'aliyun', '--fc-version', '3', '--json'], { env });
+    const report = JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string }> };
+    expect(Object.fromEntries(report.checks.map((c) => [c.id, c.status]))).toMatchObject({
+      credentials: 'ok',
+      function: 'ok',
+      'invoke-config': 'ok',
+      schedule: 'ok',
+    });
+    const bad = await windowed(['deploy', '--target', 'aliyun', '--fc-version', '4'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fc-version "4" is not 2 or 3/);
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ export {
   startFcServer,
 } from './fc-server.js';
 export { type MnsLoopbackServer, type MnsServerOptions, startMnsServer } from './mns-server.js';
+export type { SlsIndex } from './sls-index.js';
 export {
   type LoopbackCredentials,
   type SlsLoopbackServer,

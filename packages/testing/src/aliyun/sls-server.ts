@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { createLoopbackServer } from '../http.js';
 import { installLoopbackDns } from './dns.js';
+import { getIndexAnswer, type SlsIndex } from './sls-index.js';
 import { type LogRow, runSlsQuery, SlsQueryError } from './sls-sql.js';
 
 export interface LoopbackCredentials {
@@ -50,6 +51,8 @@ export interface SlsLoopbackServer {
   ): void;
   /** Creates an empty logstore (a query on an unknown one is a 404). */
   createLogstore(project: string, logstore: string): void;
+  /** Sets the logstore's index, as GetIndex reports it (see sls-index.ts). */
+  setIndex(project: string, logstore: string, index: SlsIndex): void;
   /** Changes how many Incomplete answers precede each Complete one. */
   setIncompleteAnswers(count: number): void;
   /** Makes the next `count` requests fail with HTTP 500 `InternalServerError`. */
@@ -68,6 +71,7 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
   const domain = (options.domain ?? 'sls.test').toLowerCase();
   const credentials = options.credentials ?? [{ accessKeyId: 'LTAI-test', accessKeySecret: 'test-secret' }];
   const stores = new Map<string, LogRow[]>();
+  const indexes = new Map<string, SlsIndex>();
   const seen = new Map<string, number>();
   let incomplete = options.incompleteAnswers ?? 0;
   let failures = 0;
@@ -91,6 +95,19 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
       .toLowerCase();
     const project = host.endsWith(`.${domain}`) ? host.slice(0, -domain.length - 1) : '';
     const url = new URL(req.url ?? '/', 'http://x');
+    const indexPath = /^\/logstores\/([^/]+)\/index$/.exec(url.pathname);
+    if (req.method === 'GET' && indexPath) {
+      const auth = verifySignature(req, url, body, credentials);
+      if (auth.error) return send(res, 401, { errorCode: auth.error.code, errorMessage: auth.error.message });
+      const logstore = decodeURIComponent(indexPath[1]!);
+      if (!stores.has(`${project}/${logstore}`))
+        return send(res, 404, {
+          errorCode: 'LogStoreNotExist',
+          errorMessage: `logstore ${logstore} does not exist`,
+        });
+      const answer = getIndexAnswer(logstore, indexes.get(`${project}/${logstore}`));
+      return send(res, answer.status, answer.body);
+    }
     const match = /^\/logstores\/([^/]+)\/logs$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       return send(res, 404, {
@@ -216,6 +233,10 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
     },
     createLogstore(project, logstore) {
       if (!stores.has(`${project}/${logstore}`)) stores.set(`${project}/${logstore}`, []);
+    },
+    setIndex(project, logstore, index) {
+      if (!stores.has(`${project}/${logstore}`)) stores.set(`${project}/${logstore}`, []);
+      indexes.set(`${project}/${logstore}`, index);
     },
     setIncompleteAnswers(count) {
       incomplete = count;

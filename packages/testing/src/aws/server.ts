@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoopbackServer } from '../http.js';
+import { describeCall } from './describe.js';
 import { EventBridgeLoopback } from './eventbridge.js';
 import { IamLoopback, queryError } from './iam.js';
 import { LambdaLoopback } from './lambda.js';
@@ -122,8 +123,12 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
         };
         response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
       } else {
+        const described =
+          route.service === 'logs' || route.service === 'sqs'
+            ? describeCall(route.service, route.operation, input, { logs, sqs, region, accountId, endpoint })
+            : { handled: false as const };
         const service = { events, logs, sqs }[route.service as 'events' | 'logs' | 'sqs'];
-        response = { body: service.handle(route.operation, input) };
+        response = { body: described.handled ? described.body : service.handle(route.operation, input) };
       }
       record(response.status ?? 200);
       res.writeHead(response.status ?? 200, {
