@@ -4,6 +4,7 @@ export { fcCronExpression } from './cron.js';
 export { type DeployFcOptions, type DeployFcResult, deployFc } from './deploy.js';
 export { doctorFc } from './doctor.js';
 export { type AliyunEventOptions, aliyunEvents } from './events.js';
+export { exportServerlessDevs, serverlessDevsYaml } from './export.js';
 export {
   createFc3Api,
   createFcApi,

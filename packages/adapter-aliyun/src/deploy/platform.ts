@@ -1,8 +1,10 @@
 import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
 import { aliyunRuntime } from '../platform.js';
+import { buildFcCode } from './bundle.js';
 import { deployFc } from './deploy.js';
 import { doctorFc } from './doctor.js';
 import { aliyunEvents } from './events.js';
+import { exportServerlessDevs } from './export.js';
 import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
 import { fcPolicies } from './policy.js';
 import { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';
@@ -16,10 +18,6 @@ export function fcOptionsOf(input: DeployInput): FcDeployOptions {
   const env = resourceEnvironment(input.resources);
   return { ...options, environmentVariables: { ...env, ...options.environmentVariables } };
 }
-
-const later = (what: string) => () => {
-  throw new WindowedError('INVALID_ARGUMENT', `${what} is not available yet.`);
-};
 
 /** The Alibaba Cloud platform: Function Compute, its timer trigger, SLS, MNS/FC/EventBridge destinations. */
 export const aliyunPlatform: Platform = {
@@ -55,7 +53,20 @@ export const aliyunPlatform: Platform = {
       ...(endpoint ? { endpoint } : {}),
     });
   },
-  export: later('export'),
+  async export(input, { format, outDir }) {
+    if (format !== 's')
+      throw new WindowedError(
+        'INVALID_ARGUMENT',
+        `aliyun exports ${aliyunPlatform.exportFormats.join(', ')}, not ${JSON.stringify(format)}.`,
+      );
+    const options = resolveFcDeployOptions(fcOptionsOf(input), input.job.name);
+    const code = await buildFcCode({
+      entry: options.entry,
+      nodeMajor: Number(options.runtime.slice('nodejs'.length)),
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+    });
+    return exportServerlessDevs(input.job, options, code, outDir);
+  },
   simulation: (deploy, job) => aliyunSimulation((deploy ?? {}) as AliyunSimulationOptions, job.name),
   events: (deploy) => {
     const o = (deploy ?? {}) as AliyunSimulationOptions;

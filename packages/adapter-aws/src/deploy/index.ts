@@ -17,6 +17,7 @@ export {
 export { type DeployLambdaOptions, type DeployLambdaResult, deployLambda } from './deploy.js';
 export { doctorLambda } from './doctor.js';
 export { type AwsEventOptions, awsEvents } from './events.js';
+export { cloudFormationTemplate, exportCloudFormation } from './export.js';
 export {
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,

@@ -1,8 +1,10 @@
 import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
 import { awsRuntime } from '../platform.js';
+import { bundleLambdaHandler } from './bundle.js';
 import { deployLambda } from './deploy.js';
 import { doctorLambda } from './doctor.js';
 import { awsEvents } from './events.js';
+import { exportCloudFormation, unknownFormat } from './export.js';
 import { type LambdaDeployOptions, resolveLambdaDeployOptions } from './options.js';
 import { lambdaPolicies } from './policy.js';
 import { type AwsSimulationOptions, awsSimulation } from './simulation.js';
@@ -16,10 +18,6 @@ export function lambdaOptionsOf(input: DeployInput): LambdaDeployOptions {
   const env = resourceEnvironment(input.resources);
   return { ...options, environment: { ...env, ...options.environment } };
 }
-
-const later = (what: string) => () => {
-  throw new WindowedError('INVALID_ARGUMENT', `${what} is not available yet.`);
-};
 
 /** The AWS platform: Lambda, EventBridge Scheduler (or rules), CloudWatch Logs, SQS/SNS/… destinations. */
 export const awsPlatform: Platform = {
@@ -52,7 +50,18 @@ export const awsPlatform: Platform = {
     const endpoint = endpointFrom(options.endpoint);
     return doctorLambda(input.job, lambdaOptionsOf(input), { ...options, ...(endpoint ? { endpoint } : {}) });
   },
-  export: later('export'),
+  async export(input, { format, outDir }) {
+    if (format !== 'cloudformation') throw unknownFormat('aws', format, awsPlatform.exportFormats);
+    const options = lambdaOptionsOf(input);
+    if (!options.entry)
+      throw new WindowedError('INVALID_CONFIG', 'Exporting needs the handler module to bundle: set "entry".');
+    const bundle = await bundleLambdaHandler({
+      entry: options.entry,
+      runtime: options.runtime,
+      ...(input.cwd ? { cwd: input.cwd } : {}),
+    });
+    return exportCloudFormation(input.job, options, bundle, outDir);
+  },
   simulation: (deploy, job) => awsSimulation((deploy ?? {}) as AwsSimulationOptions, job.name),
   events(deploy) {
     const schedule = (deploy as AwsSimulationOptions | undefined)?.schedule;

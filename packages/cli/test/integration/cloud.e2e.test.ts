@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AWS_LOOPBACK_CREDENTIALS,
@@ -219,5 +220,32 @@ describe('windowed CLI against loopback cloud APIs', () => {
     const bad = await windowed(['deploy', '--target', 'aliyun', '--fc-version', '4'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fc-version "4" is not 2 or 3/);
+  }, 120_000);
+
+  it('export writes template.json + function.zip (aws) and s.yaml + code (aliyun); an unknown format is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-export-e2e-'));
+    try {
+      const aws = await windowed(['export', '--target', 'aws', '--format', 'cloudformation', '--out', dir], {
+        env: base(),
+      });
+      expect(aws.code, aws.stderr).toBe(0);
+      expect(aws.stdout).toMatch(/template\.json {2}\d+ bytes\nfunction\.zip {2}\d+ bytes/);
+      const template = JSON.parse(readFileSync(join(dir, 'template.json'), 'utf8'));
+      expect(template.Resources.EventInvokeConfig.Properties.DestinationConfig.OnFailure.Destination).toBe(
+        'arn:aws:sqs:us-east-1:123456789012:e2e-failures',
+      );
+      const aliyun = await windowed(['export', '--target', 'aliyun', '--format', 's', '--out', dir], {
+        env: base(),
+      });
+      expect(aliyun.code, aliyun.stderr).toBe(0);
+      expect(readFileSync(join(dir, 's.yaml'), 'utf8')).toMatch(/component: fc3/);
+      const bad = await windowed(['export', '--target', 'aws', '--format', 's', '--out', dir], {
+        env: base(),
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/expected cloudformation/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
