@@ -48,6 +48,7 @@ describe('windowed export --target aliyun --format s', () => {
     const resource = doc.resources['pv-uv'];
     expect(resource.component).toBe('fc3');
     const plan = await aliyunPlatform.plan(input, { dryRun: true });
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies read in assertions
     const body = (api: string) => plan.steps.find((s) => s.api === api)!.input.body as Record<string, any>;
     const { code: _code, ...fn } = body('CreateFunction');
     expect(resource.props).toMatchObject({ region: 'cn-hangzhou', ...fn, code: './code' });

@@ -201,11 +201,11 @@ export function lambdaIdentity(options: LambdaDeployOptions, job: { name: string
   const roleName = options.role?.name ?? `windowed-${functionName}`.slice(0, 55);
   const roleArn = (name: string) => `arn:${partition}:iam::${accountId}:role/${name}`;
   const created: LambdaIdentity['created'] = {};
-  const executionRoleArn = options.roleArn ?? (created.execution = roleArn(roleName));
+  if (!options.roleArn) created.execution = roleArn(roleName);
   const scheduler = options.schedule.type === 'scheduler';
-  const schedulerRoleArn = !scheduler
-    ? undefined
-    : (options.schedule.roleArn ?? (created.scheduler = roleArn(`${roleName}-scheduler`)));
+  if (scheduler && !options.schedule.roleArn) created.scheduler = roleArn(`${roleName}-scheduler`);
+  const executionRoleArn = options.roleArn ?? created.execution!;
+  const schedulerRoleArn = scheduler ? (options.schedule.roleArn ?? created.scheduler) : undefined;
   return {
     partition,
     accountId,

@@ -169,6 +169,7 @@ describe('windowed export --target aws --format cloudformation', () => {
   it("carries the same schedule, retries, destination and environment as `windowed plan`, and the roles' policies from `windowed policy`", async () => {
     const template = JSON.parse(readFileSync(join(out, 'template.json'), 'utf8'));
     const plan = await awsPlatform.plan(input(), { dryRun: true });
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies read in assertions
     const step = (api: string) => plan.steps.find((s) => s.api === api)!.input as Record<string, any>;
     const r = template.Resources;
     expect(r.Function.Properties).toMatchObject({
