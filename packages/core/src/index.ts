@@ -1,5 +1,5 @@
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
-export { resourceEnvironment } from './deploy-env.js';
+export { grantsDocument, resourceEnvironment, sourceOfEnvironment } from './deploy-env.js';
 export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';
 export { parseDurationMs } from './duration.js';
 export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';

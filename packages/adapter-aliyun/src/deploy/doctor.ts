@@ -9,6 +9,7 @@ import {
   driftOf,
   fieldsOf,
   sinkCheck,
+  sourceOfEnvironment,
   type WindowedJob,
 } from '@windowed/core';
 import { credentialsFromEnv } from '../credentials.js';
@@ -63,7 +64,13 @@ export async function doctorFc(
   );
   checks.push(...fn.checks);
   const exists = fn.checks.every((c) => c.status === 'ok' || c.drift !== undefined);
-  checks.push(await asyncConfigCheck(api, options, exists));
+  checks.push(
+    await asyncConfigCheck(
+      api,
+      exists,
+      body(options.fcVersion === 3 ? 'PutAsyncInvokeConfig' : 'PutFunctionAsyncInvokeConfig'),
+    ),
+  );
   checks.push(await triggerCheck(api, options, exists, body('CreateTrigger').triggerConfig));
   checks.push(
     check(
@@ -158,21 +165,13 @@ async function functionCheck(
 
 async function asyncConfigCheck(
   api: FcApi,
-  options: ResolvedFcDeployOptions,
   exists: boolean,
+  expected: Record<string, unknown>,
 ): Promise<DoctorCheck> {
   const title = 'retries and failure destination';
   if (!exists) return check('invoke-config', title, 'skip', 'The function does not exist.');
   try {
     const actual = await api.getAsyncConfig();
-    const expected = {
-      destinationConfig: {
-        onFailure: { destination: options.destination },
-        ...(options.onSuccess ? { onSuccess: { destination: options.onSuccess } } : {}),
-      },
-      maxAsyncRetryAttempts: options.maxAsyncRetryAttempts,
-      maxAsyncEventAgeInSeconds: options.maxAsyncEventAgeInSeconds,
-    };
     return driftCheck('invoke-config', title, driftOf(expected, actual), 'The async-invoke config');
   } catch (error) {
     return check(
@@ -224,8 +223,7 @@ async function indexCheck(
   options: ResolvedFcDeployOptions,
 ): Promise<DoctorCheck> {
   const title = "the logstore's index has the query's fields with statistics";
-  const text = options.environmentVariables?.WINDOWED_SOURCE;
-  const raw = text?.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  const raw = sourceOfEnvironment(options.environmentVariables);
   if (raw?.type !== 'sls') return check('logs', title, 'skip', 'The source is not SLS.');
   if (!job.query) return check('logs', title, 'skip', 'The query is a function: its fields are not known.');
   const source = parseSlsSourceOptions(raw);

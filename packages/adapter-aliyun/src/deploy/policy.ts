@@ -1,4 +1,11 @@
-import type { PolicyDocument, PolicySet, RolePolicy, WindowedJob } from '@windowed/core';
+import {
+  grantsDocument,
+  type PolicyDocument,
+  type PolicySet,
+  type RolePolicy,
+  sourceOfEnvironment,
+  type WindowedJob,
+} from '@windowed/core';
 import type { ResolvedFcDeployOptions } from './options.js';
 
 type Grant = RolePolicy['actions'][number];
@@ -27,16 +34,6 @@ function destinationGrants(arn: string, why: string): Grant[] {
   return [];
 }
 
-function sourceOf(options: ResolvedFcDeployOptions): Record<string, unknown> | undefined {
-  const text = options.environmentVariables?.WINDOWED_SOURCE;
-  if (!text?.startsWith('{')) return undefined;
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The SLS source queries its logstore with GetLogsV2, which RAM authorizes as `log:GetLogStoreLogs`. */
 function sourceGrants(
   source: Record<string, unknown> | undefined,
@@ -56,23 +53,6 @@ function sourceGrants(
   ];
 }
 
-export function ramPolicyDocument(grants: Grant[]): PolicyDocument {
-  const byResource = new Map<string, string[]>();
-  for (const g of grants) {
-    const actions = byResource.get(g.resource) ?? [];
-    if (!actions.includes(g.action)) actions.push(g.action);
-    byResource.set(g.resource, actions);
-  }
-  return {
-    Version: '1',
-    Statement: [...byResource].map(([resource, actions]) => ({
-      Effect: 'Allow',
-      Action: actions,
-      Resource: [resource],
-    })),
-  };
-}
-
 /**
  * The RAM policy of the function's role, derived from its options and the environment the function
  * reads: the source's `log:GetLogStoreLogs`, the destinations' send actions, and (with `logConfig`)
@@ -81,7 +61,7 @@ export function ramPolicyDocument(grants: Grant[]): PolicyDocument {
  */
 export function fcPolicies(options: ResolvedFcDeployOptions, job: Pick<WindowedJob, 'name'>): PolicySet {
   const accountId = options.accountId;
-  const source = sourceOf(options);
+  const source = sourceOfEnvironment(options.environmentVariables);
   const grants: Grant[] = [
     ...sourceGrants(source, options.region, accountId),
     ...destinationGrants(
@@ -122,7 +102,7 @@ export function fcPolicies(options: ResolvedFcDeployOptions, job: Pick<WindowedJ
       function: {
         description: `${options.fcVersion === 3 ? 'role of the FC 3.0 function' : 'role of the FC 2.0 service of'} ${options.functionName} (job ${job.name})`,
         ...(role ? { arn: options.role } : {}),
-        policy: ramPolicyDocument(grants),
+        policy: grantsDocument(grants, 'ram'),
         trust: {
           Version: '1',
           Statement: [

@@ -18,18 +18,10 @@ import {
   planFcDeployment,
   resolveFcDeployOptions,
 } from '../../src/deploy/index.js';
+import { pvUvJob } from '../job.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'UTC',
-  },
-};
+const job = pvUvJob();
 
 let server: FcLoopbackServer;
 let client: FcClientLike;

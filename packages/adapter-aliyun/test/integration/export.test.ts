@@ -6,21 +6,13 @@ import type { DeployInput } from '@windowed/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { aliyunPlatform } from '../../src/deploy/index.js';
+import { pvUvJob } from '../job.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'windowed-s-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const UID = '1234567890123456';
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'Asia/Shanghai',
-  },
-};
+const job = pvUvJob('Asia/Shanghai');
 const input: DeployInput = {
   job,
   cwd,

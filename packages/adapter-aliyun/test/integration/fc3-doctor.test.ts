@@ -8,19 +8,13 @@ import {
 } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aliyunPlatform, createFc3Api, deployFc, resolveFcDeployOptions } from '../../src/deploy/index.js';
+import { pvUvJob } from '../job.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
 const UID = '1234567890123456';
 const KEYS = { accessKeyId: 'LTAI-doctor', accessKeySecret: 'doctor-secret' };
 const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'Asia/Shanghai',
-  },
+  ...pvUvJob('Asia/Shanghai'),
   query: {
     metrics: { pv: count(), uv: countDistinct('user_id') },
     where: [{ field: 'status', op: '=' as const, value: 200 }],

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveFcDeployOptions } from '../../src/deploy/options.js';
 import { planFcDeployment } from '../../src/deploy/plan.js';
+import { pvUvJob } from '../job.js';
 
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'Asia/Shanghai',
-  },
-};
+const job = pvUvJob('Asia/Shanghai');
 const options = resolveFcDeployOptions(
   {
     accountId: '1234567890123456',

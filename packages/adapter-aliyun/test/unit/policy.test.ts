@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { aliyunPlatform } from '../../src/deploy/index.js';
+import { pvUvJob } from '../job.js';
 
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'UTC',
-  },
-};
+const job = pvUvJob();
 const UID = '1234567890123456';
 const deploy = {
   accountId: UID,

@@ -13,6 +13,7 @@ import {
   driftOf,
   type PolicySet,
   sinkCheck,
+  sourceOfEnvironment,
   type WindowedJob,
 } from '@windowed/core';
 import { createLambdaDeployClients, destroyLambdaDeployClients, type LambdaDeployClients } from './apply.js';
@@ -324,8 +325,7 @@ async function logGroupsCheck(
   options: LambdaDeployOptions,
 ): Promise<DoctorCheck> {
   const title = "the source's log groups exist";
-  const text = options.environment.WINDOWED_SOURCE;
-  const source = text?.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  const source = sourceOfEnvironment(options.environment);
   if (source?.type !== 'cloudwatch')
     return check('logs', title, 'skip', 'The source is not CloudWatch Logs.');
   const groups = (source.logGroupNames as string[] | undefined) ?? [];

@@ -1,4 +1,11 @@
-import type { PolicyDocument, PolicySet, RolePolicy, WindowedJob } from '@windowed/core';
+import {
+  grantsDocument,
+  type PolicyDocument,
+  type PolicySet,
+  type RolePolicy,
+  sourceOfEnvironment,
+  type WindowedJob,
+} from '@windowed/core';
 import { type LambdaDeployOptions, lambdaIdentity } from './options.js';
 
 type Grant = RolePolicy['actions'][number];
@@ -27,17 +34,6 @@ function destinationGrants(arn: string): Grant[] {
       ];
   }
   return [];
-}
-
-/** The source the deployed function reads: `WINDOWED_SOURCE` of its environment. */
-function sourceOf(options: LambdaDeployOptions): Record<string, unknown> | undefined {
-  const text = options.environment.WINDOWED_SOURCE;
-  if (!text?.startsWith('{')) return undefined;
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -71,24 +67,6 @@ function sourceGrants(
   ];
 }
 
-/** One statement per resource, its actions together (what IAM's policy editor would write). */
-export function policyDocument(grants: Grant[]): PolicyDocument {
-  const byResource = new Map<string, string[]>();
-  for (const g of grants) {
-    const actions = byResource.get(g.resource) ?? [];
-    if (!actions.includes(g.action)) actions.push(g.action);
-    byResource.set(g.resource, actions);
-  }
-  return {
-    Version: '2012-10-17',
-    Statement: [...byResource].map(([resource, actions]) => ({
-      Effect: 'Allow',
-      Action: actions.length === 1 ? actions[0] : actions,
-      Resource: resource,
-    })),
-  };
-}
-
 function trust(service: string, accountId: string): PolicyDocument {
   return {
     Version: '2012-10-17',
@@ -115,7 +93,7 @@ export function lambdaPolicies(options: LambdaDeployOptions, job: Pick<WindowedJ
   const id = lambdaIdentity(options, job);
   const { partition, accountId, functionName, functionArn } = id;
   const logGroup = `arn:${partition}:logs:${options.region}:${accountId}:log-group:/aws/lambda/${functionName}`;
-  const source = sourceOf(options);
+  const source = sourceOfEnvironment(options.environment);
   const execution: Grant[] = [
     { action: 'logs:CreateLogGroup', resource: `${logGroup}:*`, why: "create the function's log group" },
     { action: 'logs:CreateLogStream', resource: `${logGroup}:*`, why: 'write the function logs' },
@@ -139,7 +117,7 @@ export function lambdaPolicies(options: LambdaDeployOptions, job: Pick<WindowedJ
     execution: {
       description: `execution role of the Lambda function ${functionName}`,
       ...(id.created.execution ? {} : { arn: id.executionRoleArn }),
-      policy: policyDocument(execution),
+      policy: grantsDocument(execution, 'iam'),
       trust: trust('lambda.amazonaws.com', accountId),
       actions: execution,
     },
@@ -165,7 +143,7 @@ export function lambdaPolicies(options: LambdaDeployOptions, job: Pick<WindowedJ
     roles.scheduler = {
       description: `role EventBridge Scheduler assumes to invoke ${functionName}`,
       ...(id.created.scheduler ? {} : { arn: id.schedulerRoleArn }),
-      policy: policyDocument(scheduler),
+      policy: grantsDocument(scheduler, 'iam'),
       trust: trust('scheduler.amazonaws.com', accountId),
       actions: scheduler,
     };

@@ -1,22 +1,19 @@
-import { createHash } from 'node:crypto';
 import {
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
-import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsPlatform,
   createLambdaDeployClients,
-  type DeployLambdaOptions,
   deployLambda,
   destroyLambdaDeployClients,
-  type LambdaBundle,
   type LambdaDeployClients,
   type LambdaDeployOptionsInput,
 } from '../../src/deploy/index.js';
+import { bundleOf, fastWaiter } from '../bundle.js';
 import { jobLike } from '../jobs.js';
 
 const job = jobLike('pv_uv', '1m', { delayMs: 30_000, timeZone: 'Asia/Shanghai' });
@@ -29,22 +26,9 @@ const options: LambdaDeployOptionsInput = {
   environment: { WINDOWED_SINK: 'mysql://app@db.internal:3306/stats' },
 };
 
-function bundleOf(source: string): LambdaBundle {
-  const zip = zipSync({
-    'index.mjs': [new TextEncoder().encode(source), { mtime: new Date('1980-01-01T00:00:00Z') }],
-  });
-  return {
-    zip,
-    bytes: zip.byteLength,
-    sha256: createHash('sha256').update(zip).digest('hex'),
-    unzippedBytes: source.length,
-    entry: 'handler.ts',
-  };
-}
-
 let aws: AwsLoopback;
 let clients: LambdaDeployClients;
-const fast: DeployLambdaOptions['waiter'] = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
+const fast = fastWaiter;
 
 beforeAll(async () => {
   aws = await startAwsLoopback({ lambdaSettlePolls: 1 });

@@ -1,20 +1,18 @@
-import { createHash } from 'node:crypto';
 import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { DeployInput, DoctorReport } from '@windowed/core';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsPlatform,
   createLambdaDeployClients,
   deployLambda,
   destroyLambdaDeployClients,
-  type LambdaBundle,
   type LambdaDeployClients,
   lambdaPolicies,
   resolveLambdaDeployOptions,
 } from '../../src/deploy/index.js';
 import { lambdaOptionsOf } from '../../src/deploy/platform.js';
+import { bundleOf, fastWaiter } from '../bundle.js';
 import { jobLike } from '../jobs.js';
 
 const job = jobLike('pv_uv', '1m', { delayMs: 30_000, timeZone: 'Asia/Shanghai' });
@@ -33,20 +31,7 @@ const input: DeployInput = {
     sink: 'mysql://app:pw@db.internal:3306/stats',
   },
 };
-const fast = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
-
-function bundle(): LambdaBundle {
-  const zip = zipSync({
-    'index.mjs': [new TextEncoder().encode('export const handler = async () => 1;'), {}],
-  });
-  return {
-    zip,
-    bytes: zip.byteLength,
-    sha256: createHash('sha256').update(zip).digest('hex'),
-    unzippedBytes: 1,
-    entry: 'x',
-  };
-}
+const fast = fastWaiter;
 
 let aws: AwsLoopback;
 let clients: LambdaDeployClients;
@@ -109,7 +94,7 @@ describe('windowed doctor (AWS) against the loopback', () => {
     aws.iam.putRole('doctor-scheduler', roles.scheduler!.trust!, { windowed: roles.scheduler!.policy });
     aws.sqs.createQueue('doctor-failures');
     aws.logs.putEvents('/app/access', []);
-    await deployLambda(job, lambdaOptionsOf(input), { clients, bundle: bundle(), waiter: fast });
+    await deployLambda(job, lambdaOptionsOf(input), { clients, bundle: bundleOf(), waiter: fast });
     const report = await doctor({ sink: true, checkSink: async () => 'mysql db.internal:3306/stats' });
     expect(report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
     expect(report.ok).toBe(true);

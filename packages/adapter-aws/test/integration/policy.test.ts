@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { count, silentLogger } from '@windowed/core';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudWatchSource } from '../../src/cloudwatch/source.js';
 import {
@@ -11,11 +9,11 @@ import {
   createLambdaDeployClients,
   deployLambda,
   destroyLambdaDeployClients,
-  type LambdaBundle,
   type LambdaDeployClients,
   type LambdaDeployOptionsInput,
   resolveLambdaDeployOptions,
 } from '../../src/deploy/index.js';
+import { bundleOf, fastWaiter } from '../bundle.js';
 import { jobLike } from '../jobs.js';
 
 const job = jobLike('pv_uv', '1m', { delayMs: 30_000, timeZone: 'Asia/Shanghai' });
@@ -28,20 +26,7 @@ const deploy: LambdaDeployOptionsInput = {
   schedule: { roleArn: `arn:aws:iam::${ACCOUNT}:role/scheduler-role` },
   onFailure: { destination: QUEUE },
 };
-const fast = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
-
-function bundle(): LambdaBundle {
-  const zip = zipSync({
-    'index.mjs': [new TextEncoder().encode('export const handler = async () => 1;'), {}],
-  });
-  return {
-    zip,
-    bytes: zip.byteLength,
-    sha256: createHash('sha256').update(zip).digest('hex'),
-    unzippedBytes: 40,
-    entry: 'handler.ts',
-  };
-}
+const fast = fastWaiter;
 
 let aws: AwsLoopback;
 let clients: LambdaDeployClients;
@@ -167,7 +152,7 @@ describe('the loopback IAM, STS and Lambda as the cloud behaves', () => {
   it('Lambda refuses the invoke config when the execution role may not send to the destination (issue 13.8), and a FIFO destination (13.6)', async () => {
     aws.iam.putServiceRole('fn-role', 'lambda.amazonaws.com', []);
     aws.iam.putServiceRole('scheduler-role', 'scheduler.amazonaws.com', []);
-    const error = await deployLambda(job, deploy, { clients, bundle: bundle(), waiter: fast }).catch(
+    const error = await deployLambda(job, deploy, { clients, bundle: bundleOf(), waiter: fast }).catch(
       (e) => e,
     );
     expect(error).toMatchObject({
@@ -183,7 +168,7 @@ describe('the loopback IAM, STS and Lambda as the cloud behaves', () => {
     const { roles } = awsPlatform.policy({ job, deploy });
     aws.iam.putRole('fn-role', roles.execution!.trust!, { windowed: roles.execution!.policy });
     aws.iam.putRole('scheduler-role', roles.scheduler!.trust!, { windowed: roles.scheduler!.policy });
-    const ok = await deployLambda(job, deploy, { clients, bundle: bundle(), waiter: fast });
+    const ok = await deployLambda(job, deploy, { clients, bundle: bundleOf(), waiter: fast });
     expect(ok.applied).toContain('PutFunctionEventInvokeConfig');
 
     // The loopback refuses a FIFO queue too (the validation above stops windowed sending one).
@@ -240,7 +225,7 @@ describe('role: { create: true }', () => {
       onFailure: { destination: QUEUE },
       environment: { WINDOWED_SOURCE: JSON.stringify(source) },
     };
-    const first = await deployLambda(job, created, { clients, bundle: bundle(), waiter: fast });
+    const first = await deployLambda(job, created, { clients, bundle: bundleOf(), waiter: fast });
     expect(first.applied?.slice(0, 4)).toEqual([
       'CreateRole',
       'PutRolePolicy',
@@ -255,7 +240,7 @@ describe('role: { create: true }', () => {
     expect(aws.lambda.functions.get('created_fn')!.configuration.Role).toBe(
       `arn:aws:iam::${ACCOUNT}:role/windowed-created_fn`,
     );
-    const second = await deployLambda(job, created, { clients, bundle: bundle(), waiter: fast });
+    const second = await deployLambda(job, created, { clients, bundle: bundleOf(), waiter: fast });
     expect(second.applied?.slice(0, 4)).toEqual([
       'UpdateAssumeRolePolicy',
       'PutRolePolicy',
