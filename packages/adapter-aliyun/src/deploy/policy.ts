@@ -1,6 +1,5 @@
 import {
   grantsDocument,
-  type PolicyDocument,
   type PolicySet,
   type RolePolicy,
   sourceOfEnvironment,
