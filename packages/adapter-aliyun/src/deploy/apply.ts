@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { WindowedError } from '@windowed/core';
 import type { FcApi } from './fc-api.js';
 import type { FcDeploymentPlan, FcOperation, FcPlanStep, FcState } from './plan.js';
+import type { RamApi } from './ram.js';
 
 /** Asks FC which of the deployment's resources exist. Only "not found" means absent; other errors fail. */
 export async function discoverFcState(
@@ -44,6 +45,8 @@ async function find(call: () => Promise<unknown>, api: string): Promise<unknown>
 export interface FcApplyOptions {
   /** The zip the plan's `code` describes. */
   zip?: Uint8Array;
+  /** For the plan's RAM steps (`role: { create: true }`). */
+  ram?: RamApi;
   onStep?: (step: FcPlanStep, index: number) => void;
 }
 
@@ -79,10 +82,38 @@ export async function applyFcDeployment(
   const steps: FcApplyResult['steps'] = [];
   for (const [index, step] of plan.steps.entries()) {
     options.onStep?.(step, index);
-    const appliedAs = await applyStep(api, step, zipFile);
+    const appliedAs = RAM_OPERATIONS.has(step.api)
+      ? await applyRamStep(options.ram, step)
+      : await applyStep(api, step, zipFile);
     steps.push({ api: step.api, appliedAs });
   }
   return { calls: steps.map((s) => s.appliedAs), steps };
+}
+
+const RAM_OPERATIONS = new Set<FcOperation>([
+  'CreateRole',
+  'UpdateRole',
+  'CreatePolicy',
+  'CreatePolicyVersion',
+  'AttachPolicyToRole',
+]);
+
+async function applyRamStep(ram: RamApi | undefined, step: FcPlanStep): Promise<FcOperation> {
+  if (!ram)
+    throw new WindowedError(
+      'DEPLOY_FAILED',
+      `The plan has the RAM step ${step.api} but no RAM client was given.`,
+    );
+  try {
+    await ram.call(step);
+  } catch (error) {
+    // Attached since the plan was made (or by a concurrent deploy): what we wanted.
+    const attached =
+      step.api === 'AttachPolicyToRole' &&
+      /EntityAlreadyExists/.test(String((error as { code?: unknown })?.code));
+    if (!attached) throw deployError(step.api, error);
+  }
+  return step.api;
 }
 
 async function applyStep(api: FcApi, step: FcPlanStep, zipFile: string): Promise<FcOperation> {

@@ -2,8 +2,9 @@ import type { DeployResult, WindowedJob } from '@windowed/core';
 import { applyFcDeployment, discoverFcState, type FcApplyOptions } from './apply.js';
 import { buildFcCode, type FcCodePackage } from './bundle.js';
 import { createFcApi, type FcApi, type FcClientLike, type FcClientOptions, fc2Api } from './fc-api.js';
-import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
+import { type FcDeployOptions, fcRoleToCreate, resolveFcDeployOptions } from './options.js';
 import { type FcDeploymentPlan, planFcDeployment } from './plan.js';
+import { createRamApi, type RamApi, ramPolicyName } from './ram.js';
 
 export interface DeployFcOptions {
   /** Plan only, as if nothing existed; no FC call, no credentials needed. */
@@ -20,6 +21,10 @@ export interface DeployFcOptions {
   /** Where `entry` resolves from. Default `process.cwd()`. */
   cwd?: string;
   onStep?: FcApplyOptions['onStep'];
+  /** RAM for `role: { create: true }` (tests); default: created with `clientOptions`' keys and `ramEndpoint`. */
+  ram?: RamApi;
+  /** Another RAM endpoint than ram.aliyuncs.com. */
+  ramEndpoint?: string;
 }
 
 export type DeployFcResult = DeployResult<FcDeploymentPlan>;
@@ -48,10 +53,21 @@ export async function deployFc(
     options.api ??
     (options.client ? fc2Api(options.client, resolved) : await createFcApi(resolved, options.clientOptions));
   const state = await discoverFcState(api, resolved);
+  const roleName = fcRoleToCreate(resolved);
+  let ram = options.ram;
+  if (roleName) {
+    const { endpoint: _fc, ...keys } = options.clientOptions ?? {};
+    ram ??= await createRamApi({
+      ...keys,
+      ...(options.ramEndpoint ? { endpoint: options.ramEndpoint } : {}),
+    });
+    state.ram = await ram.discover(roleName, ramPolicyName(roleName));
+  }
   const plan = planFcDeployment(job, resolved, { code, state });
   if (options.planOnly) return { plan, bundle: summary };
   const applied = await applyFcDeployment(plan, api, {
     zip: bundle.zip,
+    ...(ram ? { ram } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   });
   return { plan, bundle: summary, applied: applied.calls };

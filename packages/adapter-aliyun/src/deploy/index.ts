@@ -18,6 +18,8 @@ export {
   FC_NODE_RUNTIMES,
   type FcDeployOptions,
   fcDeployOptionsSchema,
+  fcRoleArn,
+  fcRoleToCreate,
   type ResolvedFcDeployOptions,
   resolveFcDeployOptions,
 } from './options.js';
@@ -32,4 +34,5 @@ export {
 } from './plan.js';
 export { aliyunPlatform } from './platform.js';
 export { fcPolicies } from './policy.js';
+export { createRamApi, type RamApi, ramPolicyName } from './ram.js';
 export { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';

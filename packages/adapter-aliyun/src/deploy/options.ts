@@ -68,7 +68,20 @@ export const fcDeployOptionsSchema = z
       )
       .optional(),
     /** The service's RAM role: FC assumes it to hand the function STS credentials and to send failures. */
-    role: z.string().regex(ROLE, 'expected a RAM role ARN acs:ram::<uid>:role/<name>'),
+    role: z.union([
+      z.string().regex(ROLE, 'expected a RAM role ARN acs:ram::<uid>:role/<name>, or { create: true }'),
+      z
+        .object({
+          /** The deploy creates the role (trusting fc.aliyuncs.com) with the policy `windowed policy` prints. */
+          create: z.literal(true),
+          /** Default `windowed-<function>`. */
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9.-]{1,64}$/, 'expected a RAM role name: 1-64 letters, digits, . and -')
+            .optional(),
+        })
+        .strict(),
+    ]),
     /** The handler file to bundle (it exports `handler = fcAsyncHandler(job)` or `fcHandler(job)`). */
     entry: z.string().min(1, 'expected the path of the handler entry file'),
     /** The export of the entry that FC calls. Default `handler`. */
@@ -168,7 +181,7 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
       'INVALID_CONFIG',
       'Invalid FC deploy option "service": FC 2.0 functions live in a service: name it (or use fcVersion: 3, which has none).',
     );
-  const roleAccount = ROLE.exec(o.role)![1];
+  const roleAccount = typeof o.role === 'string' ? ROLE.exec(o.role)![1] : o.accountId;
   if (roleAccount !== o.accountId) {
     throw new WindowedError(
       'INVALID_CONFIG',
@@ -239,4 +252,20 @@ function checkDestination(
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The RAM role the deploy creates (`role: { create: true }`), by name; undefined for a given ARN. */
+export function fcRoleToCreate(
+  options: Pick<ResolvedFcDeployOptions, 'role' | 'functionName'>,
+): string | undefined {
+  if (typeof options.role === 'string') return undefined;
+  return options.role.name ?? `windowed-${options.functionName}`.replaceAll('_', '-').slice(0, 64);
+}
+
+/** The function's (FC 2.0: its service's) role ARN, given or to be created (RAM ARNs name roles in lower case). */
+export function fcRoleArn(
+  options: Pick<ResolvedFcDeployOptions, 'role' | 'functionName' | 'accountId'>,
+): string {
+  if (typeof options.role === 'string') return options.role;
+  return `acs:ram::${options.accountId}:role/${fcRoleToCreate(options)!.toLowerCase()}`;
 }

@@ -1,6 +1,14 @@
 import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import { fcCronExpression } from './cron.js';
-import { type FcDeployOptions, type ResolvedFcDeployOptions, resolveFcDeployOptions } from './options.js';
+import {
+  type FcDeployOptions,
+  fcRoleArn,
+  fcRoleToCreate,
+  type ResolvedFcDeployOptions,
+  resolveFcDeployOptions,
+} from './options.js';
+import { fcPolicies } from './policy.js';
+import { ramPolicyName } from './ram.js';
 
 /**
  * FC API operations a deployment uses (names as in the FC API references): FC 2.0 has services and
@@ -14,7 +22,13 @@ export type FcOperation =
   | 'CreateTrigger'
   | 'UpdateTrigger'
   | 'PutFunctionAsyncInvokeConfig'
-  | 'PutAsyncInvokeConfig';
+  | 'PutAsyncInvokeConfig'
+  // RAM (2015-05-01), for role: { create: true }
+  | 'CreateRole'
+  | 'UpdateRole'
+  | 'CreatePolicy'
+  | 'CreatePolicyVersion'
+  | 'AttachPolicyToRole';
 
 /**
  * One API call: path parameters as named fields, the JSON request body as `body`.
@@ -50,6 +64,8 @@ export interface FcState {
   service: boolean;
   function: boolean;
   trigger: boolean;
+  /** With `role: { create: true }`: whether the role and its policy exist, and the policy is attached. */
+  ram?: { role: boolean; policy: boolean; attached: boolean };
 }
 
 export const EMPTY_FC_STATE: FcState = Object.freeze({ service: false, function: false, trigger: false });
@@ -71,7 +87,7 @@ export function planFcDeployment(
   const functionName = options.functionName;
   const serviceBody = {
     description: `windowed jobs (${job.name})`,
-    role: options.role,
+    role: fcRoleArn(options),
     ...(options.logConfig
       ? { logConfig: { project: options.logConfig.project, logstore: options.logConfig.logstore } }
       : {}),
@@ -104,7 +120,7 @@ export function planFcDeployment(
   // FC 3.0's CreateTrigger takes triggerConfig as a JSON string.
   const timer = fc3 ? JSON.stringify(triggerConfig) : triggerConfig;
   const triggerName = options.triggerName;
-  const steps: FcPlanStep[] = fc3
+  const fcSteps: FcPlanStep[] = fc3
     ? [
         // FC 3.0: no service; the function carries the role and the log config.
         state.function
@@ -154,6 +170,7 @@ export function planFcDeployment(
               },
             },
       ];
+  const steps = [...ramSteps(job, options, state), ...fcSteps];
   const notes = [
     `Timer ${triggerConfig.cronExpression} fires ${job.windowSpec.delayMs / 1000}s after each ${job.windowSpec.size.label} window ends.`,
     `Failed invocations are retried ${options.maxAsyncRetryAttempts} time(s), then sent to ${options.destination}.`,
@@ -182,4 +199,55 @@ function functionOwn(service: { role?: string | undefined; logConfig?: unknown; 
     ...(service.logConfig ? { logConfig: service.logConfig } : {}),
     ...(service.internetAccess !== undefined ? { internetAccess: service.internetAccess } : {}),
   };
+}
+
+/**
+ * With `role: { create: true }`: the role (trusting fc.aliyuncs.com) and a custom policy holding the
+ * documents of `windowed policy`, attached to it — created, or updated in place (a new default
+ * policy version), before the function that needs them.
+ */
+function ramSteps(
+  job: Pick<WindowedJob, 'name'>,
+  options: ResolvedFcDeployOptions,
+  state: FcState,
+): FcPlanStep[] {
+  const RoleName = fcRoleToCreate(options);
+  if (!RoleName) return [];
+  const role = fcPolicies(options, job).roles.function!;
+  const PolicyName = ramPolicyName(RoleName);
+  const trust = JSON.stringify(role.trust);
+  const document = JSON.stringify(role.policy);
+  const ram = state.ram ?? { role: false, policy: false, attached: false };
+  return [
+    ram.role
+      ? { api: 'UpdateRole', input: { body: { RoleName, NewAssumeRolePolicyDocument: trust } } }
+      : {
+          api: 'CreateRole',
+          input: { body: { RoleName, AssumeRolePolicyDocument: trust, Description: role.description } },
+        },
+    ram.policy
+      ? {
+          api: 'CreatePolicyVersion',
+          input: {
+            body: {
+              PolicyName,
+              PolicyDocument: document,
+              SetAsDefault: true,
+              RotateStrategy: 'DeleteOldestNonDefaultVersionWhenLimitExceeded',
+            },
+          },
+        }
+      : {
+          api: 'CreatePolicy',
+          input: { body: { PolicyName, PolicyDocument: document, Description: role.description } },
+        },
+    ...(ram.attached
+      ? []
+      : [
+          {
+            api: 'AttachPolicyToRole' as const,
+            input: { body: { PolicyType: 'Custom', PolicyName, RoleName } },
+          },
+        ]),
+  ];
 }

@@ -11,6 +11,9 @@ import { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js'
 
 /** `WINDOWED_FC_ENDPOINT` points the FC client elsewhere (a VPC endpoint, a local emulator). */
 const endpointFrom = (endpoint?: string) => endpoint ?? (process.env.WINDOWED_FC_ENDPOINT || undefined);
+/** `WINDOWED_RAM_ENDPOINT`: another RAM endpoint (for `role: { create: true }`). */
+const ramEndpoint = () =>
+  process.env.WINDOWED_RAM_ENDPOINT ? { ramEndpoint: process.env.WINDOWED_RAM_ENDPOINT } : {};
 
 /** The target's deploy options with its resources in the function's environment (its own variables win). */
 export function fcOptionsOf(input: DeployInput): FcDeployOptions {
@@ -29,6 +32,7 @@ export const aliyunPlatform: Platform = {
   async plan(input, options = {}) {
     const endpoint = endpointFrom(options.endpoint);
     const result = await deployFc(input.job, fcOptionsOf(input), {
+      ...ramEndpoint(),
       planOnly: true,
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(endpoint ? { clientOptions: { endpoint } } : {}),
@@ -39,6 +43,7 @@ export const aliyunPlatform: Platform = {
   async deploy(input, options = {}) {
     const endpoint = endpointFrom(options.endpoint);
     return deployFc(input.job, fcOptionsOf(input), {
+      ...ramEndpoint(),
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(endpoint ? { clientOptions: { endpoint } } : {}),
       ...(input.cwd ? { cwd: input.cwd } : {}),

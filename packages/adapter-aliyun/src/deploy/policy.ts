@@ -9,8 +9,6 @@ import type { ResolvedFcDeployOptions } from './options.js';
 
 type Grant = RolePolicy['actions'][number];
 
-const ROLE = /^acs:ram::(\d+):role\/(.+)$/;
-
 /**
  * The send action each kind of async destination needs. FC delivers a failed invocation's record
  * with the function's role (FC 3.0: the function's role; FC 2.0: its service's role), so the role
@@ -94,13 +92,13 @@ export function fcPolicies(options: ResolvedFcDeployOptions, job: Pick<WindowedJ
     notes.push(
       'The sink database is reached over the network, not through RAM: the function needs a route to it (VPC settings are not managed by windowed).',
     );
-  const role = options.role ? ROLE.exec(options.role) : null;
+  const given = typeof options.role === 'string' ? options.role : undefined;
   return {
     target: 'aliyun',
     roles: {
       function: {
         description: `${options.fcVersion === 3 ? 'role of the FC 3.0 function' : 'role of the FC 2.0 service of'} ${options.functionName} (job ${job.name})`,
-        ...(role ? { arn: options.role } : {}),
+        ...(given ? { arn: given } : {}),
         policy: grantsDocument(grants, 'ram'),
         trust: {
           Version: '1',

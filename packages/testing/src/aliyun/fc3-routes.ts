@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { verifyAcs3 } from './acs3.js';
 import {
   describeFunction,
   type FcAsyncConfigState,
@@ -7,7 +7,6 @@ import {
   type FcFunctionState,
   type FcTriggerState,
   functionFrom,
-  header,
   parseBody,
   rejectUnknown,
   requireName,
@@ -44,54 +43,16 @@ const FC3_FUNCTION_FIELDS = ['role', 'logConfig', 'cpu', 'diskSize', 'internetAc
  *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-createtrigger);
  * - PutAsyncInvokeConfig `PUT /2023-03-30/functions/{functionName}/async-invoke-config?qualifier=`
  *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-putasyncinvokeconfig).
- * Requests are signed with the V3 signature (ACS3-HMAC-SHA256), verified here as documented
- * (https://help.aliyun.com/zh/sdk/product-overview/v3-request-structure-and-signature). Errors
+ * Requests are signed with the V3 signature (ACS3-HMAC-SHA256, verified by acs3.ts). Errors
  * answer `{ Code, Message, RequestId }`.
  */
 export function createFc3Routes(credentials: LoopbackCredentials[]) {
   const state: Fc3State = { functions: new Map(), triggers: new Map(), asyncConfigs: new Map() };
 
   function authenticate(req: IncomingMessage, url: URL, body: Buffer): void {
-    const authorization = header(req, 'authorization') ?? '';
-    const m = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(
-      authorization,
-    );
-    if (!m)
-      throw new FcError(
-        403,
-        'InvalidAccessKeyId.NotFound',
-        'missing or malformed ACS3-HMAC-SHA256 Authorization',
-      );
-    const credential = credentials.find((c) => c.accessKeyId === m[1]);
-    if (!credential)
-      throw new FcError(403, 'InvalidAccessKeyId.NotFound', `Specified access key is not found: ${m[1]}`);
-    if (
-      credential.securityToken !== undefined &&
-      header(req, 'x-acs-security-token') !== credential.securityToken
-    )
-      throw new FcError(
-        403,
-        'InvalidSecurityToken.Mismatch',
-        'the security token is missing or does not match',
-      );
-    const hashed = createHash('sha256').update(body).digest('hex');
-    if (header(req, 'x-acs-content-sha256') !== hashed)
-      throw new FcError(400, 'InvalidParameter', 'x-acs-content-sha256 does not match the body');
-    const signed = m[2]!.split(';');
-    const canonicalHeaders = signed.map((k) => `${k}:${(header(req, k) ?? '').trim()}\n`).join('');
-    const query = [...url.searchParams.keys()]
-      .sort()
-      .map((k) => `${k}=${encode(url.searchParams.get(k) ?? '')}`)
-      .join('&');
-    const canonical = `${req.method}\n${url.pathname}\n${query}\n${canonicalHeaders}\n${signed.join(';')}\n${hashed}`;
-    const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonical).digest('hex')}`;
-    const expected = createHmac('sha256', credential.accessKeySecret).update(stringToSign).digest('hex');
-    if (expected !== m[3])
-      throw new FcError(
-        403,
-        'SignatureDoesNotMatch',
-        'The request signature does not conform to Aliyun standards.',
-      );
+    const result = verifyAcs3(req, url, body, credentials);
+    if ('refused' in result)
+      throw new FcError(result.refused.status, result.refused.code, result.refused.message);
   }
 
   function route(
@@ -286,12 +247,4 @@ function operationOf(method: string, parts: string[]): string {
           method
         ] ?? 'Unknown');
   return 'Unknown';
-}
-
-/** RFC 3986 encoding, as the V3 signature's canonical query uses it. */
-function encode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
 }

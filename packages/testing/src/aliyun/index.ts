@@ -10,6 +10,12 @@ export {
   startFcServer,
 } from './fc-server.js';
 export { type MnsLoopbackServer, type MnsServerOptions, startMnsServer } from './mns-server.js';
+export {
+  type RamLoopbackServer,
+  type RamPolicyState,
+  type RamRoleState,
+  startRamServer,
+} from './ram-server.js';
 export type { SlsIndex } from './sls-index.js';
 export {
   type LoopbackCredentials,
