@@ -1,5 +1,4 @@
 import type { DeployInput, Platform, WindowedJob } from '@windowed/core';
-import type { CloudTarget } from '../config.js';
 import { type CliContext, loadProject } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { loadPlatform, platformName } from '../platforms.js';
@@ -22,8 +21,8 @@ export async function loadDeployTarget(
 ): Promise<DeployTarget> {
   const name = platformName(target, verb);
   const project = await loadProject(ctx, name);
-  const cloud = project.config.targets[name] as CloudTarget;
-  if (!cloud.deploy) {
+  const cloud = project.config.targets[name];
+  if (!cloud?.deploy) {
     await project.job.close();
     throw new CliError(
       `targets.${name} has no "deploy" options.`,

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import type { CloudTarget } from '../config.js';
 import { type CliContext, loadProject, note, parseInstant, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { platformName } from '../platforms.js';
@@ -93,7 +92,7 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   // Loading for the cloud target checks it exists; the functions read the local target's source.
   const project = await loadProject(ctx, target);
   const local = project.config.targets.local ?? {};
-  const cloud = project.config.targets[target] as CloudTarget;
+  const cloud = project.config.targets[target];
   const source = o.source ?? local.source;
   if (source === undefined && !process.env.WINDOWED_SOURCE) {
     throw new CliError(
@@ -115,7 +114,7 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
     to,
     cwd: project.config.dir,
     deploy: {
-      ...(cloud.deploy ?? {}),
+      ...(cloud?.deploy ?? {}),
       ...fcVersionOf(o.fcVersion),
       ...(o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {}),
     },
