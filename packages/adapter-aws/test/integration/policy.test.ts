@@ -9,6 +9,7 @@ import {
   createLambdaDeployClients,
   deployLambda,
   destroyLambdaDeployClients,
+  doctorLambda,
   type LambdaDeployClients,
   type LambdaDeployOptionsInput,
   resolveLambdaDeployOptions,
@@ -240,6 +241,17 @@ describe('role: { create: true }', () => {
     expect(aws.lambda.functions.get('created_fn')!.configuration.Role).toBe(
       `arn:aws:iam::${ACCOUNT}:role/windowed-created_fn`,
     );
+    // doctor checks the roles the deploy created, by the ARNs it gave them.
+    aws.sqs.createQueue('windowed-failures');
+    const report = await doctorLambda(job, resolveLambdaDeployOptions(created), {
+      clients,
+      endpoint: aws.endpoint,
+      credentials: aws.credentials,
+    });
+    expect(report.checks.filter((c) => c.id.startsWith('role:')).map((c) => [c.id, c.status])).toEqual([
+      ['role:execution', 'ok'],
+      ['role:scheduler', 'ok'],
+    ]);
     const second = await deployLambda(job, created, { clients, bundle: bundleOf(), waiter: fast });
     expect(second.applied?.slice(0, 4)).toEqual([
       'UpdateAssumeRolePolicy',
