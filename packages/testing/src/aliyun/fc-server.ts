@@ -11,11 +11,12 @@ import {
   type FcTriggerState,
   functionFrom,
   header,
+  newTimerTrigger,
   parseBody,
   rejectUnknown,
   requireName,
   splitQualifier,
-  timerConfig,
+  updateTimerTrigger,
   validateAsyncConfig,
 } from './fc-shared.js';
 import { createFc3Routes, FC3_API_VERSION, type Fc3FunctionState } from './fc3-routes.js';
@@ -299,33 +300,8 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
     }
     if (parts[4] === 'triggers') {
       if (parts.length === 5 && method === 'POST') {
-        const b = json();
-        const name = requireName(b.triggerName, 'triggerName');
-        if (triggers.has(`${fnKey}/${name}`))
-          throw new FcError(409, 'TriggerAlreadyExists', `trigger '${name}' already exists`);
-        rejectUnknown(b, [
-          'triggerName',
-          'triggerType',
-          'triggerConfig',
-          'sourceArn',
-          'invocationRole',
-          'qualifier',
-          'description',
-        ]);
-        if (b.triggerType !== 'timer')
-          throw new FcError(
-            400,
-            'InvalidArgument',
-            'this loopback serves timer triggers only: triggerType must be "timer"',
-          );
-        const state: FcTriggerState = {
-          triggerName: name,
-          triggerType: 'timer',
-          triggerConfig: timerConfig(b.triggerConfig),
-          createdTime: now,
-          lastModifiedTime: now,
-        };
-        triggers.set(`${fnKey}/${name}`, state);
+        const state = newTimerTrigger(json(), (t) => triggers.has(`${fnKey}/${t}`), now);
+        triggers.set(`${fnKey}/${state.triggerName}`, state);
         return { status: 200, body: state };
       }
       const triggerName = parts[5];
@@ -333,11 +309,7 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
       if (!trigger) throw new FcError(404, 'TriggerNotFound', `trigger '${triggerName}' does not exist`);
       if (method === 'GET') return { status: 200, body: trigger };
       if (method === 'PUT') {
-        const b = json();
-        rejectUnknown(b, ['triggerConfig', 'invocationRole', 'qualifier', 'description']);
-        if (b.triggerConfig !== undefined) trigger.triggerConfig = timerConfig(b.triggerConfig);
-        trigger.lastModifiedTime = now;
-        return { status: 200, body: trigger };
+        return { status: 200, body: updateTimerTrigger(trigger, json(), now) };
       }
     }
     throw new FcError(404, 'PathNotSupported', `${method} ${path} is not served by this loopback`);

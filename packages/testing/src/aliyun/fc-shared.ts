@@ -205,3 +205,52 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * CreateTrigger's body as both API versions validate it (timer triggers only); `config` reads
+ * `triggerConfig` (an object in FC 2.0, a JSON string in FC 3.0).
+ */
+export function newTimerTrigger(
+  b: Record<string, unknown>,
+  exists: (name: string) => boolean,
+  now: string,
+  config: (value: unknown) => unknown = (value) => value,
+): FcTriggerState {
+  const name = requireName(b.triggerName, 'triggerName');
+  if (exists(name)) throw new FcError(409, 'TriggerAlreadyExists', `trigger '${name}' already exists`);
+  rejectUnknown(b, [
+    'triggerName',
+    'triggerType',
+    'triggerConfig',
+    'sourceArn',
+    'invocationRole',
+    'qualifier',
+    'description',
+  ]);
+  if (b.triggerType !== 'timer')
+    throw new FcError(
+      400,
+      'InvalidArgument',
+      'this loopback serves timer triggers only: triggerType must be "timer"',
+    );
+  return {
+    triggerName: name,
+    triggerType: 'timer',
+    triggerConfig: timerConfig(config(b.triggerConfig)),
+    createdTime: now,
+    lastModifiedTime: now,
+  };
+}
+
+/** UpdateTrigger's body, applied to `trigger`. */
+export function updateTimerTrigger(
+  trigger: FcTriggerState,
+  b: Record<string, unknown>,
+  now: string,
+  config: (value: unknown) => unknown = (value) => value,
+): FcTriggerState {
+  rejectUnknown(b, ['triggerConfig', 'invocationRole', 'qualifier', 'description']);
+  if (b.triggerConfig !== undefined) trigger.triggerConfig = timerConfig(config(b.triggerConfig));
+  trigger.lastModifiedTime = now;
+  return trigger;
+}

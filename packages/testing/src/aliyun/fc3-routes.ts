@@ -7,10 +7,11 @@ import {
   type FcFunctionState,
   type FcTriggerState,
   functionFrom,
+  newTimerTrigger,
   parseBody,
   rejectUnknown,
   requireName,
-  timerConfig,
+  updateTimerTrigger,
   validateAsyncConfig,
 } from './fc-shared.js';
 import type { LoopbackCredentials } from './sls-server.js';
@@ -110,44 +111,24 @@ export function createFc3Routes(credentials: LoopbackCredentials[]) {
     }
     if (parts[2] === 'triggers') {
       if (parts.length === 3 && method === 'POST') {
-        const b = parseBody(raw);
-        const trigger = requireName(b.triggerName, 'triggerName');
-        if (state.triggers.has(`${name}/${trigger}`))
-          throw new FcError(409, 'TriggerAlreadyExists', `trigger '${trigger}' already exists`);
-        rejectUnknown(b, [
-          'triggerName',
-          'triggerType',
-          'triggerConfig',
-          'sourceArn',
-          'invocationRole',
-          'qualifier',
-          'description',
-        ]);
-        if (b.triggerType !== 'timer')
-          throw new FcError(
-            400,
-            'InvalidArgument',
-            'this loopback serves timer triggers only: triggerType must be "timer"',
-          );
-        const created: FcTriggerState = {
-          triggerName: trigger,
-          triggerType: 'timer',
-          triggerConfig: timerConfig(configString(b.triggerConfig)),
-          createdTime: now,
-          lastModifiedTime: now,
-        };
-        state.triggers.set(`${name}/${trigger}`, created);
+        const created = newTimerTrigger(
+          parseBody(raw),
+          (t) => state.triggers.has(`${name}/${t}`),
+          now,
+          configString,
+        );
+        state.triggers.set(`${name}/${created.triggerName}`, created);
         return { operation, status: 200, body: wire(created) };
       }
       const trigger = parts[3] ? state.triggers.get(`${name}/${parts[3]}`) : undefined;
       if (!trigger) throw new FcError(404, 'TriggerNotFound', `trigger '${parts[3]}' does not exist`);
       if (method === 'GET') return { operation, status: 200, body: wire(trigger) };
       if (method === 'PUT') {
-        const b = parseBody(raw);
-        rejectUnknown(b, ['triggerConfig', 'invocationRole', 'qualifier', 'description']);
-        if (b.triggerConfig !== undefined) trigger.triggerConfig = timerConfig(configString(b.triggerConfig));
-        trigger.lastModifiedTime = now;
-        return { operation, status: 200, body: wire(trigger) };
+        return {
+          operation,
+          status: 200,
+          body: wire(updateTimerTrigger(trigger, parseBody(raw), now, configString)),
+        };
       }
     }
     throw new FcError(404, 'PathNotSupported', `${method} ${url.pathname} is not served by this loopback`);
