@@ -39,7 +39,7 @@ export interface FcCodePackage {
   bytes: number;
   sha256: string;
   /** Size of the bundled `index.js` before compression. */
-  bundleBytes: number;
+  unzippedBytes: number;
 }
 
 /**
@@ -125,6 +125,6 @@ export async function buildFcCode(options: FcBundleOptions): Promise<FcCodePacka
     zip,
     bytes: zip.byteLength,
     sha256: createHash('sha256').update(zip).digest('hex'),
-    bundleBytes: code.byteLength,
+    unzippedBytes: code.byteLength,
   };
 }
