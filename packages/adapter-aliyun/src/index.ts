@@ -31,6 +31,7 @@ export {
   fcHandler,
 } from './handler.js';
 export { type DrainMnsOptions, type DrainMnsResult, drainMnsFailureQueue } from './mns.js';
+export { aliyunRuntime } from './platform.js';
 export {
   compileSlsMultiQuery,
   compileSlsQuery,

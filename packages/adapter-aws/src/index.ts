@@ -24,3 +24,5 @@ export { type DrainedMessage, type DrainSqsOptions, drainSqsFailureQueue } from 
 
 // `{ type: 'cloudwatch', ... }` in a job spec, a config file or WINDOWED_SOURCE works once this package is imported.
 registerSourceType({ type: 'cloudwatch', create: (config) => createCloudWatchSource(config) });
+
+export { awsRuntime } from './platform.js';

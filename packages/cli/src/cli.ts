@@ -2,6 +2,9 @@ import { redact } from '@windowed/core';
 import { Command, CommanderError, Option } from 'commander';
 import { backfillCommand } from './commands/backfill.js';
 import { deployCommand, planCommand } from './commands/deploy.js';
+import { doctorCommand } from './commands/doctor.js';
+import { exportCommand } from './commands/export.js';
+import { policyCommand } from './commands/policy.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import type { CliIo, CliRun } from './commands/shared.js';
@@ -51,6 +54,9 @@ export function createProgram(run: CliRun): Command {
     replayCommand(run),
     planCommand(run),
     deployCommand(run),
+    policyCommand(run),
+    doctorCommand(run),
+    exportCommand(run),
     simulateCommand(run),
   ]) {
     command.addHelpText('after', EXIT_CODES_HELP);

@@ -12,8 +12,8 @@ export interface ClockCheckOptions {
   /** The config's folder: `deploy.entry` is relative to it, and findings are printed relative to it. */
   dir: string;
   target: 'aliyun' | 'aws';
-  /** The target's raw `deploy` options (`entry`, FC `exportName`, Lambda `handler`). */
-  deploy: Record<string, unknown>;
+  /** The target's raw `deploy` options (`entry`, FC `exportName`, Lambda `handler`), as written. */
+  deploy: unknown;
   /** `--allow-clock`: print the findings as warnings and go on. */
   allow: boolean;
 }
@@ -25,7 +25,7 @@ export interface ClockCheckOptions {
  * (a Lambda deploy that ships no code of the user) has nothing to check.
  */
 export async function checkFunctionClock(ctx: CliContext, options: ClockCheckOptions): Promise<void> {
-  const entry = options.deploy.entry;
+  const entry = option(options.deploy, 'entry');
   if (typeof entry !== 'string') return;
   const { checkEntries, CheckError } = await import('@windowed/eslint-plugin/check');
   const files = await functionModules(resolve(options.dir, entry), options.dir);
@@ -62,9 +62,15 @@ export async function checkFunctionClock(ctx: CliContext, options: ClockCheckOpt
 }
 
 /** The export the platform calls: FC `exportName` (default `handler`), the part after the dot of Lambda `handler`. */
+/** A string option of the raw deploy options (the adapter validates them; this only reads). */
+function option(deploy: unknown, name: string): string | undefined {
+  const value = typeof deploy === 'object' && deploy !== null ? Reflect.get(deploy, name) : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
 function handlerExport({ target, deploy }: ClockCheckOptions): string {
-  if (target === 'aliyun') return typeof deploy.exportName === 'string' ? deploy.exportName : 'handler';
-  const handler = typeof deploy.handler === 'string' ? deploy.handler : 'index.handler';
+  if (target === 'aliyun') return option(deploy, 'exportName') ?? 'handler';
+  const handler = option(deploy, 'handler') ?? 'index.handler';
   return handler.slice(handler.lastIndexOf('.') + 1);
 }
 

@@ -1,10 +1,41 @@
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
+export { grantsDocument, resourceEnvironment, sourceOfEnvironment } from './deploy-env.js';
+export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';
 export { parseDurationMs } from './duration.js';
 export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';
 export { defineWindowedJob } from './job.js';
 export { LEDGER_TABLE, SqlLedger } from './ledger/sql-ledger.js';
 export type { Ledger, LedgerEntry, RunStatus } from './ledger/types.js';
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
+export type {
+  AttemptFailure,
+  CheckStatus,
+  CodeArtifact,
+  DeployInput,
+  DeploymentPlan,
+  DeployOptions,
+  DeployResources,
+  DeployResult,
+  DoctorCheck,
+  DoctorOptions,
+  DoctorReport,
+  DrainFailuresOptions,
+  DrainFailuresResult,
+  ExportOptions,
+  ExportResult,
+  FailureKind,
+  PlanStep,
+  Platform,
+  PlatformEvents,
+  PlatformHandler,
+  PlatformName,
+  PolicyDocument,
+  PolicySet,
+  QueuedInvocation,
+  RolePolicy,
+  RuntimePlatform,
+  SimulationModel,
+} from './platform.js';
 export { count, countDistinct, max, min, sum } from './query/metrics.js';
 export { columnsOfQuery, normalizeRows } from './query/normalize.js';
 export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, Row } from './query/types.js';

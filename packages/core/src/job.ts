@@ -59,6 +59,8 @@ class Job implements WindowedJob {
   readonly query: DeclarativeQuery | undefined;
   private opened: Promise<Resources> | undefined;
   private readonly runtime: JobRuntime;
+  /** Runs and backfills in progress: `close` waits for them, so none uses a pool after it closed. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly spec: JobSpec,
@@ -99,7 +101,7 @@ class Job implements WindowedJob {
   }
 
   async run(trigger: TriggerEvent, ctx: RunContext = {}): Promise<RunResult> {
-    return runTrigger(this.runtime, parseTriggerEvent(trigger), ctx);
+    return this.track(runTrigger(this.runtime, parseTriggerEvent(trigger), ctx));
   }
 
   async backfill(options: BackfillOptions): Promise<BackfillResult> {
@@ -112,7 +114,7 @@ class Job implements WindowedJob {
       () => `backfill from ${from.toISOString()} to ${to.toISOString()}`,
       'INVALID_ARGUMENT',
     );
-    return backfillRange(this.runtime, { ...options, from, to });
+    return this.track(backfillRange(this.runtime, { ...options, from, to }));
   }
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
@@ -141,11 +143,19 @@ class Job implements WindowedJob {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
     const opened = this.opened;
     this.opened = undefined;
     this.runtime.cache.forget();
     const resources = await opened?.catch(() => undefined);
     if (resources) await closeResources(resources);
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inFlight.add(operation);
+    const done = () => this.inFlight.delete(operation);
+    operation.then(done, done);
+    return operation;
   }
 
   private resources(): Promise<Resources> {

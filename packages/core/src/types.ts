@@ -167,7 +167,10 @@ export interface WindowedJob {
   describe(): Promise<{ source: string | undefined; sink: string; ledger: string | undefined }>;
   /** The same job on another source/sink/state (CLI targets, tests). Shares nothing with this one. */
   with(overrides: JobOverrides): WindowedJob;
-  /** Releases pooled connections. The job can still run afterwards (it reconnects). */
+  /**
+   * Releases pooled connections, once the runs and backfills in progress have settled. The job can
+   * still run afterwards (it reconnects).
+   */
   close(): Promise<void>;
 }
 

@@ -40,7 +40,7 @@ export interface FcCodePackage {
   bytes: number;
   sha256: string;
   /** Size of the bundled `index.js` before compression. */
-  bundleBytes: number;
+  unzippedBytes: number;
 }
 
 /**
@@ -126,6 +126,6 @@ export async function buildFcCode(options: FcBundleOptions): Promise<FcCodePacka
     zip,
     bytes: zip.byteLength,
     sha256: createHash('sha256').update(zip).digest('hex'),
-    bundleBytes: code.byteLength,
+    unzippedBytes: code.byteLength,
   };
 }

@@ -46,15 +46,19 @@ const destination = z.string().refine((arn) => DESTINATION_PATTERNS.some((d) => 
 
 export const fcDeployOptionsSchema = z
   .object({
+    /** The FC API: 2 (services, `@alicloud/fc2`, `fcHandler`) or 3 (functions without services, `@alicloud/fc20230330`, `fcAsyncHandler`). Default 2. */
+    fcVersion: z.union([z.literal(2), z.literal(3)]).optional(),
     /** The Alibaba Cloud account ID (UID), 16 digits. */
     accountId: z.string().regex(ACCOUNT_ID, 'expected the 16-digit Alibaba Cloud account ID (UID)'),
     region: z.string().regex(REGION, 'expected a region ID such as cn-hangzhou or ap-southeast-1'),
+    /** FC 2.0's service (FC 3.0 has none). */
     service: z
       .string()
       .regex(
         SERVICE,
         'expected an FC service name: letters, digits, _ and -, starting with a letter or _, at most 128',
-      ),
+      )
+      .optional(),
     /** Default: the job's name. */
     functionName: z
       .string()
@@ -64,7 +68,20 @@ export const fcDeployOptionsSchema = z
       )
       .optional(),
     /** The service's RAM role: FC assumes it to hand the function STS credentials and to send failures. */
-    role: z.string().regex(ROLE, 'expected a RAM role ARN acs:ram::<uid>:role/<name>'),
+    role: z.union([
+      z.string().regex(ROLE, 'expected a RAM role ARN acs:ram::<uid>:role/<name>, or { create: true }'),
+      z
+        .object({
+          /** The deploy creates the role (trusting fc.aliyuncs.com) with the policy `windowed policy` prints. */
+          create: z.literal(true),
+          /** Default `windowed-<function>`. */
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9.-]{1,64}$/, 'expected a RAM role name: 1-64 letters, digits, . and -')
+            .optional(),
+        })
+        .strict(),
+    ]),
     /** The handler file to bundle (it exports `handler = fcAsyncHandler(job)` or `fcHandler(job)`). */
     entry: z.string().min(1, 'expected the path of the handler entry file'),
     /** The export of the entry that FC calls. Default `handler`. */
@@ -123,6 +140,7 @@ export type FcDeployOptions = z.input<typeof fcDeployOptionsSchema>;
 export interface ResolvedFcDeployOptions
   extends Omit<
     FcDeployOptions,
+    | 'fcVersion'
     | 'functionName'
     | 'runtime'
     | 'memorySize'
@@ -133,6 +151,7 @@ export interface ResolvedFcDeployOptions
     | 'maxAsyncRetryAttempts'
     | 'maxAsyncEventAgeInSeconds'
   > {
+  fcVersion: 2 | 3;
   functionName: string;
   runtime: (typeof FC_NODE_RUNTIMES)[number];
   memorySize: number;
@@ -157,7 +176,12 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
     throw new WindowedError('INVALID_CONFIG', `Invalid FC deploy option "${where}": ${what}.`);
   }
   const o = result.data;
-  const roleAccount = ROLE.exec(o.role)![1];
+  if ((o.fcVersion ?? 2) === 2 && !o.service)
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      'Invalid FC deploy option "service": FC 2.0 functions live in a service: name it (or use fcVersion: 3, which has none).',
+    );
+  const roleAccount = typeof o.role === 'string' ? ROLE.exec(o.role)![1] : o.accountId;
   if (roleAccount !== o.accountId) {
     throw new WindowedError(
       'INVALID_CONFIG',
@@ -175,10 +199,11 @@ export function resolveFcDeployOptions(input: unknown, jobName: string): Resolve
     ['destination', o.destination],
     ['onSuccess', o.onSuccess],
   ] as const) {
-    if (arn) checkDestination(key, arn, o.region, o.accountId, o.service, functionName);
+    if (arn) checkDestination(key, arn, o.region, o.accountId, o.service ?? '', functionName);
   }
   return {
     ...o,
+    fcVersion: o.fcVersion ?? 2,
     functionName,
     runtime: o.runtime ?? 'nodejs20',
     memorySize: o.memorySize ?? 512,
@@ -217,7 +242,7 @@ function checkDestination(
   const self = new RegExp(
     `:services/${escapeRegExp(service)}(\\.[^/]+)?/functions/${escapeRegExp(functionName)}$`,
   );
-  if (self.test(arn)) {
+  if (self.test(arn) || new RegExp(`:functions/${escapeRegExp(functionName)}$`).test(arn)) {
     throw new WindowedError(
       'INVALID_CONFIG',
       `Invalid FC deploy option "${key}": the destination is the function itself; failures would loop.`,
@@ -227,4 +252,20 @@ function checkDestination(
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The RAM role the deploy creates (`role: { create: true }`), by name; undefined for a given ARN. */
+export function fcRoleToCreate(
+  options: Pick<ResolvedFcDeployOptions, 'role' | 'functionName'>,
+): string | undefined {
+  if (typeof options.role === 'string') return undefined;
+  return options.role.name ?? `windowed-${options.functionName}`.replaceAll('_', '-').slice(0, 64);
+}
+
+/** The function's (FC 2.0: its service's) role ARN, given or to be created (RAM ARNs name roles in lower case). */
+export function fcRoleArn(
+  options: Pick<ResolvedFcDeployOptions, 'role' | 'functionName' | 'accountId'>,
+): string {
+  if (typeof options.role === 'string') return options.role;
+  return `acs:ram::${options.accountId}:role/${fcRoleToCreate(options)!.toLowerCase()}`;
 }

@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AdapterUnderTest, runAdapterConformance } from '@windowed/testing';
+import { aliyunPlatform } from '../../src/deploy/index.js';
 import { type FcContext, fcHandler } from '../../src/index.js';
-
-/** FC's timer event, as FC hands it to a Node.js event handler: a Buffer of JSON, second precision. */
-const timerEvent = (scheduledTime: Date) =>
-  Buffer.from(
-    JSON.stringify({
-      triggerTime: `${scheduledTime.toISOString().slice(0, 19)}Z`,
-      triggerName: 'conformance-timer',
-      payload: '',
-    }),
-  );
 
 const aliyun: AdapterUnderTest = {
   name: 'aliyun',
@@ -35,18 +26,7 @@ const aliyun: AdapterUnderTest = {
       });
   },
   // A timer event carries neither a delivery id nor an attempt count (FC has no retry counter).
-  scheduledEvent: (scheduledTime) => timerEvent(scheduledTime),
-  malformedEvents: [
-    Buffer.from('not json'),
-    Buffer.alloc(0),
-    Buffer.from('{}'),
-    Buffer.from(JSON.stringify({ triggerTime: '2026-11-27T02:01:00', triggerName: 't', payload: '' })),
-    Buffer.from(JSON.stringify({ triggerTime: 'yesterday', triggerName: 't', payload: '' })),
-    Buffer.from(JSON.stringify({ scheduledTime: 'now' })),
-    Buffer.from('[1,2,3]'),
-    null,
-    42,
-  ],
+  events: aliyunPlatform.events({ triggerName: 'conformance-timer' }),
 };
 
 runAdapterConformance(aliyun);

@@ -9,24 +9,19 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyFcDeployment,
+  buildFcCode,
   createFcClient,
   deployFc,
   type FcClientLike,
   type FcDeployOptions,
+  fc2Api,
   planFcDeployment,
+  resolveFcDeployOptions,
 } from '../../src/deploy/index.js';
+import { pvUvJob } from '../job.js';
 
 const cwd = fileURLToPath(new URL('../fixtures/app/', import.meta.url));
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'UTC',
-  },
-};
+const job = pvUvJob();
 
 let server: FcLoopbackServer;
 let client: FcClientLike;
@@ -58,9 +53,10 @@ afterAll(() => server?.close());
 
 describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)', () => {
   it('a first deploy creates the service, function, async config (failure destination) and timer trigger', async () => {
-    const { plan, result, codeSize } = await deployFc(job, options, { client, cwd });
-    expect(plan.state).toBe('discovered');
-    expect(result.steps.map((s) => s.appliedAs)).toEqual([
+    const { plan, applied, bundle } = await deployFc(job, options, { client, cwd });
+    const codeSize = bundle?.bytes;
+    expect(plan.dryRun).toBe(false);
+    expect(applied).toEqual([
       'CreateService',
       'CreateFunction',
       'PutFunctionAsyncInvokeConfig',
@@ -89,12 +85,12 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
 
   it('a second deploy updates in place: nothing duplicated, nothing failed', async () => {
     const before = server.calls.length;
-    const { result } = await deployFc(
+    const { applied } = await deployFc(
       job,
       { ...options, timeout: 300, maxAsyncRetryAttempts: 1 },
       { client, cwd },
     );
-    expect(result.steps.map((s) => s.appliedAs)).toEqual([
+    expect(applied).toEqual([
       'UpdateService',
       'UpdateFunction',
       'PutFunctionAsyncInvokeConfig',
@@ -115,9 +111,12 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
   });
 
   it('a stale plan (made as if nothing existed) still converges: creates fall back to updates on 409', async () => {
-    const plan = await planFcDeployment(job, options, { cwd });
-    expect(plan.state).toBe('assumed-empty');
-    const result = await applyFcDeployment(plan, { client });
+    const code = await buildFcCode({ entry: options.entry, cwd });
+    const plan = planFcDeployment(job, options, { code });
+    expect(plan.dryRun).toBe(true);
+    const result = await applyFcDeployment(plan, fc2Api(client, resolveFcDeployOptions(options, job.name)), {
+      zip: code.zip,
+    });
     expect(result.steps.map((s) => `${s.api}->${s.appliedAs}`)).toEqual([
       'CreateService->UpdateService',
       'CreateFunction->UpdateFunction',
@@ -128,7 +127,7 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
   });
 
   it('a dry run needs no credentials, plans as if nothing exists, says so, and keeps the zip out of the JSON', async () => {
-    const plan = await planFcDeployment(job, options, { cwd });
+    const { plan } = await deployFc(job, options, { cwd, dryRun: true });
     const json = JSON.parse(JSON.stringify(plan));
     expect(json.target).toBe('aliyun');
     expect(json.notes[0]).toMatch(/Dry run/);
@@ -139,10 +138,10 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
       'CreateTrigger',
     ]);
     expect(json.steps[1].input.body.code.zipFile).toEqual({
-      bytes: plan.code.bytes,
-      sha256: plan.code.sha256,
+      bytes: plan.code!.bytes,
+      sha256: plan.code!.sha256,
     });
-    expect(plan.code.bytes).toBeGreaterThan(1000);
+    expect(plan.code!.bytes).toBeGreaterThan(1000);
     expect(JSON.stringify(plan).length).toBeLessThan(5000);
   });
 

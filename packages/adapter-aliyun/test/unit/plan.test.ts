@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveFcDeployOptions } from '../../src/deploy/options.js';
-import { EMPTY_FC_STATE, planFcSteps } from '../../src/deploy/plan.js';
+import { planFcDeployment } from '../../src/deploy/plan.js';
+import { pvUvJob } from '../job.js';
 
-const job = {
-  name: 'pv_uv',
-  windowSpec: {
-    size: { unit: 'minute' as const, amount: 1, label: '1m' },
-    delayMs: 30_000,
-    toleranceMs: 2000,
-    latenessMs: 0,
-    timeZone: 'Asia/Shanghai',
-  },
-};
+const job = pvUvJob('Asia/Shanghai');
 const options = resolveFcDeployOptions(
   {
     accountId: '1234567890123456',
@@ -27,11 +19,11 @@ const options = resolveFcDeployOptions(
 );
 const code = { bytes: 1234, sha256: 'ab'.repeat(32) };
 
-describe('planFcSteps', () => {
+describe('planFcDeployment', () => {
   it('plans creation of everything when nothing exists, in an order that configures failures before the timer', () => {
-    const plan = planFcSteps(job, options, EMPTY_FC_STATE, code, true);
+    const plan = planFcDeployment(job, options, { code });
     expect(plan.target).toBe('aliyun');
-    expect(plan.state).toBe('assumed-empty');
+    expect(plan.dryRun).toBe(true);
     expect(plan.notes[0]).toMatch(/Dry run.*as if nothing exists/);
     expect(plan.steps).toEqual([
       {
@@ -93,8 +85,11 @@ describe('planFcSteps', () => {
   });
 
   it('plans updates for what exists', () => {
-    const plan = planFcSteps(job, options, { service: true, function: true, trigger: true }, code);
-    expect(plan.state).toBe('discovered');
+    const plan = planFcDeployment(job, options, {
+      state: { service: true, function: true, trigger: true },
+      code,
+    });
+    expect(plan.dryRun).toBe(false);
     expect(plan.steps.map((s) => s.api)).toEqual([
       'UpdateService',
       'UpdateFunction',
@@ -112,10 +107,10 @@ describe('planFcSteps', () => {
 
   it('is pure and JSON-serializable', () => {
     const a = JSON.stringify(
-      planFcSteps(job, options, { service: true, function: false, trigger: false }, code),
+      planFcDeployment(job, options, { state: { service: true, function: false, trigger: false }, code }),
     );
     const b = JSON.stringify(
-      planFcSteps(job, options, { service: true, function: false, trigger: false }, code),
+      planFcDeployment(job, options, { state: { service: true, function: false, trigger: false }, code }),
     );
     expect(a).toBe(b);
     expect(JSON.parse(a).steps.map((s: { api: string }) => s.api)).toEqual([

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
   AddPermissionCommand,
   CreateFunctionCommand,
   GetFunctionCommand,
@@ -22,12 +29,13 @@ import { WindowedError } from '@windowed/core';
 import {
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
+  lambdaIdentity,
   resolveLambdaDeployOptions,
 } from './options.js';
 import {
   type LambdaDeploymentPlan,
   type LambdaDeployState,
-  type PlanStep,
+  type LambdaPlanStep,
   permissionStatementId,
   type WaiterName,
 } from './plan.js';
@@ -36,6 +44,8 @@ export interface LambdaDeployClients {
   lambda: LambdaClient;
   scheduler: SchedulerClient;
   eventBridge: EventBridgeClient;
+  /** For `role: { create: true }`. */
+  iam: IAMClient;
 }
 
 export interface ClientSettings {
@@ -56,6 +66,7 @@ export function createLambdaDeployClients(settings: ClientSettings): LambdaDeplo
     lambda: new LambdaClient(config),
     scheduler: new SchedulerClient(config),
     eventBridge: new EventBridgeClient(config),
+    iam: new IAMClient(config),
   };
 }
 
@@ -63,6 +74,7 @@ export function destroyLambdaDeployClients(clients: LambdaDeployClients): void {
   clients.lambda.destroy();
   clients.scheduler.destroy();
   clients.eventBridge.destroy();
+  clients.iam.destroy();
 }
 
 /** Asks AWS what exists, for `planLambdaDeployment` to choose create or update. */
@@ -72,8 +84,7 @@ export async function discoverLambdaState(
   job: { name: string },
 ): Promise<LambdaDeployState> {
   const options = resolveLambdaDeployOptions(input);
-  const functionName = options.functionName ?? job.name;
-  const scheduleName = options.schedule.name ?? `windowed-${job.name}`.slice(0, 64);
+  const { functionName, scheduleName, created } = lambdaIdentity(options, job);
   const fn = await absentIfNotFound(
     () => clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
     'GetFunction',
@@ -83,6 +94,17 @@ export async function discoverLambdaState(
     ...(fn?.Configuration?.CodeSha256 ? { codeSha256: fn.Configuration.CodeSha256 } : {}),
     scheduleExists: false,
   };
+  const roles = Object.values(created).filter((arn): arn is string => Boolean(arn));
+  if (roles.length) {
+    state.roles = {};
+    for (const arn of roles) {
+      const found = await absentIfNotFound(
+        () => clients.iam.send(new GetRoleCommand({ RoleName: arn.slice(arn.lastIndexOf('/') + 1) })),
+        'GetRole',
+      );
+      state.roles[arn] = found !== undefined;
+    }
+  }
   if (options.schedule.type === 'scheduler') {
     const schedule = await absentIfNotFound(
       () =>
@@ -105,15 +127,15 @@ export async function discoverLambdaState(
   return state;
 }
 
-export interface ApplyOptions {
+export interface LambdaApplyOptions {
   /** The zipped package the plan's `code` describes. */
   zip?: Uint8Array;
   /** Waiter timing in seconds (SDK defaults are for real AWS). */
   waiter?: { minDelay?: number; maxDelay?: number; maxWaitTime?: number };
-  onStep?: (step: PlanStep, index: number) => void;
+  onStep?: (step: LambdaPlanStep, index: number) => void;
 }
 
-export interface ApplyResult {
+export interface LambdaApplyResult {
   functionArn: string;
   /** Operations called, in order (waiters included as `waitUntil<Name>`). */
   calls: string[];
@@ -126,8 +148,8 @@ export interface ApplyResult {
 export async function applyLambdaDeployment(
   plan: LambdaDeploymentPlan,
   clients: LambdaDeployClients,
-  options: ApplyOptions = {},
-): Promise<ApplyResult> {
+  options: LambdaApplyOptions = {},
+): Promise<LambdaApplyResult> {
   const needsCode = plan.steps.some((s) => s.api === 'CreateFunction' || s.api === 'UpdateFunctionCode');
   if (needsCode) {
     if (!plan.code || !options.zip)
@@ -144,9 +166,10 @@ export async function applyLambdaDeployment(
     }
   }
   const calls: string[] = [];
+  const newRoles = plan.steps.some((s) => s.api === 'CreateRole');
   for (const [index, step] of plan.steps.entries()) {
     options.onStep?.(step, index);
-    await run(step, clients, options.zip);
+    await run(step, clients, options.zip, newRoles);
     calls.push(step.api);
     if (step.waitUntil) {
       await wait(step.waitUntil, clients.lambda, String(step.input.FunctionName), options.waiter);
@@ -156,14 +179,30 @@ export async function applyLambdaDeployment(
   return { functionArn: plan.functionArn, calls };
 }
 
-async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array | undefined): Promise<void> {
+async function run(
+  step: LambdaPlanStep,
+  clients: LambdaDeployClients,
+  zip: Uint8Array | undefined,
+  newRoles: boolean,
+): Promise<void> {
   const input = step.input as never;
   try {
     switch (step.api) {
       case 'CreateFunction':
-        await clients.lambda.send(
-          new CreateFunctionCommand({ ...(step.input as object), Code: { ZipFile: zip } } as never),
+        await whileRoleIsNew(newRoles, () =>
+          clients.lambda.send(
+            new CreateFunctionCommand({ ...(step.input as object), Code: { ZipFile: zip } } as never),
+          ),
         );
+        return;
+      case 'CreateRole':
+        await clients.iam.send(new CreateRoleCommand(input));
+        return;
+      case 'UpdateAssumeRolePolicy':
+        await clients.iam.send(new UpdateAssumeRolePolicyCommand(input));
+        return;
+      case 'PutRolePolicy':
+        await clients.iam.send(new PutRolePolicyCommand(input));
         return;
       case 'UpdateFunctionCode':
         await clients.lambda.send(
@@ -171,7 +210,9 @@ async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array
         );
         return;
       case 'UpdateFunctionConfiguration':
-        await clients.lambda.send(new UpdateFunctionConfigurationCommand(input));
+        await whileRoleIsNew(newRoles, () =>
+          clients.lambda.send(new UpdateFunctionConfigurationCommand(input)),
+        );
         return;
       case 'PutFunctionEventInvokeConfig':
         await clients.lambda.send(new PutFunctionEventInvokeConfigCommand(input));
@@ -220,11 +261,28 @@ async function run(step: PlanStep, clients: LambdaDeployClients, zip: Uint8Array
   throw new WindowedError('DEPLOY_FAILED', `Unknown plan step ${JSON.stringify(step.api)}.`);
 }
 
+/**
+ * IAM is eventually consistent: a role created a moment ago may not yet be assumable by Lambda
+ * ("The role defined for the function cannot be assumed by Lambda"), so that one refusal is
+ * retried for up to a minute when this deploy created the role. https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ */
+async function whileRoleIsNew<T>(newRoles: boolean, call: () => Promise<T>, attempts = 12): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const pending = /cannot be assumed by Lambda/.test(String((error as Error)?.message));
+      if (!newRoles || !pending || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+  }
+}
+
 async function wait(
   name: WaiterName,
   client: LambdaClient,
   functionName: string,
-  timing: ApplyOptions['waiter'] = {},
+  timing: LambdaApplyOptions['waiter'] = {},
 ): Promise<void> {
   const params = {
     client,
@@ -250,7 +308,8 @@ async function absentIfNotFound<T>(call: () => Promise<T>, api: string): Promise
   try {
     return await call();
   } catch (error) {
-    if ((error as Error)?.name === 'ResourceNotFoundException') return undefined;
+    const name = (error as Error)?.name;
+    if (name === 'ResourceNotFoundException' || name === 'NoSuchEntityException') return undefined;
     throw new WindowedError(
       'DEPLOY_FAILED',
       `${api} failed: ${(error as Error)?.name}: ${(error as Error)?.message}`,

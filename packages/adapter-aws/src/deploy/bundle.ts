@@ -12,6 +12,8 @@ export interface LambdaBundleOptions {
   external?: string[];
   /** Default true. */
   minify?: boolean;
+  /** Where `entry` resolves from. Default `process.cwd()`. */
+  cwd?: string;
 }
 
 export interface LambdaBundle {
@@ -61,7 +63,7 @@ const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
  */
 export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise<LambdaBundle> {
   const esbuild = await loadEsbuild();
-  const entry = resolve(options.entry);
+  const entry = resolve(options.cwd ?? process.cwd(), options.entry);
   const node = /^nodejs(\d+)\.x$/.exec(options.runtime ?? 'nodejs22.x')?.[1] ?? '22';
   let output: Uint8Array;
   try {

@@ -19,11 +19,31 @@ const roleArn = z
   .string()
   .regex(ROLE_ARN, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/windowed-pv-uv');
 
+const fifo = (arn: string) => /^arn:[\w-]+:(sqs|sns):[^:]*:\d{12}:[\w.-]+\.fifo$/.test(arn);
+
 export const lambdaDeployOptionsSchema = z
   .object({
     region: z.string().regex(REGION, 'expected an AWS region such as us-east-1'),
-    /** The function's execution role. */
-    roleArn,
+    /** The function's execution role; or `role: { create: true }`. */
+    roleArn: roleArn.optional(),
+    /**
+     * `{ create: true }`: `windowed deploy` creates the execution role (and Scheduler's role, unless
+     * `schedule.roleArn` names one) with the policies `windowed policy` prints. Needs `accountId`.
+     */
+    role: z
+      .object({
+        create: z.literal(true),
+        /** Default `windowed-<function>`; Scheduler's is `<name>-scheduler`. */
+        name: z
+          .string()
+          .regex(
+            /^[\w+=,.@-]{1,55}$/,
+            'expected 1–55 letters, digits or +=,.@-_ (the name -scheduler is added to)',
+          )
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Default: the job's name. */
     functionName: z
       .string()
@@ -80,16 +100,6 @@ export const lambdaDeployOptionsSchema = z
         groupName: 'default',
         state: 'ENABLED',
         retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
-      })
-      .superRefine((schedule, ctx) => {
-        if (schedule.type === 'scheduler' && !schedule.roleArn) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['roleArn'],
-            message:
-              'EventBridge Scheduler needs a role to invoke the function (trusting scheduler.amazonaws.com, allowing lambda:InvokeFunction)',
-          });
-        }
       }),
     onFailure: z
       .object({
@@ -105,7 +115,40 @@ export const lambdaDeployOptionsSchema = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((options, ctx) => {
+    if (!options.roleArn && !options.role) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleArn'],
+        message: "expected the execution role's ARN, or role: { create: true } to let the deploy create it",
+      });
+    }
+    if (options.role && !options.accountId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accountId'],
+        message: 'role: { create: true } needs the 12-digit account id the roles are created in',
+      });
+    }
+    if (options.schedule.type === 'scheduler' && !options.schedule.roleArn && !options.role) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule', 'roleArn'],
+        message:
+          'EventBridge Scheduler needs a role to invoke the function (trusting scheduler.amazonaws.com, allowing lambda:InvokeFunction), or role: { create: true }',
+      });
+    }
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-destinationconfig.html
+    if (fifo(options.onFailure.destination)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onFailure', 'destination'],
+        message:
+          'a FIFO queue or topic cannot be a Lambda destination: Lambda accepts the setting but every failure record is lost (only a metric shows it). Use a standard SQS queue or SNS topic',
+      });
+    }
+  });
 
 /** What `planLambdaDeployment` and `deployLambda` accept. */
 export type LambdaDeployOptionsInput = z.input<typeof lambdaDeployOptionsSchema>;
@@ -130,4 +173,47 @@ export function resolveLambdaDeployOptions(input: unknown): LambdaDeployOptions 
 export function arnParts(arn: string): { partition: string; accountId: string } {
   const [, partition = 'aws', , , accountId = ''] = arn.split(':');
   return { partition, accountId };
+}
+
+/** The partition a region belongs to. */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** Who the deployment is for: names and ARNs every deploy-time part derives the same way. */
+export interface LambdaIdentity {
+  partition: string;
+  accountId: string;
+  functionName: string;
+  functionArn: string;
+  executionRoleArn: string;
+  /** Absent on the rule path (a rule invokes through the function's resource policy). */
+  schedulerRoleArn?: string;
+  scheduleName: string;
+  /** The roles `role: { create: true }` creates, by ARN. */
+  created: { execution?: string; scheduler?: string };
+}
+
+export function lambdaIdentity(options: LambdaDeployOptions, job: { name: string }): LambdaIdentity {
+  const partition = options.roleArn ? arnParts(options.roleArn).partition : partitionOf(options.region);
+  const accountId = options.accountId ?? arnParts(options.roleArn ?? '').accountId;
+  const functionName = options.functionName ?? job.name;
+  const roleName = options.role?.name ?? `windowed-${functionName}`.slice(0, 55);
+  const roleArn = (name: string) => `arn:${partition}:iam::${accountId}:role/${name}`;
+  const created: LambdaIdentity['created'] = {};
+  if (!options.roleArn) created.execution = roleArn(roleName);
+  const scheduler = options.schedule.type === 'scheduler';
+  if (scheduler && !options.schedule.roleArn) created.scheduler = roleArn(`${roleName}-scheduler`);
+  const executionRoleArn = options.roleArn ?? created.execution!;
+  const schedulerRoleArn = scheduler ? (options.schedule.roleArn ?? created.scheduler) : undefined;
+  return {
+    partition,
+    accountId,
+    functionName,
+    functionArn: `arn:${partition}:lambda:${options.region}:${accountId}:function:${functionName}`,
+    executionRoleArn,
+    ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
+    scheduleName: options.schedule.name ?? `windowed-${job.name}`.slice(0, 64),
+    created,
+  };
 }

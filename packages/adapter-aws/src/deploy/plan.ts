@@ -1,17 +1,12 @@
-import type { WindowedJob } from '@windowed/core';
+import type { CodeArtifact, DeploymentPlan, WindowedJob } from '@windowed/core';
 import {
-  arnParts,
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
+  lambdaIdentity,
   resolveLambdaDeployOptions,
 } from './options.js';
+import { lambdaPolicies } from './policy.js';
 import { deriveSchedule } from './schedule.js';
-
-/** The deployment package as the plan shows it: size and SHA-256 (hex), never the bytes. */
-export interface CodeArtifact {
-  bytes: number;
-  sha256: string;
-}
 
 /** What exists already, as `discoverLambdaState` finds it. */
 export interface LambdaDeployState {
@@ -21,11 +16,13 @@ export interface LambdaDeployState {
   scheduleExists: boolean;
   /** Rule path: the function already allows the rule to invoke it. */
   permissionExists?: boolean;
+  /** The roles `role: { create: true }` manages, by ARN: whether each exists. */
+  roles?: Record<string, boolean>;
 }
 
 export type WaiterName = 'FunctionActiveV2' | 'FunctionUpdatedV2';
 
-export interface PlanStep {
+export interface LambdaPlanStep {
   /** The API operation (`CreateFunction`, `CreateSchedule`, ...). */
   api: string;
   /** Exactly the request that operation receives; code bytes appear as `{ bytes, sha256 }`. */
@@ -34,19 +31,14 @@ export interface PlanStep {
   waitUntil?: WaiterName;
 }
 
-export interface LambdaDeploymentPlan {
+export interface LambdaDeploymentPlan extends DeploymentPlan<LambdaPlanStep> {
   target: 'aws';
   region: string;
   functionName: string;
   functionArn: string;
-  /** True when planned without looking at AWS (as if nothing existed). */
-  dryRun: boolean;
-  notes: string[];
-  code: CodeArtifact | null;
-  steps: PlanStep[];
 }
 
-export interface PlanContext {
+export interface LambdaPlanContext {
   /** The bundled package (see `bundleLambdaHandler`). */
   code?: CodeArtifact;
   /** What exists; without it the plan assumes nothing does (dry run). */
@@ -68,7 +60,7 @@ export const permissionStatementId = (rule: string) => `windowed-${rule}`.slice(
 export function planLambdaDeployment(
   job: Pick<WindowedJob, 'name' | 'windowSpec'>,
   input: LambdaDeployOptionsInput | LambdaDeployOptions,
-  context: PlanContext = {},
+  context: LambdaPlanContext = {},
 ): LambdaDeploymentPlan {
   const options = resolveLambdaDeployOptions(input);
   const notes: string[] = [];
@@ -83,10 +75,8 @@ export function planLambdaDeployment(
       'Dry run: nothing was looked up in AWS; the plan assumes no resource exists yet (a real deploy updates what does).',
     );
 
-  const { partition, accountId: roleAccount } = arnParts(options.roleArn);
-  const accountId = options.accountId ?? roleAccount;
-  const functionName = options.functionName ?? job.name;
-  const functionArn = `arn:${partition}:lambda:${options.region}:${accountId}:function:${functionName}`;
+  const identity = lambdaIdentity(options, job);
+  const { partition, accountId, functionName, functionArn } = identity;
   const code = context.code ?? null;
   const zip = code ? { bytes: code.bytes, sha256: code.sha256 } : { bytes: null, sha256: null };
   if (!code) notes.push('No code was bundled (no entry): the plan cannot be applied as is.');
@@ -99,7 +89,7 @@ export function planLambdaDeployment(
     },
   };
   const configuration = {
-    Role: options.roleArn,
+    Role: identity.executionRoleArn,
     Runtime: options.runtime,
     Handler: options.handler,
     Description: options.description ?? `windowed job ${job.name}`,
@@ -108,7 +98,7 @@ export function planLambdaDeployment(
     Environment: environment,
   };
 
-  const steps: PlanStep[] = [];
+  const steps: LambdaPlanStep[] = roleSteps(job, options, state);
   if (!state.functionExists) {
     steps.push({
       api: 'CreateFunction',
@@ -149,7 +139,7 @@ export function planLambdaDeployment(
   });
 
   const schedule = options.schedule;
-  const scheduleName = schedule.name ?? `windowed-${job.name}`.slice(0, 64);
+  const scheduleName = identity.scheduleName;
   const derived = deriveSchedule(job.windowSpec, schedule.type);
   if (job.windowSpec.delayMs % 60_000 !== 0) {
     notes.push(
@@ -169,7 +159,7 @@ export function planLambdaDeployment(
         Description: derived.description,
         Target: {
           Arn: functionArn,
-          RoleArn: schedule.roleArn,
+          RoleArn: identity.schedulerRoleArn,
           // Scheduler substitutes these per invocation; the window comes from the scheduled time.
           Input: JSON.stringify({
             source: 'aws.scheduler',
@@ -221,4 +211,40 @@ export function planLambdaDeployment(
 
 export function hexToBase64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/** The inline policy `role: { create: true }` puts on each role it creates. */
+export const ROLE_POLICY_NAME = 'windowed';
+
+/**
+ * With `role: { create: true }`: each role created if missing (its trust policy updated if it
+ * exists), then its inline policy put — both idempotent, and before the function that needs them.
+ */
+function roleSteps(
+  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  options: LambdaDeployOptions,
+  state: LambdaDeployState,
+): LambdaPlanStep[] {
+  const identity = lambdaIdentity(options, job);
+  const policies = lambdaPolicies(options, job);
+  const steps: LambdaPlanStep[] = [];
+  for (const [key, arn] of Object.entries(identity.created)) {
+    const role = policies.roles[key];
+    if (!arn || !role?.trust) continue;
+    const RoleName = arn.slice(arn.lastIndexOf('/') + 1);
+    const trust = JSON.stringify(role.trust);
+    steps.push(
+      state.roles?.[arn]
+        ? { api: 'UpdateAssumeRolePolicy', input: { RoleName, PolicyDocument: trust } }
+        : {
+            api: 'CreateRole',
+            input: { RoleName, AssumeRolePolicyDocument: trust, Description: role.description },
+          },
+      {
+        api: 'PutRolePolicy',
+        input: { RoleName, PolicyName: ROLE_POLICY_NAME, PolicyDocument: JSON.stringify(role.policy) },
+      },
+    );
+  }
+  return steps;
 }

@@ -1,21 +1,19 @@
-import { createHash } from 'node:crypto';
 import {
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
-import { zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsPlatform,
   createLambdaDeployClients,
-  type DeployLambdaOptions,
   deployLambda,
   destroyLambdaDeployClients,
-  type LambdaBundle,
   type LambdaDeployClients,
   type LambdaDeployOptionsInput,
 } from '../../src/deploy/index.js';
+import { bundleOf, fastWaiter } from '../bundle.js';
 import { jobLike } from '../jobs.js';
 
 const job = jobLike('pv_uv', '1m', { delayMs: 30_000, timeZone: 'Asia/Shanghai' });
@@ -28,25 +26,19 @@ const options: LambdaDeployOptionsInput = {
   environment: { WINDOWED_SINK: 'mysql://app@db.internal:3306/stats' },
 };
 
-function bundleOf(source: string): LambdaBundle {
-  const zip = zipSync({
-    'index.mjs': [new TextEncoder().encode(source), { mtime: new Date('1980-01-01T00:00:00Z') }],
-  });
-  return {
-    zip,
-    bytes: zip.byteLength,
-    sha256: createHash('sha256').update(zip).digest('hex'),
-    unzippedBytes: source.length,
-    entry: 'handler.ts',
-  };
-}
-
 let aws: AwsLoopback;
 let clients: LambdaDeployClients;
-const fast: DeployLambdaOptions['waiter'] = { minDelay: 0.01, maxDelay: 0.05, maxWaitTime: 5 };
+const fast = fastWaiter;
 
 beforeAll(async () => {
   aws = await startAwsLoopback({ lambdaSettlePolls: 1 });
+  // The roles exist with exactly what `windowed policy` prints: Lambda checks them on deploy.
+  const { roles } = awsPlatform.policy({ job, deploy: options });
+  for (const [name, role] of [
+    ['windowed-pv-uv', roles.execution!],
+    ['windowed-scheduler', roles.scheduler!],
+  ] as const)
+    aws.iam.putRole(name, role.trust!, { windowed: role.policy });
   clients = createLambdaDeployClients({
     region: 'us-east-1',
     endpoint: aws.endpoint,
@@ -71,7 +63,7 @@ describe('deployLambda against the loopback', () => {
       bundle: bundleOf('export const handler = async () => 1;'),
       waiter: fast,
     });
-    expect(first.applied?.calls).toEqual([
+    expect(first.applied).toEqual([
       'CreateFunction',
       'waitUntilFunctionActiveV2',
       'PutFunctionEventInvokeConfig',
@@ -93,7 +85,7 @@ describe('deployLambda against the loopback', () => {
           WINDOWED_FUNCTION_TIMEOUT_MS: '60000',
         },
       },
-      CodeSize: first.bundle.bytes,
+      CodeSize: first.bundle!.bytes,
     });
     expect(fn.eventInvokeConfig).toMatchObject({
       MaximumRetryAttempts: 2,
@@ -119,7 +111,7 @@ describe('deployLambda against the loopback', () => {
       { ...options, timeout: 120 },
       { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast },
     );
-    expect(second.applied?.calls).toEqual([
+    expect(second.applied).toEqual([
       'UpdateFunctionCode',
       'waitUntilFunctionUpdatedV2',
       'UpdateFunctionConfiguration',
@@ -131,7 +123,7 @@ describe('deployLambda against the loopback', () => {
     expect(aws.scheduler.schedules.size).toBe(1);
     expect(aws.lambda.functions.get('pv_uv')!.configuration).toMatchObject({
       Timeout: 120,
-      CodeSize: second.bundle.bytes,
+      CodeSize: second.bundle!.bytes,
     });
     expect(
       Buffer.from(aws.lambda.functions.get('pv_uv')!.code).equals(
@@ -144,7 +136,7 @@ describe('deployLambda against the loopback', () => {
       { ...options, timeout: 120 },
       { clients, bundle: bundleOf('export const handler = async () => 2;'), waiter: fast },
     );
-    expect(third.applied?.calls[0]).toBe('UpdateFunctionConfiguration');
+    expect(third.applied?.[0]).toBe('UpdateFunctionConfiguration');
   });
 
   it('Lambda refuses a second change while the first is in progress: that is why the plan waits', async () => {
@@ -167,9 +159,9 @@ describe('deployLambda against the loopback', () => {
     const utc = jobLike('pv_uv', '5m', { delayMs: 60_000 });
     const ruleOptions = { ...options, schedule: { type: 'rule' as const } };
     const first = await deployLambda(utc, ruleOptions, { clients, bundle: bundleOf('a'), waiter: fast });
-    expect(first.applied?.calls.slice(-3)).toEqual(['PutRule', 'AddPermission', 'PutTargets']);
+    expect(first.applied?.slice(-3)).toEqual(['PutRule', 'AddPermission', 'PutTargets']);
     const second = await deployLambda(utc, ruleOptions, { clients, bundle: bundleOf('a'), waiter: fast });
-    expect(second.applied?.calls).not.toContain('AddPermission');
+    expect(second.applied).not.toContain('AddPermission');
     expect(aws.events.rules.get('windowed-pv_uv')).toMatchObject({
       ScheduleExpression: 'cron(1/5 * * * ? *)',
     });

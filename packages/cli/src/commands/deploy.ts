@@ -1,14 +1,19 @@
-import { redact } from '@windowed/core';
+import { type DeployInput, type DeploymentPlan, redact } from '@windowed/core';
 import { Command } from 'commander';
 import { ALLOW_CLOCK_HELP, checkFunctionClock } from '../clock-check.js';
-import type { CloudTarget } from '../config.js';
-import { type CliContext, loadProject, note, type Project, print } from '../context.js';
-import { loadDeployProvider, type Plan } from '../deploy/providers.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { type CliContext, note, print } from '../context.js';
+import { EXIT, type ExitCode } from '../errors.js';
+import { FC_VERSION_HELP, loadDeployTarget, runPreflight } from './deploy-target.js';
+import { printRequiredGrants } from './policy.js';
 import { action, type CliRun } from './shared.js';
+
+type Plan = DeploymentPlan;
+
+export type { DeployInput };
 
 interface DeployOptions {
   target?: string;
+  fcVersion?: string;
   dryRun?: boolean;
   json?: boolean;
   allowClock?: boolean;
@@ -36,43 +41,29 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
   return command
     .requiredOption('-t, --target <name>', 'aliyun or aws')
     .option('--dry-run', 'no credentials, no changes: plan as if nothing exists yet')
+    .option('--fc-version <2|3>', FC_VERSION_HELP)
     .option('--json', 'print the plan as JSON')
     .option('--allow-clock', ALLOW_CLOCK_HELP)
     .action(action<DeployOptions>(run, (ctx, options) => deployAction(ctx, options, apply)));
 }
 
 async function deployAction(ctx: CliContext, options: DeployOptions, apply: boolean): Promise<ExitCode> {
-  const target = options.target;
-  if (target !== 'aliyun' && target !== 'aws') {
-    throw new CliError(
-      `--target ${JSON.stringify(target)} cannot be deployed.`,
-      EXIT.usage,
-      'expected aliyun or aws',
-    );
-  }
-  const project = await loadProject(ctx, target);
-  const cloud = project.config.targets[target] as CloudTarget;
-  if (!cloud.deploy) {
-    throw new CliError(
-      `targets.${target} has no "deploy" options.`,
-      EXIT.usage,
-      `add targets.${target}.deploy to ${project.config.path}`,
-    );
-  }
-  const provider = await loadDeployProvider(target);
-  const deployOptions = provider.withResources(cloud.deploy, project.resources);
-  const dir = project.config.dir;
+  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'deployed', options);
   try {
-    await checkFunctionClock(ctx, { dir, target, deploy: cloud.deploy, allow: options.allowClock === true });
+    await checkFunctionClock(ctx, {
+      dir: input.cwd ?? process.cwd(),
+      target: platform.name,
+      deploy: input.deploy,
+      allow: options.allowClock === true,
+    });
+    await runPreflight(ctx, input);
+    printRequiredGrants(ctx, platform.policy(input));
     if (!apply || options.dryRun) {
-      const plan = await provider.plan(project.config.job, deployOptions, {
-        dryRun: options.dryRun === true,
-        cwd: dir,
-      });
+      const plan = await platform.plan(input, { dryRun: options.dryRun === true });
       printPlan(ctx, plan, options.json === true);
       return EXIT.ok;
     }
-    const { plan, applied } = await provider.deploy(project.config.job, deployOptions, { cwd: dir });
+    const { plan, applied = [] } = await platform.deploy(input);
     if (options.json) {
       print(ctx, redact(JSON.stringify({ ...planJson(plan), applied }, null, 2)));
       printNotes(ctx, plan);
@@ -80,19 +71,13 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
       printPlan(ctx, plan, false);
       print(
         ctx,
-        ctx.colors.green(
-          `Deployed ${project.config.job.name} to ${target}: ${applied.length} call(s) applied.`,
-        ),
+        ctx.colors.green(`Deployed ${input.job.name} to ${plan.target}: ${applied.length} call(s) applied.`),
       );
     }
     return EXIT.ok;
   } finally {
-    await closeJob(project);
+    await close();
   }
-}
-
-async function closeJob(project: Project): Promise<void> {
-  await project.job.close();
 }
 
 function printPlan(ctx: CliContext, plan: Plan, json: boolean): void {

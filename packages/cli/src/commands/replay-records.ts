@@ -1,7 +1,6 @@
-import { parseFcDestinationRecord } from '@windowed/adapter-aliyun';
-import { parseLambdaDestinationRecord } from '@windowed/adapter-aws';
 import type { FailureRecord } from '@windowed/core';
 import { CliError, EXIT, isWindowedErrorLike } from '../errors.js';
+import { RUNTIME_PLATFORMS } from '../platforms.js';
 
 /** A failure-destination record of either cloud, as the adapters normalize it. */
 export type FailedInvocation = FailureRecord;
@@ -32,17 +31,15 @@ export function splitRecords(text: string): unknown[] {
 }
 
 /**
- * Either cloud's record. FC's `requestPayload` is the event as a string; Lambda's is the event
- * object — so the likelier parser goes first and the other is the fallback.
+ * Any platform's record: each platform's parser is tried in turn, and the first error (from the
+ * platform whose parser came closest to the record's shape, in practice the first) is reported
+ * when none accepts it.
  */
 export function parseFailureRecord(raw: unknown): FailedInvocation {
-  const payload = (raw as { requestPayload?: unknown } | null)?.requestPayload;
-  const parsers = [() => parseFcDestinationRecord(raw), () => parseLambdaDestinationRecord(raw)];
-  if (payload !== undefined && typeof payload !== 'string') parsers.reverse();
   let firstError: unknown;
-  for (const parse of parsers) {
+  for (const platform of RUNTIME_PLATFORMS) {
     try {
-      const r = parse();
+      const r = platform.failureRecord(raw);
       return {
         provider: r.provider,
         trigger: r.trigger,

@@ -2,15 +2,17 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseInstant } from '@windowed/core';
 import { Command } from 'commander';
-import type { CloudTarget } from '../config.js';
 import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { platformName } from '../platforms.js';
 import { renderSummary } from '../simulator/report.js';
 import { simulate } from '../simulator/simulate.js';
+import { FC_VERSION_HELP, fcVersionOf } from './deploy-target.js';
 import { action, type CliRun } from './shared.js';
 
 interface SimulateCliOptions {
   target?: string;
+  fcVersion?: string;
   from: string;
   to: string;
   concurrencyLimit?: string;
@@ -60,6 +62,7 @@ export function simulateCommand(run: CliRun): Command {
     )
     .option('--duplicate-rate <P>', 'probability that the async queue delivers an event twice', '0')
     .option('--seed <S>', 'random seed', '1')
+    .option('--fc-version <2|3>', FC_VERSION_HELP)
     .option('--timeout <seconds>', "the function's timeout (default: the target's deploy.timeout, else 60)")
     .option('--handler <file>', "handler module to run instead of the target's deploy.entry")
     .option('--export <name>', "its export (default: the deploy options' handler export)")
@@ -76,12 +79,7 @@ export function simulateCommand(run: CliRun): Command {
 }
 
 async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<ExitCode> {
-  if (o.target !== 'aliyun' && o.target !== 'aws')
-    throw new CliError(
-      `--target ${JSON.stringify(o.target)} cannot be simulated.`,
-      EXIT.usage,
-      'expected aliyun or aws',
-    );
+  const target = platformName(o.target, 'simulated');
   const from = parseInstant(o.from, '--from');
   const to = parseInstant(o.to, '--to');
   const env: Record<string, string> = {};
@@ -93,9 +91,9 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   const out = o.out ? resolve(ctx.cwd, o.out) : undefined;
   const handler = o.handler ? resolve(ctx.cwd, o.handler) : undefined;
   // Loading for the cloud target checks it exists; the functions read the local target's source.
-  const project = await loadProject(ctx, o.target);
+  const project = await loadProject(ctx, target);
   const local = project.config.targets.local ?? {};
-  const cloud = project.config.targets[o.target] as CloudTarget;
+  const cloud = project.config.targets[target];
   const source = o.source ?? local.source;
   if (source === undefined && !process.env.WINDOWED_SOURCE) {
     throw new CliError(
@@ -107,17 +105,18 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   note(
     ctx,
     ctx.errColors.dim(
-      `Simulating ${project.config.job.name} on ${o.target} from ${from.toISOString()} to ${to.toISOString()} …`,
+      `Simulating ${project.config.job.name} on ${target} from ${from.toISOString()} to ${to.toISOString()} …`,
     ),
   );
   const result = await simulate({
     job: project.config.job,
-    target: o.target,
+    target,
     from,
     to,
     cwd: project.config.dir,
     deploy: {
-      ...(cloud.deploy ?? {}),
+      ...(cloud?.deploy ?? {}),
+      ...fcVersionOf(o.fcVersion),
       ...(o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {}),
     },
     ...(handler ? { handler } : {}),
@@ -151,7 +150,7 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
       renderSummary(result.summary, {
         colors: ctx.colors,
         timeZone: project.config.job.windowSpec.timeZone,
-        label: `${project.config.job.name} on ${result.emulation.provider === 'aliyun' ? 'Function Compute' : 'Lambda'} (simulated, seed ${o.seed})`,
+        label: `${project.config.job.name} on ${result.emulation.label} (simulated, seed ${o.seed})`,
       }),
     );
     if (ctx.verbose && result.emulation.logLines.length) {

@@ -1,12 +1,12 @@
-import { readInstant, type Window, type WindowedJob, windowsInRange } from '@windowed/core';
-import { installVirtualDate, seededRandom, seededUuid, VirtualClock } from './clock.js';
 import type {
   AttemptFailure,
   FailureKind,
-  Handler,
-  ProviderModel,
+  PlatformHandler as Handler,
   QueuedInvocation,
-} from './providers/types.js';
+  SimulationModel,
+} from '@windowed/core';
+import { readInstant, type Window, type WindowedJob, windowsInRange } from '@windowed/core';
+import { installVirtualDate, seededRandom, seededUuid, VirtualClock } from './clock.js';
 
 /** One emulated instance: a handler module loaded once, reused while it stays warm. */
 export interface LoadedInstance {
@@ -16,7 +16,7 @@ export interface LoadedInstance {
 }
 
 export interface EmulatorOptions {
-  model: ProviderModel;
+  model: SimulationModel;
   job: Pick<WindowedJob, 'windowSpec' | 'windowFor'>;
   from: Date;
   to: Date;
@@ -68,7 +68,9 @@ export interface DestinationDelivery {
 }
 
 export interface EmulatorResult {
-  provider: ProviderModel['name'];
+  provider: SimulationModel['name'];
+  /** The platform as people call it (`AWS Lambda`, `Alibaba Cloud Function Compute 3.0`). */
+  label: string;
   windows: Window[];
   attempts: AttemptRecord[];
   destination: DestinationDelivery[];
@@ -145,7 +147,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       arrivedAt: firedAt,
       attempt: 1,
       requestId: seededUuid(random),
-      eventJson: model.eventFor(firedAt, random),
+      eventJson: model.events.scheduled(new Date(firedAt), { random }),
       duplicate: false,
     };
     push({ type: 'arrive', time: firedAt, invocation });
@@ -209,7 +211,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
       clock.set(startedAt);
       const called = await callHandler(
         instance.loaded.handler,
-        model.deliver(invocation.eventJson),
+        model.events.deliver(invocation.eventJson),
         model.context(invocation, startedAt),
         clock,
         logLines,
@@ -329,6 +331,7 @@ export async function emulate(options: EmulatorOptions): Promise<EmulatorResult>
   for (const instance of [...instances]) await reclaim(instance);
   return {
     provider: model.name,
+    label: model.label,
     windows,
     attempts,
     destination,

@@ -1,20 +1,24 @@
 import { existsSync, rmSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseInstant, type SourceConfig, type WindowedJob } from '@windowed/core';
+import {
+  type PlatformHandler,
+  type PlatformName,
+  parseInstant,
+  type SourceConfig,
+  type WindowedJob,
+} from '@windowed/core';
 import { importModule, isWindowedJob } from '../config.js';
 import { sharedModules } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
+import { loadPlatform } from '../platforms.js';
 import { type EmulatorResult, emulate, type LoadedInstance } from './emulator.js';
-import { aliyunModel } from './providers/aliyun.js';
-import { awsModel } from './providers/aws.js';
-import type { Handler, ProviderModel } from './providers/types.js';
 import { type SimulationSummary, summarize } from './report.js';
 import { ResultsTable } from './results.js';
 
 export interface SimulateOptions {
   /** The job whose schedule is simulated (and, without a handler module, the one that runs). */
   job: WindowedJob;
-  target: 'aliyun' | 'aws';
+  target: PlatformName;
   from: Date | string;
   to: Date | string;
   /** The target's deploy options: entry, timeout, retries, max event age, environment, names. */
@@ -71,8 +75,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       EXIT.usage,
     );
   const deploy = options.deploy ?? {};
-  const model: ProviderModel =
-    options.target === 'aliyun' ? aliyunModel(deploy, job.name) : awsModel(deploy, job.name);
+  const model = (await loadPlatform(options.target)).simulation(deploy, job);
   const entry = options.handler ?? model.entry;
   const exportName = options.exportName ?? model.exportName;
 
@@ -111,7 +114,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       // No module: the adapter's handler around a fresh copy of the job, one per instance.
       const copy = job.with({ logger: false });
       void index;
-      return { handler: await model.defaultHandler(copy), dispose: () => copy.close() };
+      return { handler: model.defaultHandler(copy), dispose: () => copy.close() };
     };
     const emulation = await emulate({
       model,
@@ -153,7 +156,7 @@ async function loadHandlerModule(
   // A fresh module instance per emulated instance: module scope lives exactly as long as the instance.
   const mod = (await importModule(path, modules, true)) as Record<string, unknown>;
   const handler = (mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName]) as
-    | Handler
+    | PlatformHandler
     | undefined;
   if (typeof handler !== 'function') {
     throw new CliError(

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   input?: string;
   /** Called with stderr as it grows; return true to send SIGINT (once). */
   interruptWhen?: (stderr: string) => boolean;
+  /** Kill the process (SIGKILL) if it has not exited on its own by then. */
+  killAfterMs?: number;
 }
 
 /** Runs the built `windowed` in a child process, as a user's shell would (stdout/stderr are pipes, not a TTY). */
@@ -50,8 +52,14 @@ export function windowed(args: string[], options: SpawnOptions = {}): Promise<Cl
         child.kill('SIGINT');
       }
     });
+    const killer = options.killAfterMs
+      ? setTimeout(() => child.kill('SIGKILL'), options.killAfterMs)
+      : undefined;
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AWS_LOOPBACK_CREDENTIALS,
@@ -134,8 +135,38 @@ describe('windowed CLI against loopback cloud APIs', () => {
     });
   }, 120_000);
 
-  it('deploy --target aws creates the function, event-invoke config and schedule; a second deploy updates', async () => {
+  it("policy --target aws --json prints the roles' documents; deploy with those roles creates, then updates", async () => {
     const env = { ...base(), ...awsEnv(), WINDOWED_AWS_ENDPOINT: aws.endpoint };
+    const policy = await windowed(['policy', '--target', 'aws', '--json'], { env });
+    expect(policy.code, policy.stderr).toBe(0);
+    const printed = JSON.parse(policy.stdout) as {
+      target: string;
+      policies: Record<string, { Statement: Array<{ Action: unknown; Resource: unknown }> }>;
+      trustPolicies: Record<string, object>;
+    };
+    expect(printed.target).toBe('aws');
+    expect(Object.keys(printed.policies)).toEqual(['execution', 'scheduler']);
+    expect(printed.policies.execution!.Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: 'arn:aws:sqs:us-east-1:123456789012:e2e-failures',
+    });
+    expect(printed.policies.execution!.Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 'logs:StartQuery',
+      Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/e2e/access:*',
+    });
+    // Without the roles Lambda refuses the function; with exactly what `policy` printed, the deploy goes through.
+    const refused = await windowed(['deploy', '--target', 'aws'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot be assumed by Lambda/);
+    expect(refused.stderr).toMatch(
+      /arn:aws:iam::123456789012:role\/windowed must grant .*sqs:SendMessage on arn:aws:sqs/,
+    );
+    aws.iam.putRole('windowed', printed.trustPolicies.execution!, { windowed: printed.policies.execution! });
+    aws.iam.putRole('windowed-scheduler', printed.trustPolicies.scheduler!, {
+      windowed: printed.policies.scheduler!,
+    });
     const first = await windowed(['deploy', '--target', 'aws'], { env });
     expect(first.code, first.stderr).toBe(0);
     const second = await windowed(['deploy', '--target', 'aws', '--json'], { env });
@@ -144,5 +175,77 @@ describe('windowed CLI against loopback cloud APIs', () => {
     expect(apis).not.toContain('CreateFunction');
     expect(apis).toContain('UpdateSchedule');
     expect(aws.operations('scheduler').filter((o) => o === 'CreateSchedule')).toHaveLength(1);
+  }, 120_000);
+
+  it('doctor --target aws: exit 1 naming the failed check (no log group), exit 0 once it exists', async () => {
+    const env = { ...base(), ...awsEnv(), WINDOWED_AWS_ENDPOINT: aws.endpoint };
+    const failing = await windowed(['doctor', '--target', 'aws', '--json'], { env });
+    expect(failing.code, failing.stderr).toBe(1);
+    const report = JSON.parse(failing.stdout) as {
+      ok: boolean;
+      checks: Array<{ id: string; status: string }>;
+    };
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['logs']);
+    aws.logs.putEvents('/e2e/access', []);
+    const passing = await windowed(['doctor', '--target', 'aws'], { env });
+    expect(passing.code, passing.stdout).toBe(0);
+    expect(passing.stdout).toMatch(/✓ credentials resolve/);
+    expect(passing.stdout).toMatch(/All checks passed/);
+    expect(passing.stdout).not.toContain('secret-password');
+  }, 120_000);
+
+  it('deploy --target aliyun --fc-version 3 deploys through the FC 3.0 API; doctor --fc-version 3 checks it', async () => {
+    const env = {
+      ...base(),
+      WINDOWED_FC_ENDPOINT: fc.endpoint,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: fc.credentials[0]!.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: fc.credentials[0]!.accessKeySecret,
+    };
+    const out = await windowed(['deploy', '--target', 'aliyun', '--fc-version', '3', '--json'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect((JSON.parse(out.stdout) as { steps: Array<{ api: string }> }).steps.map((s) => s.api)).toEqual([
+      'CreateFunction',
+      'PutAsyncInvokeConfig',
+      'CreateTrigger',
+    ]);
+    expect(fc.fc3.fn(job)).toBeDefined();
+    const doctor = await windowed(['doctor', '--target', 'aliyun', '--fc-version', '3', '--json'], { env });
+    const report = JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string }> };
+    expect(Object.fromEntries(report.checks.map((c) => [c.id, c.status]))).toMatchObject({
+      credentials: 'ok',
+      function: 'ok',
+      'invoke-config': 'ok',
+      schedule: 'ok',
+    });
+    const bad = await windowed(['deploy', '--target', 'aliyun', '--fc-version', '4'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fc-version "4" is not 2 or 3/);
+  }, 120_000);
+
+  it('export writes template.json + function.zip (aws) and s.yaml + code (aliyun); an unknown format is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-export-e2e-'));
+    try {
+      const aws = await windowed(['export', '--target', 'aws', '--format', 'cloudformation', '--out', dir], {
+        env: base(),
+      });
+      expect(aws.code, aws.stderr).toBe(0);
+      expect(aws.stdout).toMatch(/template\.json {2}\d+ bytes\nfunction\.zip {2}\d+ bytes/);
+      const template = JSON.parse(readFileSync(join(dir, 'template.json'), 'utf8'));
+      expect(template.Resources.EventInvokeConfig.Properties.DestinationConfig.OnFailure.Destination).toBe(
+        'arn:aws:sqs:us-east-1:123456789012:e2e-failures',
+      );
+      const aliyun = await windowed(['export', '--target', 'aliyun', '--format', 's', '--out', dir], {
+        env: base(),
+      });
+      expect(aliyun.code, aliyun.stderr).toBe(0);
+      expect(readFileSync(join(dir, 's.yaml'), 'utf8')).toMatch(/component: fc3/);
+      const bad = await windowed(['export', '--target', 'aws', '--format', 's', '--out', dir], {
+        env: base(),
+      });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/expected cloudformation/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

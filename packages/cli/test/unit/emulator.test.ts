@@ -1,11 +1,11 @@
 import { parseFcDestinationRecord } from '@windowed/adapter-aliyun';
+import { aliyunSimulation as aliyunModel } from '@windowed/adapter-aliyun/deploy';
 import { parseLambdaDestinationRecord } from '@windowed/adapter-aws';
+import { awsSimulation as awsModel } from '@windowed/adapter-aws/deploy';
+import type { PlatformHandler as Handler } from '@windowed/core';
 import { count, defineWindowedJob } from '@windowed/core';
 import { describe, expect, it } from 'vitest';
 import { type EmulatorOptions, emulate } from '../../src/simulator/emulator.js';
-import { aliyunModel } from '../../src/simulator/providers/aliyun.js';
-import { awsModel } from '../../src/simulator/providers/aws.js';
-import type { Handler } from '../../src/simulator/providers/types.js';
 
 const job = defineWindowedJob({
   name: 'emu',

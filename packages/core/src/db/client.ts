@@ -1,3 +1,5 @@
+import type { StatementLimit } from './budget.js';
+
 export type Dialect = 'sqlite' | 'mysql' | 'postgres';
 
 /** One statement: SQL with `?` placeholders (every dialect) and its bound values, in order. */
@@ -12,7 +14,9 @@ export interface QueryOptions {
   /**
    * Give up after this many milliseconds: the statement is cancelled on the server (MySQL
    * `KILL QUERY`, PostgreSQL `pg_cancel_backend`) and the promise rejects with {@link DbTimeoutError}.
-   * SQLite statements run synchronously and cannot be interrupted: callers check their deadline first.
+   * Inside a statement budget (a run with a deadline, see `withStatementBudget`) the budget's end
+   * applies too, whichever comes first — to every statement, with or without `timeoutMs`. SQLite
+   * statements run synchronously and cannot be interrupted: they are refused once the limit passed.
    */
   timeoutMs?: number;
 }
@@ -50,12 +54,18 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** A statement cancelled because its `timeoutMs` ran out. */
+/** A statement cancelled because its time limit (its `timeoutMs`, or the run's deadline) ran out. */
 export class DbTimeoutError extends Error {
   override readonly name = 'DbTimeoutError';
   readonly code = 'DB_TIMEOUT';
-  constructor(readonly timeoutMs: number) {
-    super(`The statement did not finish within ${timeoutMs} ms and was cancelled.`);
+  constructor(
+    readonly limit: Pick<StatementLimit, 'reason'> & { timeoutMs?: number },
+    /** The server did not confirm the cancellation in time: the connection was closed instead. */
+    readonly unconfirmed = false,
+  ) {
+    super(
+      `The statement did not finish ${limit.reason === 'deadline' ? "before the run's deadline" : `within ${limit.timeoutMs} ms`} and was cancelled${unconfirmed ? ' (the server did not confirm in time; its connection was closed)' : ''}.`,
+    );
   }
 }
 
@@ -106,44 +116,6 @@ export function batchInOrder(
   return options.transaction
     ? client.transaction((tx) => runInOrder(tx, statements))
     : runInOrder(client, statements);
-}
-
-/**
- * A running statement with a time limit. On expiry `cancel` asks the server to stop it (from another
- * connection: this one is busy) and the caller gets a DbTimeoutError at once; `release` runs when the
- * statement has answered, whichever way, and returns its connection to the pool.
- */
-export function withTimeLimit(
-  statement: Promise<SqlRow[]>,
-  timeoutMs: number,
-  cancel: () => void,
-  release: () => void,
-): Promise<SqlRow[]> {
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        reject(new DbTimeoutError(timeoutMs));
-        cancel();
-      },
-      Math.max(0, timeoutMs),
-    );
-    const settle = () => {
-      clearTimeout(timer);
-      release();
-    };
-    statement.then(
-      (rows) => {
-        settle();
-        if (!timedOut) resolve(rows);
-      },
-      (error: unknown) => {
-        settle();
-        if (!timedOut) reject(error);
-      },
-    );
-  });
 }
 
 /** Runs statements one after another on one executor, answering each one's rows. */

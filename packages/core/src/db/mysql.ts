@@ -1,4 +1,5 @@
 import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
+import { statementLimit } from './budget.js';
 import {
   batchInOrder,
   type QueryOptions,
@@ -6,9 +7,9 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlStatement,
-  withTimeLimit,
 } from './client.js';
 import { loadDriver } from './driver.js';
+import { inTransaction, Lease, type PooledConnection, rollback } from './lease.js';
 
 export interface MysqlClientOptions {
   /** Connection settings from the URL; the password is in here: never log it. */
@@ -24,7 +25,11 @@ const SESSION_SETUP =
 
 type Queryable = Pick<PoolConnection, 'query'>;
 
-/** MySQL/MariaDB through a mysql2 pool (opened on the first statement). */
+/**
+ * MySQL/MariaDB through a mysql2 pool (opened on the first statement). A pooled connection whose
+ * session the server drops is safe to hold: mysql2's PoolConnection listens for its 'error' itself
+ * and leaves the pool (unlike pg, see postgres.ts).
+ */
 export class MysqlClient implements SqlClient {
   readonly dialect = 'mysql';
   readonly multipleStatements: boolean;
@@ -40,34 +45,19 @@ export class MysqlClient implements SqlClient {
     options: QueryOptions = {},
   ): Promise<T[]> {
     const pool = await this.open();
-    if (options.timeoutMs === undefined) return rowsOf(await send(pool, sql, params)) as T[];
-    const connection = await acquire(pool);
-    return (await withTimeLimit(
-      send(connection, sql, params).then(rowsOf),
-      options.timeoutMs,
-      () => pool.query('KILL QUERY ?', [connection.threadId], () => undefined),
-      () => connection.release(),
-    )) as T[];
+    const limit = statementLimit(options.timeoutMs);
+    if (!limit) return rowsOf(await send(pool, sql, params)) as T[];
+    const lease = await Lease.take(() => connect(pool), limit);
+    try {
+      return rowsOf(await lease.send(sql, params)) as T[];
+    } finally {
+      lease.release();
+    }
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const connection = await acquire(await this.open());
-    const tx: SqlExecutor = {
-      dialect: 'mysql',
-      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
-        rowsOf(await send(connection, sql, params)) as R[],
-    };
-    try {
-      await send(connection, 'START TRANSACTION', []);
-      const result = await fn(tx);
-      await send(connection, 'COMMIT', []);
-      return result;
-    } catch (error) {
-      await send(connection, 'ROLLBACK', []).catch(() => undefined);
-      throw error;
-    } finally {
-      connection.release();
-    }
+    const lease = await this.lease();
+    return inTransaction(lease, 'START TRANSACTION', () => fn(lease.executor('mysql', rowsOf)));
   }
 
   async batch(
@@ -78,10 +68,9 @@ export class MysqlClient implements SqlClient {
     const sql = statements.map((s) => s.sql);
     if (options.transaction) sql.unshift('START TRANSACTION');
     if (options.transaction) sql.push('COMMIT');
-    const connection = await acquire(await this.open());
+    const lease = await this.lease();
     try {
-      const result = await send(
-        connection,
+      const result = await lease.send(
         sql.join(';\n'),
         statements.flatMap((s) => s.params),
       );
@@ -90,10 +79,10 @@ export class MysqlClient implements SqlClient {
       return (options.transaction ? results.slice(1, -1) : results).map(rowsOf);
     } catch (error) {
       // A statement that failed leaves the transaction open on this connection.
-      if (options.transaction) await send(connection, 'ROLLBACK', []).catch(() => undefined);
+      if (options.transaction) await rollback(lease);
       throw error;
     } finally {
-      connection.release();
+      lease.release();
     }
   }
 
@@ -103,6 +92,11 @@ export class MysqlClient implements SqlClient {
     if (!pool) return;
     const open = await pool.catch(() => undefined);
     if (open) await new Promise<void>((resolve) => open.end(() => resolve()));
+  }
+
+  private async lease(): Promise<Lease> {
+    const pool = await this.open();
+    return Lease.take(() => connect(pool), statementLimit(undefined));
   }
 
   private open(): Promise<Pool> {
@@ -132,9 +126,17 @@ export class MysqlClient implements SqlClient {
   }
 }
 
-function acquire(pool: Pool): Promise<PoolConnection> {
+/** A connection of the pool; a statement on it is cancelled with `KILL QUERY` from another one. */
+function connect(pool: Pool): Promise<PooledConnection> {
   return new Promise((resolve, reject) =>
-    pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+    pool.getConnection((error, connection) => {
+      if (error) return reject(error);
+      resolve({
+        send: (sql, params) => send(connection, sql, params),
+        cancel: () => send(pool, 'KILL QUERY ?', [connection.threadId]),
+        release: (broken) => (broken ? connection.destroy() : connection.release()),
+      });
+    }),
   );
 }
 

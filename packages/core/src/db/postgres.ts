@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { statementLimit } from './budget.js';
 import {
   batchInOrder,
   type QueryOptions,
@@ -6,9 +7,9 @@ import {
   type SqlExecutor,
   type SqlRow,
   type SqlStatement,
-  withTimeLimit,
 } from './client.js';
 import { loadDriver } from './driver.js';
+import { inTransaction, Lease, type PooledConnection } from './lease.js';
 
 export interface PostgresClientOptions {
   /** Contains the password: never log it. */
@@ -36,41 +37,21 @@ export class PostgresClient implements SqlClient {
     options: QueryOptions = {},
   ): Promise<T[]> {
     const pool = await this.open();
-    if (options.timeoutMs === undefined) return (await send(pool, sql, params)) as T[];
-    const client = await pool.connect();
-    const pid = (client as unknown as { processID?: number }).processID;
-    return (await withTimeLimit(
-      send(client, sql, params),
-      options.timeoutMs,
-      () => {
-        if (pid !== undefined) pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
-      },
-      () => client.release(),
-    )) as T[];
+    const limit = statementLimit(options.timeoutMs);
+    // pg's own pool.query listens for a dropped connection while it holds the client.
+    if (!limit) return (await send(pool, sql, params)) as T[];
+    const lease = await Lease.take(() => connect(pool), limit);
+    try {
+      return (await lease.send(sql, params)) as T[];
+    } finally {
+      lease.release();
+    }
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await (await this.open()).connect();
-    const tx: SqlExecutor = {
-      dialect: 'postgres',
-      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
-        (await send(client, sql, params)) as R[],
-    };
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(tx);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      // A connection that could not roll back is not returned to the pool.
-      client.release(broken);
-    }
+    const pool = await this.open();
+    const lease = await Lease.take(() => connect(pool), statementLimit(undefined));
+    return inTransaction(lease, 'BEGIN', () => fn(lease.executor('postgres', (rows) => rows as SqlRow[])));
   }
 
   batch(statements: readonly SqlStatement[], options: { transaction?: boolean } = {}): Promise<SqlRow[][]> {
@@ -99,6 +80,31 @@ export class PostgresClient implements SqlClient {
     });
     return this.pool;
   }
+}
+
+/**
+ * A client taken out of the pool. pg's pool listens for a client's 'error' only while the client is
+ * idle in it; a checked-out client whose connection drops (a server-side kill, a reset, a failover)
+ * emits 'error' with no listener, which ends the process. This listens for as long as the client is
+ * out: the statement in flight rejects on its own, and the client is then discarded instead of going
+ * back to the pool. A statement on it is cancelled with `pg_cancel_backend` from another connection.
+ */
+async function connect(pool: Pool): Promise<PooledConnection> {
+  const client = await pool.connect();
+  let dropped: Error | undefined;
+  const onError = (error: Error) => {
+    dropped ??= error;
+  };
+  client.on('error', onError);
+  const pid = (client as unknown as { processID?: number }).processID;
+  return {
+    send: (sql, params) => send(client, sql, params),
+    cancel: () => (pid === undefined ? Promise.resolve() : pool.query('select pg_cancel_backend($1)', [pid])),
+    release(broken) {
+      client.off('error', onError);
+      client.release(broken ?? dropped);
+    },
+  };
 }
 
 /**

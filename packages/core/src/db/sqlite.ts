@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { type StatementLimit, statementLimit } from './budget.js';
 import {
   batchInOrder,
+  DbTimeoutError,
   type QueryOptions,
   type SqlClient,
   type SqlExecutor,
@@ -67,20 +69,28 @@ export class SqliteClient implements SqlClient {
   async query<T extends SqlRow = SqlRow>(
     sql: string,
     params: readonly unknown[] = [],
-    _options: QueryOptions = {},
+    options: QueryOptions = {},
   ): Promise<T[]> {
+    const limit = statementLimit(options.timeoutMs);
     const handle = await this.open();
-    return handle.exclusive(() => handle.run(sql, params) as T[]);
+    return handle.exclusive(() => {
+      refuseAfter(limit);
+      return handle.run(sql, params) as T[];
+    });
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const limit = statementLimit(undefined);
     const handle = await this.open();
     const tx: SqlExecutor = {
       dialect: 'sqlite',
-      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) =>
-        handle.run(sql, params) as R[],
+      query: async <R extends SqlRow>(sql: string, params: readonly unknown[] = []) => {
+        refuseAfter(limit);
+        return handle.run(sql, params) as R[];
+      },
     };
     return handle.exclusive(async () => {
+      refuseAfter(limit);
       // IMMEDIATE takes the write lock now (waiting up to busy_timeout for other processes) rather
       // than failing with SQLITE_BUSY at the first write.
       handle.db.exec('BEGIN IMMEDIATE');
@@ -141,6 +151,14 @@ async function openHandle(key: string | undefined): Promise<SharedHandle> {
     throw error;
   }
   return new SharedHandle(db, key);
+}
+
+/**
+ * better-sqlite3 runs a statement synchronously, on this thread, and cannot interrupt it: a statement
+ * whose limit has passed is refused instead of started.
+ */
+function refuseAfter(limit: StatementLimit | undefined): void {
+  if (limit && Date.now() >= limit.until) throw new DbTimeoutError(limit);
 }
 
 /** better-sqlite3 binds neither Date nor boolean: an ISO instant (what windowed stores) and 1/0. */

@@ -1,5 +1,6 @@
 import { mergeMalformed, noMalformed } from '../compute.js';
-import { WindowedError } from '../errors.js';
+import { describeError, WindowedError } from '../errors.js';
+import type { Ledger } from '../ledger/types.js';
 import type { Resources } from '../resources.js';
 import type { BackfillOptions, BackfillResult, WindowOutcome } from '../types.js';
 import { windowsInRange } from '../window/derive.js';
@@ -43,7 +44,12 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   const spanSize = querySpan(rt, res, options, todo.length, batchSize, concurrency);
   const spans: Window[][] = [];
   for (let i = 0; i < todo.length; i += spanSize) spans.push(todo.slice(i, i + spanSize));
-  const signal = options.signal ?? new AbortController().signal;
+  // Stops every worker: the caller's signal (Ctrl-C), or the first worker that fails.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const onAbort = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   const progress = {
     done: all.length - todo.length,
     total: all.length,
@@ -53,7 +59,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   };
   const outcomes: WindowOutcome[] = [];
   let malformed = noMalformed();
-  options.onProgress?.({ ...progress });
+  let failure: { error: unknown } | undefined;
   const runOptions: RunOptions = {
     signal,
     deadline: undefined,
@@ -66,7 +72,13 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
       const span = spans[next++]!;
       // better-sqlite3 answers synchronously: yield so a Ctrl-C handler can abort between spans.
       await new Promise((resolve) => setImmediate(resolve));
-      await ledger?.markRunning(rt.name, span, runOptions.triggerId, new Date());
+      if (signal.aborted) break;
+      try {
+        await ledger?.markRunning(rt.name, span, runOptions.triggerId, new Date());
+      } catch (error) {
+        await markFailed(rt, ledger, span, error);
+        throw error;
+      }
       const computed = await computeSafely(rt, res, span, runOptions);
       malformed = mergeMalformed(malformed, computed.malformed);
       for (let i = 0; i < span.length; i += batchSize) {
@@ -90,8 +102,25 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  rt.cache.backfilled(all[0]?.start);
+  // A worker that fails stops the others; the backfill settles only once every worker has (their
+  // writes in flight finished, what they had not written recorded as not done), so nothing of it
+  // runs on after it rejected — not even on a pool its caller closed meanwhile.
+  const guarded = async () => {
+    try {
+      await worker();
+    } catch (error) {
+      failure ??= { error };
+      stop.abort(error);
+    }
+  };
+  try {
+    options.onProgress?.({ ...progress });
+    await Promise.all(Array.from({ length: concurrency }, guarded));
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    rt.cache.backfilled(all[0]?.start);
+  }
+  if (failure) throw failure.error;
   outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
   return {
     total: all.length,
@@ -102,6 +131,30 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     ...malformedSummary(malformed),
     windows: outcomes,
   };
+}
+
+/**
+ * A span whose `running` mark failed: recorded failed where the ledger still answers (the mark may
+ * have taken effect in part), so nothing this backfill owns stays `running`. Where it does not, a
+ * `running` row is re-run by the next backfill (which skips only succeeded windows) and by
+ * catch-up once it is stale.
+ */
+async function markFailed(
+  rt: JobRuntime,
+  ledger: Ledger | undefined,
+  span: readonly Window[],
+  error: unknown,
+): Promise<void> {
+  try {
+    await ledger?.markFailed(rt.name, span, describeError(error), new Date());
+  } catch (recordError) {
+    rt.logger.error('Could not record a failed backfill span in the ledger', {
+      job: rt.name,
+      from: span[0]?.key,
+      windows: span.length,
+      error: describeError(recordError),
+    });
+  }
 }
 
 /** Windows per backfill query: a batch, or (see backfillRange) up to MAX_SPAN_WINDOWS in whole batches. */

@@ -30,20 +30,21 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
   const budget = new RunBudget(ctx);
   const options: RunOptions = {
     signal: budget.signal,
-    deadline: ctx.deadline,
+    deadline: budget.giveUpAt,
     logger,
     triggerId: trigger.id,
   };
+  // The scheduled window first: under a deadline it matters most. Then lateness, then catch-up oldest first.
+  const own: Planned[] = [
+    { window: scheduled, reason: 'scheduled' },
+    ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
+  ];
   try {
-    // The scheduled window first: under a deadline it matters most. Then lateness, then catch-up oldest first.
-    const own: Planned[] = [
-      { window: scheduled, reason: 'scheduled' },
-      ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
-    ];
-    const ran =
+    const ran = await budget.run(() =>
       own.length === 1 && res.store.recordsOnCommit
-        ? await recordOnCommit(rt, res, own[0]!, options, ctx, Date.parse(trigger.scheduledTime))
-        : await markFirst(rt, res, own, options, ctx);
+        ? recordOnCommit(rt, res, own[0]!, options, ctx, Date.parse(trigger.scheduledTime))
+        : markFirst(rt, res, own, options, ctx),
+    );
     const sorted = ran.outcomes.sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
     const result: RunResult = {
       job: rt.name,

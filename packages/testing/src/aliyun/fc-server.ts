@@ -2,51 +2,29 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoopbackServer } from '../http.js';
+import {
+  describeFunction,
+  type FcAsyncConfigState,
+  FcError,
+  type FcFunctionState,
+  type FcServiceState,
+  type FcTriggerState,
+  functionFrom,
+  header,
+  newTimerTrigger,
+  parseBody,
+  rejectUnknown,
+  requireName,
+  splitQualifier,
+  updateTimerTrigger,
+  validateAsyncConfig,
+} from './fc-shared.js';
+import { createFc3Routes, FC3_API_VERSION, type Fc3FunctionState } from './fc3-routes.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
+export type { FcAsyncConfigState, FcFunctionState, FcServiceState, FcTriggerState } from './fc-shared.js';
+
 const API_VERSION = '2016-08-15';
-
-export interface FcServiceState {
-  serviceName: string;
-  serviceId: string;
-  description?: string;
-  role?: string;
-  logConfig?: unknown;
-  internetAccess?: boolean;
-  createdTime: string;
-  lastModifiedTime: string;
-}
-
-export interface FcFunctionState {
-  functionName: string;
-  functionId: string;
-  handler: string;
-  runtime: string;
-  memorySize: number;
-  timeout: number;
-  description?: string;
-  environmentVariables: Record<string, string>;
-  /** The uploaded zip. */
-  code: Buffer;
-  codeSize: number;
-  codeChecksum: string;
-  createdTime: string;
-  lastModifiedTime: string;
-}
-
-export interface FcTriggerState {
-  triggerName: string;
-  triggerType: string;
-  triggerConfig: { cronExpression: string; enable: boolean; payload?: string };
-  createdTime: string;
-  lastModifiedTime: string;
-}
-
-export interface FcAsyncConfigState {
-  destinationConfig: { onFailure?: { destination: string }; onSuccess?: { destination: string } };
-  maxAsyncRetryAttempts?: number;
-  maxAsyncEventAgeInSeconds?: number;
-}
 
 export interface FcCall {
   /** FC API operation name, e.g. `CreateFunction`. */
@@ -73,22 +51,15 @@ export interface FcLoopbackServer {
   /** Async config by `service/function/qualifier` (qualifier `LATEST` when none was given). */
   asyncConfig(service: string, fn: string, qualifier?: string): FcAsyncConfigState | undefined;
   counts(): { services: number; functions: number; triggers: number; asyncConfigs: number };
+  /** FC 3.0 (`/2023-03-30/…`): functions without services, their triggers and async configs. */
+  fc3: {
+    fn(name: string): Fc3FunctionState | undefined;
+    trigger(fn: string, name: string): FcTriggerState | undefined;
+    asyncConfig(fn: string, qualifier?: string): FcAsyncConfigState | undefined;
+    counts(): { functions: number; triggers: number; asyncConfigs: number };
+  };
   close(): Promise<void>;
 }
-
-class FcError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const NAME = /^[_A-Za-z][-_A-Za-z0-9]{0,127}$/;
-const CRON = /^(CRON_TZ=[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)* )?(@every \d+[smh]|(\S+ ){5}\S+)$/;
-const DESTINATION = /^acs:(mns|fc|eventbridge|mq):[a-z0-9-]+:\d+:.+$/;
 
 /**
  * A loopback FC 2.0 control plane for `@alicloud/fc2`: services, functions, timer triggers and
@@ -107,6 +78,7 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
   const triggers = new Map<string, FcTriggerState>();
   const asyncConfigs = new Map<string, FcAsyncConfigState>();
   const calls: FcCall[] = [];
+  const fc3 = createFc3Routes(credentials);
 
   const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -121,6 +93,11 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
         status: 0,
       };
       calls.push(call);
+      if (url.pathname.startsWith(`/${FC3_API_VERSION}/`)) {
+        const answer = fc3.handle(req, url, body);
+        Object.assign(call, { operation: answer.operation, status: answer.status });
+        return send(res, answer.status, answer.body);
+      }
       try {
         authenticate(req, url, body);
         const result = route(req.method ?? 'GET', url.pathname.slice(`/${API_VERSION}`.length), body, call);
@@ -323,33 +300,8 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
     }
     if (parts[4] === 'triggers') {
       if (parts.length === 5 && method === 'POST') {
-        const b = json();
-        const name = requireName(b.triggerName, 'triggerName');
-        if (triggers.has(`${fnKey}/${name}`))
-          throw new FcError(409, 'TriggerAlreadyExists', `trigger '${name}' already exists`);
-        rejectUnknown(b, [
-          'triggerName',
-          'triggerType',
-          'triggerConfig',
-          'sourceArn',
-          'invocationRole',
-          'qualifier',
-          'description',
-        ]);
-        if (b.triggerType !== 'timer')
-          throw new FcError(
-            400,
-            'InvalidArgument',
-            'this loopback serves timer triggers only: triggerType must be "timer"',
-          );
-        const state: FcTriggerState = {
-          triggerName: name,
-          triggerType: 'timer',
-          triggerConfig: timerConfig(b.triggerConfig),
-          createdTime: now,
-          lastModifiedTime: now,
-        };
-        triggers.set(`${fnKey}/${name}`, state);
+        const state = newTimerTrigger(json(), (t) => triggers.has(`${fnKey}/${t}`), now);
+        triggers.set(`${fnKey}/${state.triggerName}`, state);
         return { status: 200, body: state };
       }
       const triggerName = parts[5];
@@ -357,11 +309,7 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
       if (!trigger) throw new FcError(404, 'TriggerNotFound', `trigger '${triggerName}' does not exist`);
       if (method === 'GET') return { status: 200, body: trigger };
       if (method === 'PUT') {
-        const b = json();
-        rejectUnknown(b, ['triggerConfig', 'invocationRole', 'qualifier', 'description']);
-        if (b.triggerConfig !== undefined) trigger.triggerConfig = timerConfig(b.triggerConfig);
-        trigger.lastModifiedTime = now;
-        return { status: 200, body: trigger };
+        return { status: 200, body: updateTimerTrigger(trigger, json(), now) };
       }
     }
     throw new FcError(404, 'PathNotSupported', `${method} ${path} is not served by this loopback`);
@@ -378,6 +326,16 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
     fn: (service, name) => functions.get(`${service}/${name}`),
     trigger: (service, fn, name) => triggers.get(`${service}/${fn}/${name}`),
     asyncConfig: (service, fn, qualifier) => asyncConfigs.get(`${service}/${fn}/${qualifier ?? 'LATEST'}`),
+    fc3: {
+      fn: (name) => fc3.state.functions.get(name),
+      trigger: (fn, name) => fc3.state.triggers.get(`${fn}/${name}`),
+      asyncConfig: (fn, qualifier) => fc3.state.asyncConfigs.get(`${fn}/${qualifier ?? 'LATEST'}`),
+      counts: () => ({
+        functions: fc3.state.functions.size,
+        triggers: fc3.state.triggers.size,
+        asyncConfigs: fc3.state.asyncConfigs.size,
+      }),
+    },
     counts: () => ({
       services: services.size,
       functions: functions.size,
@@ -406,155 +364,6 @@ function operationFor(method: string, parts: string[]): string {
     return { GET: 'GetTrigger', PUT: 'UpdateTrigger', DELETE: 'DeleteTrigger' }[method] ?? 'Unknown';
   }
   return 'Unknown';
-}
-
-function splitQualifier(segment: string): [string, string | undefined] {
-  const dot = segment.indexOf('.');
-  return dot < 0 ? [segment, undefined] : [segment.slice(0, dot), segment.slice(dot + 1)];
-}
-
-function parseBody(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) return {};
-  try {
-    const value = JSON.parse(raw.toString('utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value;
-  } catch {
-    throw new FcError(400, 'InvalidArgument', 'the request body is not a JSON object');
-  }
-}
-
-function requireName(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !NAME.test(value))
-    throw new FcError(400, 'InvalidArgument', `${field} is invalid: ${JSON.stringify(value)}`);
-  return value;
-}
-
-function rejectUnknown(body: Record<string, unknown>, allowed: string[]): void {
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new FcError(400, 'InvalidArgument', `unknown field(s): ${unknown.join(', ')}`);
-}
-
-function functionFrom(
-  b: Record<string, unknown>,
-  previous: FcFunctionState | undefined,
-  now: string,
-  name: string,
-): FcFunctionState {
-  rejectUnknown(b, [
-    'functionName',
-    'handler',
-    'runtime',
-    'memorySize',
-    'timeout',
-    'code',
-    'environmentVariables',
-    'description',
-    'initializer',
-    'initializationTimeout',
-    'instanceType',
-    'layers',
-  ]);
-  const handler = b.handler ?? previous?.handler;
-  const runtime = b.runtime ?? previous?.runtime;
-  if (typeof handler !== 'string' || !/^[^.]+\.[A-Za-z_$][\w$]*$/.test(handler))
-    throw new FcError(400, 'InvalidArgument', `handler is invalid: ${JSON.stringify(handler)}`);
-  if (typeof runtime !== 'string' || !/^nodejs\d+$|^python3|^custom/.test(runtime))
-    throw new FcError(400, 'InvalidArgument', `runtime is invalid: ${JSON.stringify(runtime)}`);
-  const memorySize = b.memorySize ?? previous?.memorySize ?? 128;
-  if (typeof memorySize !== 'number' || memorySize < 128 || memorySize > 32768 || memorySize % 64 !== 0)
-    throw new FcError(400, 'InvalidArgument', `memorySize is invalid: ${memorySize}`);
-  const timeout = b.timeout ?? previous?.timeout ?? 3;
-  if (typeof timeout !== 'number' || timeout < 1 || timeout > 86400)
-    throw new FcError(400, 'InvalidArgument', `timeout is invalid: ${timeout}`);
-  let code = previous?.code;
-  if (b.code !== undefined) {
-    const zipFile = (b.code as { zipFile?: unknown })?.zipFile;
-    if (typeof zipFile !== 'string' || !/^[A-Za-z0-9+/]+=*$/.test(zipFile))
-      throw new FcError(400, 'InvalidArgument', 'code.zipFile must be the base64 of a zip file');
-    code = Buffer.from(zipFile, 'base64');
-    if (code.readUInt32LE(0) !== 0x04034b50)
-      throw new FcError(400, 'InvalidArgument', 'code.zipFile is not a zip file');
-  }
-  if (!code) throw new FcError(400, 'InvalidArgument', 'code is required');
-  const env = b.environmentVariables ?? previous?.environmentVariables ?? {};
-  return {
-    functionName: name,
-    functionId: previous?.functionId ?? randomUUID(),
-    handler,
-    runtime,
-    memorySize,
-    timeout,
-    ...(typeof (b.description ?? previous?.description) === 'string'
-      ? { description: (b.description ?? previous?.description) as string }
-      : {}),
-    environmentVariables: env as Record<string, string>,
-    code,
-    codeSize: code.length,
-    codeChecksum: createHash('sha256').update(code).digest('hex'),
-    createdTime: previous?.createdTime ?? now,
-    lastModifiedTime: now,
-  };
-}
-
-function describeFunction(fn: FcFunctionState): Omit<FcFunctionState, 'code'> {
-  const { code: _code, ...rest } = fn;
-  return rest;
-}
-
-function timerConfig(value: unknown): FcTriggerState['triggerConfig'] {
-  if (typeof value !== 'object' || value === null)
-    throw new FcError(400, 'InvalidArgument', 'triggerConfig must be an object for a timer trigger (FC 2.0)');
-  const c = value as Record<string, unknown>;
-  rejectUnknown(c, ['cronExpression', 'enable', 'payload']);
-  if (typeof c.cronExpression !== 'string' || !CRON.test(c.cronExpression)) {
-    throw new FcError(
-      400,
-      'InvalidArgument',
-      `triggerConfig.cronExpression is invalid: ${JSON.stringify(c.cronExpression)}`,
-    );
-  }
-  if (typeof c.enable !== 'boolean')
-    throw new FcError(400, 'InvalidArgument', 'triggerConfig.enable must be a boolean');
-  if (c.payload !== undefined && typeof c.payload !== 'string')
-    throw new FcError(400, 'InvalidArgument', 'triggerConfig.payload must be a string');
-  return {
-    cronExpression: c.cronExpression,
-    enable: c.enable,
-    ...(typeof c.payload === 'string' ? { payload: c.payload } : {}),
-  };
-}
-
-function validateAsyncConfig(b: Record<string, unknown>): FcAsyncConfigState {
-  const retries = b.maxAsyncRetryAttempts;
-  if (
-    retries !== undefined &&
-    (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 8)
-  ) {
-    throw new FcError(400, 'InvalidArgument', 'maxAsyncRetryAttempts must be 0-8');
-  }
-  const age = b.maxAsyncEventAgeInSeconds;
-  if (age !== undefined && (typeof age !== 'number' || !Number.isInteger(age) || age < 1 || age > 604800)) {
-    throw new FcError(400, 'InvalidArgument', 'maxAsyncEventAgeInSeconds must be 1-604800');
-  }
-  const dc = (b.destinationConfig ?? {}) as Record<string, { destination?: unknown } | undefined>;
-  for (const key of Object.keys(dc)) {
-    if (key !== 'onFailure' && key !== 'onSuccess')
-      throw new FcError(400, 'InvalidArgument', `destinationConfig.${key} is not a destination`);
-    const destination = dc[key]?.destination;
-    if (typeof destination !== 'string' || !DESTINATION.test(destination))
-      throw new FcError(400, 'InvalidArgument', `destinationConfig.${key}.destination is invalid`);
-  }
-  return {
-    destinationConfig: dc as FcAsyncConfigState['destinationConfig'],
-    ...(retries !== undefined ? { maxAsyncRetryAttempts: retries as number } : {}),
-    ...(age !== undefined ? { maxAsyncEventAgeInSeconds: age as number } : {}),
-  };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

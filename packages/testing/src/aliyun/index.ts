@@ -10,6 +10,12 @@ export {
   startFcServer,
 } from './fc-server.js';
 export { type MnsLoopbackServer, type MnsServerOptions, startMnsServer } from './mns-server.js';
+export {
+  type RamLoopbackServer,
+  type RamPolicyState,
+  type RamRoleState,
+  startRamServer,
+} from './ram-server.js';
 export { encodeBody, lz4Block } from './sls/compress.js';
 export { evaluateSlsQuery, parseSlsQuery, runSlsQuery, type SlsQuery } from './sls/query.js';
 export { type LogRow, parseSelect, SlsQueryError } from './sls/sql.js';

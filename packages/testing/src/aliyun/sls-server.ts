@@ -8,6 +8,7 @@ import { Logstore, type SlsIndex } from './sls/logstore.js';
 import { isDedicatedSql, parseSlsQuery, runSlsQuery, type SlsQuery } from './sls/query.js';
 import { header, type LoopbackCredentials, verifySignature } from './sls/signature.js';
 import { type LogRow, SlsQueryError } from './sls/sql.js';
+import { getIndexAnswer } from './sls-index.js';
 
 export type { SlsIndex } from './sls/logstore.js';
 export type { LoopbackCredentials } from './sls/signature.js';
@@ -124,6 +125,19 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
       .toLowerCase();
     const project = host.endsWith(`.${domain}`) ? host.slice(0, -domain.length - 1) : '';
     const url = new URL(req.url ?? '/', 'http://x');
+    const indexPath = /^\/logstores\/([^/]+)\/index$/.exec(url.pathname);
+    if (req.method === 'GET' && indexPath) {
+      const auth = verifySignature(req, url, body, credentials);
+      if (auth.error) return send(res, 401, { errorCode: auth.error.code, errorMessage: auth.error.message });
+      const logstore = decodeURIComponent(indexPath[1]!);
+      if (!stores.has(`${project}/${logstore}`))
+        return send(res, 404, {
+          errorCode: 'LogStoreNotExist',
+          errorMessage: `logstore ${logstore} does not exist`,
+        });
+      const answer = getIndexAnswer(logstore, stores.get(`${project}/${logstore}`)?.currentIndex);
+      return send(res, answer.status, answer.body);
+    }
     const match = /^\/logstores\/([^/]+)\/logs$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) {
       return send(res, 404, {

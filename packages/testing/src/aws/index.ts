@@ -1,4 +1,5 @@
 export { EventBridgeLoopback } from './eventbridge.js';
+export { type EvalDecision, IamLoopback, type IamRole } from './iam.js';
 export { evaluateInsightsQuery, parseInsightsQuery } from './insights.js';
 export { type LambdaFunctionRecord, LambdaLoopback } from './lambda.js';
 export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus } from './logs.js';

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { IamLoopback } from './iam.js';
 import {
   AwsServiceError,
   inRange,
@@ -26,6 +27,8 @@ export class LambdaLoopback {
     private readonly accountId: string,
     /** GetFunction calls that see Pending / InProgress after each create and update. */
     public settlePolls = 0,
+    /** The account's roles: Lambda checks the execution role against them. */
+    private readonly iam?: IamLoopback,
   ) {}
 
   handle(req: RestRequest): LoopbackResponse {
@@ -72,6 +75,7 @@ export class LambdaLoopback {
     if (!/^arn:(aws[a-zA-Z-]*):iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)) {
       throw new AwsServiceError('ValidationException', `Role ${role} is not a valid IAM role ARN.`);
     }
+    this.assumable(role);
     const zip = (body.Code as { ZipFile?: string } | undefined)?.ZipFile;
     if (typeof zip !== 'string')
       throw new AwsServiceError('InvalidParameterValueException', 'Code.ZipFile is required.');
@@ -131,6 +135,7 @@ export class LambdaLoopback {
   private updateConfiguration(name: string, body: Record<string, unknown>): LoopbackResponse {
     const record = this.ready(this.find(name));
     validateConfiguration(body);
+    if (typeof body.Role === 'string') this.assumable(body.Role);
     for (const key of ['Role', 'Runtime', 'Handler', 'Timeout', 'MemorySize', 'Description', 'Environment']) {
       if (body[key] !== undefined) record.configuration[key] = body[key];
     }
@@ -192,12 +197,14 @@ export class LambdaLoopback {
     );
     const destinations = body.DestinationConfig as Record<string, { Destination?: string }> | undefined;
     for (const [kind, target] of Object.entries(destinations ?? {})) {
-      if (!/^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):/.test(target?.Destination ?? '')) {
+      const arn = target?.Destination ?? '';
+      if (!/^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):/.test(arn)) {
         throw new AwsServiceError(
           'InvalidParameterValueException',
           `${kind}.Destination is not a supported destination ARN.`,
         );
       }
+      this.checkDestination(String(record.configuration.Role), arn);
     }
     // Put replaces the whole configuration (UpdateFunctionEventInvokeConfig would patch it).
     record.eventInvokeConfig = {
@@ -208,6 +215,52 @@ export class LambdaLoopback {
       LastModified: Math.floor(Date.now() / 1000),
     };
     return { body: record.eventInvokeConfig };
+  }
+
+  /**
+   * Lambda assumes the execution role on create and update: a role that does not exist or does not
+   * trust lambda.amazonaws.com is refused with this message.
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+   */
+  private assumable(role: string): void {
+    if (this.iam && !this.iam.trusts(role, 'lambda.amazonaws.com'))
+      throw new AwsServiceError(
+        'InvalidParameterValueException',
+        'The role defined for the function cannot be assumed by Lambda.',
+      );
+  }
+
+  /**
+   * Saving an invoke config checks the destination with the execution role, as Lambda does: without
+   * the send permission (sqs:SendMessage, sns:Publish, lambda:InvokeFunction, events:PutEvents,
+   * s3:PutObject) the call fails with "The provided execution role does not have permissions to
+   * call SendMessage on SQS" (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+   * FIFO queues and topics "cannot be used" as destinations (CloudFormation's DestinationConfig
+   * reference, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventinvokeconfig-destinationconfig.html);
+   * the docs do not say what Lambda answers, and deliveries to one fail: the loopback refuses it
+   * when the config is saved, so that a test with a FIFO destination cannot pass.
+   */
+  private checkDestination(role: string, arn: string): void {
+    const [, , service = '', , , resource = ''] = arn.split(':');
+    if ((service === 'sqs' || service === 'sns') && resource.endsWith('.fifo'))
+      throw new AwsServiceError(
+        'InvalidParameterValueException',
+        `${arn} is a FIFO ${service === 'sqs' ? 'queue' : 'topic'}: Lambda destinations must be standard queues and topics.`,
+      );
+    if (!this.iam) return;
+    const needs: Record<string, { action: string; api: string; product: string; resource?: string }> = {
+      sqs: { action: 'sqs:SendMessage', api: 'SendMessage', product: 'SQS' },
+      sns: { action: 'sns:Publish', api: 'Publish', product: 'SNS' },
+      lambda: { action: 'lambda:InvokeFunction', api: 'InvokeFunction', product: 'Lambda' },
+      events: { action: 'events:PutEvents', api: 'PutEvents', product: 'EventBridge' },
+      s3: { action: 's3:PutObject', api: 'PutObject', product: 'S3', resource: `${arn}/*` },
+    };
+    const need = needs[service];
+    if (need && this.iam.evaluate(role, need.action, need.resource ?? arn) !== 'allowed')
+      throw new AwsServiceError(
+        'InvalidParameterValueException',
+        `The provided execution role does not have permissions to call ${need.api} on ${need.product}`,
+      );
   }
 
   private find(nameOrArn: string): LambdaFunctionRecord {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoopbackServer } from '../http.js';
+import { describeCall } from './describe.js';
 import { EventBridgeLoopback } from './eventbridge.js';
+import { IamLoopback, queryError } from './iam.js';
 import { LambdaLoopback } from './lambda.js';
 import { LogsLoopback } from './logs.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
@@ -19,7 +21,7 @@ export interface AwsLoopbackOptions {
 }
 
 export interface AwsLoopbackRequest {
-  service: 'lambda' | 'scheduler' | 'events' | 'logs' | 'sqs';
+  service: 'lambda' | 'scheduler' | 'events' | 'logs' | 'sqs' | 'iam' | 'sts';
   operation: string;
   status: number;
 }
@@ -36,6 +38,8 @@ export interface AwsLoopback {
   events: EventBridgeLoopback;
   logs: LogsLoopback;
   sqs: SqsLoopback;
+  /** IAM roles and policies (Lambda checks them); STS GetCallerIdentity. */
+  iam: IamLoopback;
   /** Every request, in order (rejected ones too). */
   requests: AwsLoopbackRequest[];
   /** Operation names called on a service, in order. */
@@ -57,7 +61,8 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   const credentials = options.credentials ?? AWS_LOOPBACK_CREDENTIALS;
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
-  const lambda = new LambdaLoopback(region, accountId, options.lambdaSettlePolls ?? 0);
+  const iam = new IamLoopback(accountId);
+  const lambda = new LambdaLoopback(region, accountId, options.lambdaSettlePolls ?? 0, iam);
   const scheduler = new SchedulerLoopback(region, accountId);
   const events = new EventBridgeLoopback(region, accountId);
   const logs = new LogsLoopback(accountId);
@@ -77,12 +82,15 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'];
-    const route = routeOf(req, typeof target === 'string' ? target : undefined);
+    const route = routeOf(req, typeof target === 'string' ? target : undefined, body);
     const json = route.protocol === 'json';
     const record = (status: number) =>
       requests.push({ service: route.service, operation: route.operation, status });
+    // A role session's key (what a function signs with) is checked against the role's policies.
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const session = iam.sessions.get(accessKeyId);
     try {
-      const check = await verifySigV4(req, body, credentials);
+      const check = await verifySigV4(req, body, session?.credentials ?? credentials);
       if (!check.ok) throw new AwsServiceError(check.code, check.message, check.status);
       if (check.service !== route.service) {
         throw new AwsServiceError(
@@ -91,7 +99,19 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
           403,
         );
       }
+      if (route.protocol === 'query') {
+        const params = new URLSearchParams(body.toString('utf8'));
+        const answer =
+          route.service === 'sts'
+            ? iam.handleSts(route.operation, accessKeyId)
+            : iam.handleIam(route.operation, params);
+        record(200);
+        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+        res.end(answer);
+        return;
+      }
       const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      if (session) authorize(iam, region, session.roleArn, route, input);
       let response: LoopbackResponse;
       if (route.service === 'lambda' || route.service === 'scheduler') {
         const url = new URL(req.url ?? '/', 'http://loopback');
@@ -103,8 +123,12 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
         };
         response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
       } else {
-        const service = { events, logs, sqs }[route.service];
-        response = { body: service.handle(route.operation, input) };
+        const described =
+          route.service === 'logs' || route.service === 'sqs'
+            ? describeCall(route.service, route.operation, input, { logs, sqs, region, accountId, endpoint })
+            : { handled: false as const };
+        const service = { events, logs, sqs }[route.service as 'events' | 'logs' | 'sqs'];
+        response = { body: described.handled ? described.body : service.handle(route.operation, input) };
       }
       record(response.status ?? 200);
       res.writeHead(response.status ?? 200, {
@@ -119,6 +143,11 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
           ? error
           : new AwsServiceError('InternalFailure', String((error as Error)?.message ?? error), 500);
       record(failure.status);
+      if (route.protocol === 'query') {
+        res.writeHead(failure.status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+        res.end(queryError(failure));
+        return;
+      }
       res.writeHead(failure.status, {
         'content-type': contentType(route),
         'x-amzn-requestid': randomUUID(),
@@ -147,6 +176,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     events,
     logs,
     sqs,
+    iam,
     requests,
     operations: (service) =>
       requests.filter((r) => !service || r.service === service).map((r) => r.operation),
@@ -161,10 +191,20 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
 interface Route {
   service: AwsLoopbackRequest['service'];
   operation: string;
-  protocol: 'json' | 'rest';
+  protocol: 'json' | 'rest' | 'query';
 }
 
-function routeOf(req: IncomingMessage, target: string | undefined): Route {
+function routeOf(req: IncomingMessage, target: string | undefined, body: Buffer): Route {
+  if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    // The Query protocol (IAM, STS): the service is the signature's scope, the operation `Action`.
+    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+    const service = scope?.[1] === 'sts' ? 'sts' : 'iam';
+    return {
+      service,
+      operation: new URLSearchParams(body.toString('utf8')).get('Action') ?? '',
+      protocol: 'query',
+    };
+  }
   if (target) {
     const [prefix = '', operation = ''] = target.split('.');
     return {
@@ -185,6 +225,42 @@ function routeOf(req: IncomingMessage, target: string | undefined): Route {
     return { service: 'scheduler', operation: names[method] ?? method, protocol: 'rest' };
   }
   return { service: 'lambda', operation: lambdaOperation(method, path), protocol: 'rest' };
+}
+
+/**
+ * What a role session may call, by the role's policies, for the CloudWatch Logs Insights calls a
+ * source makes: StartQuery on each log group, GetQueryResults and StopQuery on `*` (they take no
+ * resource). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+ * Refused the way the cloud refuses: AccessDeniedException naming the action and resource.
+ */
+function authorize(
+  iam: IamLoopback,
+  region: string,
+  roleArn: string,
+  route: Route,
+  input: Record<string, unknown>,
+): void {
+  if (route.service !== 'logs') return;
+  const [, partition = 'aws', , , account = ''] = roleArn.split(':');
+  const groups = [
+    ...((input.logGroupNames as string[] | undefined) ?? []),
+    ...((input.logGroupIdentifiers as string[] | undefined) ?? []),
+    ...(typeof input.logGroupName === 'string' ? [input.logGroupName] : []),
+  ];
+  const resources = groups.length
+    ? groups.map((g) =>
+        g.startsWith('arn:') ? g : `arn:${partition}:logs:${region}:${account}:log-group:${g}:*`,
+      )
+    : ['*'];
+  for (const resource of resources) {
+    const action = `logs:${route.operation}`;
+    if (iam.evaluate(roleArn, action, resource) !== 'allowed') {
+      throw new AwsServiceError(
+        'AccessDeniedException',
+        `User: ${roleArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+      );
+    }
+  }
 }
 
 function contentType(route: Route): string {

@@ -43,6 +43,11 @@ export class Logstore {
     this.index = structuredClone(index);
   }
 
+  /** The index as set (what GetIndex answers), or undefined when the logstore has none. */
+  get currentIndex(): SlsIndex | undefined {
+    return this.index;
+  }
+
   /** Whether SQL may name the field now. */
   analyzable(field: string): boolean {
     return RESERVED.has(field) || this.index === undefined || this.index.keys[field]?.doc_value === true;

@@ -1,9 +1,18 @@
-import type { Window, WindowSpec } from '@windowed/core';
-import { seededUuid } from '../clock.js';
-import type { AttemptFailure, FailureKind, Handler, ProviderModel, QueuedInvocation } from './types.js';
-import { errorMessage } from './types.js';
+import {
+  type AttemptFailure,
+  describeError,
+  type FailureKind,
+  isWindowedError,
+  type QueuedInvocation,
+  type SimulationModel,
+  type Window,
+  type WindowSpec,
+} from '@windowed/core';
+import { awsRuntime } from '../platform.js';
+import { awsEvents } from './events.js';
 
-export interface AwsSimOptions {
+/** The deploy options the simulation reads; anything missing takes Lambda's or the deploy's default. */
+export interface AwsSimulationOptions {
   region?: string;
   roleArn?: string;
   accountId?: string;
@@ -20,25 +29,18 @@ const MINUTE = 60_000;
 
 /**
  * AWS Lambda invoked asynchronously by EventBridge Scheduler (or a legacy rule), as documented:
- * - Scheduler has minute precision and delivers the target's Input with
- *   `<aws.scheduler.scheduled-time>` substituted; a rule's "Scheduled Event" carries `time`
- *   somewhere within the scheduled minute
- *   (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html);
+ * - schedules have minute precision; the events are those of `awsEvents`;
  * - on a function error Lambda retries twice, 1 minute and then 2 minutes later; events older than
  *   MaximumEventAgeInSeconds (default 21600) are dropped; the async queue is at-least-once
  *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html);
  * - the invocation record sent to the OnFailure destination
  *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
  */
-export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel {
+export function awsSimulation(options: AwsSimulationOptions, jobName: string): SimulationModel {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? options.roleArn?.split(':')[4] ?? '123456789012';
   const functionName = options.functionName ?? jobName;
   const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const scheduleName = options.schedule?.name ?? `windowed-${jobName}`.slice(0, 64);
-  const scheduleArn = `arn:aws:scheduler:${region}:${accountId}:schedule/${options.schedule?.groupName ?? 'default'}/${scheduleName}`;
-  const ruleArn = `arn:aws:events:${region}:${accountId}:rule/${scheduleName}`;
-  const type = options.schedule?.type ?? 'scheduler';
   const handler = options.handler ?? 'index.handler';
   const timeoutSec = options.timeout ?? 60;
   return {
@@ -55,33 +57,13 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
       // Schedules have minute precision: the delay is rounded up to whole minutes (as the deploy does).
       return window.end.getTime() + Math.ceil(spec.delayMs / MINUTE) * MINUTE;
     },
-    eventFor(firedAt, random) {
-      if (type === 'rule') {
-        // A rule fires somewhere within its minute: `time` carries seconds of jitter.
-        const time = new Date(firedAt + Math.floor(random() * 50) * 1000)
-          .toISOString()
-          .replace(/\.\d{3}Z$/, 'Z');
-        return JSON.stringify({
-          version: '0',
-          id: seededUuid(random),
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: accountId,
-          time,
-          region,
-          resources: [ruleArn],
-          detail: {},
-        });
-      }
-      return JSON.stringify({
-        source: 'aws.scheduler',
-        scheduledTime: new Date(firedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        executionId: seededUuid(random),
-        attemptNumber: '1',
-        scheduleArn,
-      });
-    },
-    deliver: (eventJson) => JSON.parse(eventJson),
+    events: awsEvents({
+      region,
+      accountId,
+      scheduleName: options.schedule?.name ?? `windowed-${jobName}`.slice(0, 64),
+      ...(options.schedule?.groupName ? { groupName: options.schedule.groupName } : {}),
+      type: options.schedule?.type ?? 'scheduler',
+    }),
     context(invocation: QueuedInvocation, startedAt: number) {
       const deadline = startedAt + timeoutSec * 1000;
       return {
@@ -95,7 +77,6 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       };
     },
-    callStyle: 'callback-or-promise',
     describeFailure(kind: FailureKind, error: unknown): AttemptFailure {
       if (kind === 'timeout')
         return {
@@ -136,9 +117,10 @@ export function awsModel(options: AwsSimOptions, jobName: string): ProviderModel
           : {}),
       };
     },
-    async defaultHandler(job) {
-      const { lambdaHandler } = await import('@windowed/adapter-aws');
-      return lambdaHandler(job) as Handler;
-    },
+    defaultHandler: (job) => awsRuntime.handler(job),
   };
 }
+
+/** The message a platform log shows: `CODE: message` for a WindowedError, else the error's message. */
+const errorMessage = (error: unknown) =>
+  error instanceof Error && !isWindowedError(error) ? error.message : describeError(error);

@@ -1,8 +1,19 @@
-import type { Window, WindowSpec } from '@windowed/core';
-import type { AttemptFailure, FailureKind, Handler, ProviderModel, QueuedInvocation } from './types.js';
-import { errorMessage } from './types.js';
+import {
+  type AttemptFailure,
+  describeError,
+  type FailureKind,
+  isWindowedError,
+  type QueuedInvocation,
+  type SimulationModel,
+  type Window,
+  type WindowSpec,
+} from '@windowed/core';
+import { aliyunRuntime } from '../platform.js';
+import { aliyunEvents } from './events.js';
 
-export interface AliyunSimOptions {
+/** The deploy options the simulation reads; anything missing takes FC's or the deploy's default. */
+export interface AliyunSimulationOptions {
+  fcVersion?: 2 | 3;
   accountId?: string;
   region?: string;
   service?: string;
@@ -17,11 +28,14 @@ export interface AliyunSimOptions {
   environmentVariables?: Record<string, string>;
 }
 
+/** The message a platform log shows: `CODE: message` for a WindowedError, else the error's message. */
+const errorMessage = (error: unknown) =>
+  error instanceof Error && !isWindowedError(error) ? error.message : describeError(error);
+
 /**
- * Function Compute 2.0, as documented:
- * - the timer fires with second precision and invokes asynchronously with
- *   `{ triggerTime, triggerName, payload }`, delivered to a Node.js handler as a Buffer
- *   (https://help.aliyun.com/document_detail/2513615.html);
+ * Function Compute, as documented:
+ * - the timer fires with second precision and invokes asynchronously with the events of
+ *   `aliyunEvents` (https://help.aliyun.com/document_detail/2513615.html);
  * - a failed async invocation is retried 3 times by default (maxAsyncRetryAttempts), and an event
  *   older than maxAsyncEventAgeInSeconds (default 86400) is dropped
  *   (https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-1-2). FC does not
@@ -30,50 +44,50 @@ export interface AliyunSimOptions {
  * - the request id stays the same across the retries of one invocation;
  * - the destination record: `{ timestamp, requestContext: { requestId, functionArn, condition,
  *   approximateInvokeCount }, requestPayload (the event as a string), responseContext,
- *   responsePayload }`.
+ *   responsePayload }`;
+ * - FC 2.0 functions live in a service (`…:services/<service>.LATEST/functions/<fn>`), FC 3.0
+ *   functions do not (`…:functions/<fn>`), and FC 3.0 calls an async handler.
  */
-export function aliyunModel(options: AliyunSimOptions, jobName: string): ProviderModel {
+export function aliyunSimulation(options: AliyunSimulationOptions, jobName: string): SimulationModel {
+  const fc3 = options.fcVersion === 3;
   const region = options.region ?? 'cn-hangzhou';
   const accountId = options.accountId ?? '1234567890123456';
   const service = options.service ?? 'windowed';
   const functionName = options.functionName ?? jobName;
-  const triggerName = options.triggerName ?? `${functionName}-timer`;
   const timeoutSec = options.timeout ?? 60;
-  const functionArn = `acs:fc:${region}:${accountId}:services/${service}.LATEST/functions/${functionName}`;
+  const exportName = options.exportName ?? 'handler';
+  const functionArn = fc3
+    ? `acs:fc:${region}:${accountId}:functions/${functionName}`
+    : `acs:fc:${region}:${accountId}:services/${service}.LATEST/functions/${functionName}`;
   return {
     name: 'aliyun',
-    label: 'Alibaba Cloud Function Compute',
+    label: fc3 ? 'Alibaba Cloud Function Compute 3.0' : 'Alibaba Cloud Function Compute 2.0',
     maxRetries: options.maxAsyncRetryAttempts ?? 3,
     retryDelayMs: (n) => 500 * 2 ** (n - 1),
     maxEventAgeMs: (options.maxAsyncEventAgeInSeconds ?? 86_400) * 1000,
     timeoutMs: timeoutSec * 1000,
-    exportName: options.exportName ?? 'handler',
+    exportName,
     ...(options.entry ? { entry: options.entry } : {}),
     environment: { ...(options.environmentVariables ?? {}) },
     fireTime(window: Window, spec: WindowSpec) {
       // The cron has second precision: end + delay, rounded up to a whole second.
       return Math.ceil((window.end.getTime() + spec.delayMs) / 1000) * 1000;
     },
-    eventFor(firedAt) {
-      const triggerTime = new Date(firedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      return JSON.stringify({ triggerTime, triggerName, payload: options.payload ?? '' });
-    },
-    deliver: (eventJson) => Buffer.from(eventJson, 'utf8'),
+    events: aliyunEvents({
+      triggerName: options.triggerName ?? `${functionName}-timer`,
+      ...(options.payload !== undefined ? { payload: options.payload } : {}),
+    }),
     context(invocation: QueuedInvocation) {
       return {
         requestId: invocation.requestId,
-        function: {
-          name: functionName,
-          handler: `index.${options.exportName ?? 'handler'}`,
-          memory: 512,
-          timeout: timeoutSec,
-        },
-        service: { name: service, logProject: '', logStore: '', qualifier: 'LATEST', versionId: '' },
+        function: { name: functionName, handler: `index.${exportName}`, memory: 512, timeout: timeoutSec },
+        ...(fc3
+          ? {}
+          : { service: { name: service, logProject: '', logStore: '', qualifier: 'LATEST', versionId: '' } }),
         region,
         accountId,
       };
     },
-    callStyle: 'callback-or-promise',
     describeFailure(kind: FailureKind, error: unknown, viaCallback: boolean): AttemptFailure {
       // FC: an error passed to the callback is "handled"; a throw, a crash or a timeout is not.
       if (kind === 'timeout')
@@ -112,9 +126,6 @@ export function aliyunModel(options: AliyunSimOptions, jobName: string): Provide
             : JSON.stringify({ errorMessage: error.message, errorType: error.errorType, stackTrace: [] }),
       };
     },
-    async defaultHandler(job) {
-      const { fcHandler } = await import('@windowed/adapter-aliyun');
-      return fcHandler(job) as Handler;
-    },
+    defaultHandler: (job) => aliyunRuntime.handler(job, { fcVersion: fc3 ? 3 : 2 }),
   };
 }

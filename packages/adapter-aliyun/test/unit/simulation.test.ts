@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { aliyunPlatform } from '../../src/deploy/index.js';
+
+const invocation = {
+  seq: 0,
+  window: { start: new Date(0), end: new Date(60_000), key: '1970-01-01T00:00:00.000Z' },
+  firedAt: 90_000,
+  acceptedAt: 90_000,
+  arrivedAt: 90_000,
+  attempt: 4,
+  requestId: 'r-1',
+  eventJson: '{"triggerTime":"1970-01-01T00:01:30Z","triggerName":"t","payload":""}',
+  duplicate: false,
+};
+
+describe('the simulator plays FC 2.0 and FC 3.0', () => {
+  it('FC 2.0: a function in a service, a callback handler', () => {
+    const model = aliyunPlatform.simulation({ service: 'svc', functionName: 'f' }, { name: 'job' });
+    expect(model.label).toMatch(/2\.0/);
+    const record = model.destinationRecord(invocation, 1, 'failed', {
+      errorType: 'HandledInvocationError',
+      message: 'x',
+    }) as {
+      requestContext: { functionArn: string };
+    };
+    expect(record.requestContext.functionArn).toBe(
+      'acs:fc:cn-hangzhou:1234567890123456:services/svc.LATEST/functions/f',
+    );
+    expect(model.context(invocation, 0)).toHaveProperty('service');
+  });
+
+  it('FC 3.0: a function without a service, the async handler', () => {
+    const model = aliyunPlatform.simulation({ fcVersion: 3, functionName: 'f' }, { name: 'job' });
+    expect(model.label).toMatch(/3\.0/);
+    const record = model.destinationRecord(invocation, 1, 'expired') as {
+      requestContext: { functionArn: string };
+    };
+    expect(record.requestContext.functionArn).toBe('acs:fc:cn-hangzhou:1234567890123456:functions/f');
+    expect(model.context(invocation, 0)).not.toHaveProperty('service');
+    // The async handler takes (event, context) and returns a promise; FC 2.0's takes a callback too.
+    const job = { name: 'job', run: async () => ({}) } as never;
+    expect(aliyunPlatform.handler(job, { fcVersion: 3 }).length).toBe(2);
+    expect(aliyunPlatform.handler(job, { fcVersion: 2 }).length).toBe(3);
+  });
+});
