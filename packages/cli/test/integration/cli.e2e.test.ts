@@ -174,19 +174,25 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
     expect(status.code).toBe(1);
     expect(hasAnsi(status.stdout)).toBe(false);
     expect(status.stdout).toMatch(/last succeeded\s+2026-11-27T10:49:00\.000Z/);
-    expect(status.stdout).toMatch(/gaps\s+10 window\(s\) in 1 range\(s\)/);
-    expect(status.stdout).toContain('[2026-11-27T10:30:00.000Z, 2026-11-27T10:40:00.000Z)  10 window(s)');
-    expect(status.stdout).toMatch(/2026-11-27T10:54:00\.000Z.*failed\s+2\s.*SOURCE_FAILED/);
+    // Catch-up (5 windows per run here) tried the oldest windows never run, and they failed too.
+    expect(status.stdout).toMatch(/^succeeded 40 {2}failed 6 {2}running 0 {2}missing 9 {2}stale 0$/m);
+    expect(status.stdout).toMatch(/failed\s+2026-11-27T10:30:00\.000Z\s+2026-11-27T10:35:00\.000Z\s.*\s5$/m);
+    expect(status.stdout).toMatch(/missing\s+2026-11-27T10:35:00\.000Z\s+2026-11-27T10:40:00\.000Z\s.*\s5$/m);
+    expect(status.stdout).toMatch(/2026-11-27T10:54:00\.000Z.*\s2\s.*SOURCE_FAILED/);
     const json = JSON.parse((await run(['status', '--json'], own)).stdout) as {
-      failed: Array<{ windowStart: string; attempts: number; lastError: string }>;
+      counts: Record<string, number>;
+      ranges: Array<{ state: string; from: string; to: string; windows: number }>;
     };
-    expect(json.failed).toContainEqual(
-      expect.objectContaining({
-        windowStart: '2026-11-27T10:54:00.000Z',
-        attempts: 2,
-        lastError: expect.stringContaining('SOURCE_FAILED'),
-      }),
-    );
+    expect(json.counts).toEqual({ succeeded: 40, failed: 6, running: 0, missing: 9, stale: 0 });
+    const t = (hhmm: string) => `2026-11-27T${hhmm}:00.000Z`;
+    expect(json.ranges).toEqual([
+      { state: 'succeeded', from: t('10:00'), to: t('10:30'), windows: 30 },
+      { state: 'failed', from: t('10:30'), to: t('10:35'), windows: 5 },
+      { state: 'missing', from: t('10:35'), to: t('10:40'), windows: 5 },
+      { state: 'succeeded', from: t('10:40'), to: t('10:50'), windows: 10 },
+      { state: 'missing', from: t('10:50'), to: t('10:54'), windows: 4 },
+      { state: 'failed', from: t('10:54'), to: t('10:55'), windows: 1 },
+    ]);
 
     // --verbose adds the stack.
     const verbose = await run(['--verbose', 'run', '--at', '2026-11-27T10:55:30Z'], {
