@@ -85,7 +85,12 @@ export class SqlLedger implements Ledger {
         this.ready = Promise.resolve();
         return;
       } catch (error) {
-        if ((await ledgerTableState(this.db)) === 'current') throw error;
+        // Current now: another process created or migrated it since (or the error was another, and repeats).
+        if ((await ledgerTableState(this.db)) === 'current') {
+          await this.db.query(sql, params);
+          this.ready = Promise.resolve();
+          return;
+        }
       }
     }
     this.ready ??= prepareLedgerTable(this.db).catch((error) => {

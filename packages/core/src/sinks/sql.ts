@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { normalize } from 'node:path';
 import { quoteName, runInOrder, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import {
   closeDatabase,
@@ -84,9 +84,10 @@ export class SqlSink implements Sink {
   /** Dialect, database and table: never the host or the credentials, which differ between machines. */
   identity(): string {
     const { db, table } = this.options;
+    // SQLite: the path as the URL writes it (relative paths name the same file wherever the project is).
     const database =
       db.dialect === 'sqlite'
-        ? basename(db.filename ?? ':memory:')
+        ? normalize(db.filename ?? ':memory:')
         : decodeURIComponent(new URL(db.url).pathname.replace(/^\//, ''));
     return `${db.dialect}:${database}/${table}`;
   }
