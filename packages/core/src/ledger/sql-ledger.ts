@@ -84,7 +84,7 @@ export class SqlLedger implements Ledger {
         await this.db.query(sql, params);
         this.ready = Promise.resolve();
         return;
-      } catch (error) {
+      } catch {
         // Current now: another process created or migrated it since (or the error was another, and repeats).
         if ((await ledgerTableState(this.db)) === 'current') {
           await this.db.query(sql, params);
