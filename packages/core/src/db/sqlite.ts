@@ -140,6 +140,8 @@ export class SqliteClient implements SqlClient {
       }
     }
     const handle = await pending;
+    // An empty stand-in for a missing file is not kept: the next user may find the file there.
+    if (key && !handle.key && shared.get(key) === pending) shared.delete(key);
     handle.refs++;
     return handle;
   }
@@ -158,7 +160,7 @@ async function openHandle(
       ? new Database(path, { readonly: true, fileMustExist: true })
       : new Database(':memory:');
     db.pragma('busy_timeout = 5000');
-    return new SharedHandle(db, key);
+    return new SharedHandle(db, exists ? key : undefined);
   }
   if (path) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path ?? ':memory:');
