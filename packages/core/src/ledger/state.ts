@@ -103,4 +103,6 @@ export interface SummaryQuery {
   now: Date;
   staleBefore: Date;
   maxRanges: number;
+  /** The windows' length when it is fixed (minutes, hours): the summary then takes one grouped scan. */
+  sizeMs?: number | undefined;
 }

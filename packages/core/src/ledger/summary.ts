@@ -1,6 +1,7 @@
 import { quoteName, type SqlClient, type SqlRow } from '../db/client.js';
 import { fromDbTime, toDbTime } from '../db/connect.js';
 import type { StateCounts, SummaryQuery, SummaryRange, WindowState } from './state.js';
+import { summarizeFixed } from './summary-fixed.js';
 import { LEDGER_TABLE, type LedgerTableState } from './table.js';
 import type { LedgerEntry, LedgerSummary } from './types.js';
 
@@ -56,6 +57,34 @@ export async function summarizeLedger(
     };
   const q = (name: string) => quoteName(db.dialect, name);
   const scope = scopeSql(db, table, key, query);
+  const lastSucceeded = async () => {
+    const [row] = await db.query(
+      `select ${q('window_start')} as s, ${q('window_end')} as e, ${q('updated_at')} as u from ${q(LEDGER_TABLE)} where ${scope.sql} and ${q('status')} = 'succeeded' order by ${q('window_start')} desc limit 1`,
+      scope.params,
+    );
+    return row ? { start: fromDbTime(row.s), end: fromDbTime(row.e), computedAt: fromDbTime(row.u) } : null;
+  };
+  if (query.sizeMs) {
+    const [min] = query.from
+      ? [{ f: query.from }]
+      : await db.query(
+          `select min(${q('window_start')}) as f from ${q(LEDGER_TABLE)} where ${scope.sql}`,
+          scope.params,
+        );
+    const anchor = min?.f === null || min?.f === undefined ? undefined : fromDbTime(min.f);
+    if (!anchor)
+      return {
+        ledger: true,
+        counts,
+        ranges: [],
+        truncated: false,
+        lastSucceeded: null,
+        first: null,
+        last: null,
+      };
+    const fixed = await summarizeFixed(db, table, scope, { ...query, sizeMs: query.sizeMs }, anchor);
+    if (fixed) return { ledger: true, ...fixed, lastSucceeded: await lastSucceeded(), first: anchor };
+  }
   const state = stateSql(db, table, query);
   const rows = `select ${q('window_start')} as s, ${q('window_end')} as e, ${state.sql} as st from ${q(LEDGER_TABLE)} where ${scope.sql}`;
   const marked = `select s, e, st, case when lag(e) over (order by s) = s and lag(st) over (order by s) = st then 0 else 1 end as brk from (${rows}) r`;
@@ -85,21 +114,7 @@ export async function summarizeLedger(
       if (!last || t > last) last = t;
     }
   } else for (const r of ranges) counts[r.state] += r.windows;
-  const [lastRow] = await db.query(
-    `select ${q('window_start')} as s, ${q('window_end')} as e, ${q('updated_at')} as u from ${q(LEDGER_TABLE)} where ${scope.sql} and ${q('status')} = 'succeeded' order by ${q('window_start')} desc limit 1`,
-    scope.params,
-  );
-  return {
-    ledger: true,
-    counts,
-    ranges,
-    truncated,
-    lastSucceeded: lastRow
-      ? { start: fromDbTime(lastRow.s), end: fromDbTime(lastRow.e), computedAt: fromDbTime(lastRow.u) }
-      : null,
-    first,
-    last,
-  };
+  return { ledger: true, counts, ranges, truncated, lastSucceeded: await lastSucceeded(), first, last };
 }
 
 /** The rows of windows starting in `[from, to)`, oldest first. */

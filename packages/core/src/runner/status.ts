@@ -46,6 +46,7 @@ export async function jobStatus(rt: JobRuntime, options: StatusOptions = {}): Pr
     now,
     staleBefore: new Date(now.getTime() - rt.catchUp.staleAfterMs),
     maxRanges: options.maxRanges ?? DEFAULT_MAX_RANGES,
+    sizeMs: fixedSizeMs(rt.windowSpec),
   });
   if (!summary.ledger)
     return {
@@ -133,6 +134,12 @@ export function countWindows(from: Date, to: Date, spec: WindowSpec): number {
   if (spec.size.unit === 'minute' || spec.size.unit === 'hour')
     return Math.ceil((to.getTime() - from.getTime()) / nominalSizeMs(spec.size));
   return windowsInRange(from, to, spec).length;
+}
+
+/** Minutes and hours have one length: their windows sit on one grid. */
+function fixedSizeMs(spec: WindowSpec): number | undefined {
+  const { unit } = spec.size;
+  return unit === 'minute' || unit === 'hour' ? nominalSizeMs(spec.size) : undefined;
 }
 
 function latest(a: Date | undefined, b: Date | undefined): Date | undefined {

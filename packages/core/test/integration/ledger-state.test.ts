@@ -242,3 +242,91 @@ describe.each(databases)('window states on $dialect', (base) => {
     ]);
   });
 });
+
+describe.each(databases)('status() agrees with windows() on $dialect', (base) => {
+  let scratch: ScratchDatabase;
+  const jobs: WindowedJob[] = [];
+  beforeAll(async () => {
+    scratch = await scratchDatabase(base);
+  });
+  afterAll(async () => {
+    await Promise.all(jobs.map((j) => j.close()));
+    await scratch.drop();
+  });
+
+  it.each([
+    ['1m', 60_000, 5_000],
+    ['1h', 3_600_000, 2_500],
+    ['1d', 86_400_000, 3_000],
+  ])('over a seeded mix of states and gaps of %s windows', async (size, ms, windows) => {
+    const name = uniqueName('mix');
+    const job = defineWindowedJob({
+      name,
+      window: size,
+      query: async () => [{ n: 1 }],
+      sink: scratch.db.url,
+      logger: false,
+    });
+    jobs.push(job);
+    const FROM = Date.parse('2026-01-01T00:00:00Z');
+    // One real window: creates the ledger and tells the sink identity and fingerprint.
+    await job.backfill({ from: new Date(FROM), to: new Date(FROM + ms) });
+    const { sink, fingerprint } = await job.status();
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const rows: Record<string, unknown>[] = [];
+    const now = Date.now();
+    // Runs of one kind: long succeeded stretches, short failed/running/stale/missing ones, single gaps.
+    for (let i = 1; i < windows; ) {
+      const kind = random();
+      const length =
+        kind < 0.5 ? 1 + Math.floor(random() * 1500) : 1 + Math.floor(random() * (random() < 0.5 ? 3 : 40));
+      for (let k = i; k < Math.min(windows, i + length); k++) {
+        const start = new Date(FROM + k * ms).toISOString();
+        const end = new Date(FROM + (k + 1) * ms).toISOString();
+        const row = (status: string, extra: Record<string, unknown> = {}) => ({
+          job: name,
+          sink,
+          window_start: dbTime(base.dialect, start),
+          window_end: dbTime(base.dialect, end),
+          status,
+          attempts: 1,
+          updated_at: dbTime(base.dialect, new Date(now).toISOString()),
+          fingerprint: status === 'succeeded' ? fingerprint : null,
+          ...extra,
+        });
+        if (kind < 0.5) rows.push(row('succeeded'));
+        else if (kind < 0.6) rows.push(row('failed', { last_error: 'x' }));
+        else if (kind < 0.7)
+          rows.push(
+            row('running', { expires_at: dbTime(base.dialect, new Date(now + 3_600_000).toISOString()) }),
+          );
+        else if (kind < 0.75)
+          rows.push(
+            row('running', { expires_at: dbTime(base.dialect, new Date(now - 1_000).toISOString()) }),
+          );
+        else if (kind < 0.85) rows.push(row('succeeded', { fingerprint: 'another' }));
+        // else: missing
+      }
+      i += length;
+    }
+    for (let i = 0; i < rows.length; i += 200)
+      await scratch.knex('windowed_runs').insert(rows.slice(i, i + 200));
+    const status = await job.status();
+    const listed = await job.windows({ from: new Date(FROM), to: status.to! });
+    const expected: Array<[string, string, number]> = [];
+    for (const w of listed) {
+      const last = expected[expected.length - 1];
+      if (last && last[0] === w.state) last[2]++;
+      else expected.push([w.state, w.key, 1]);
+    }
+    expect(status.ranges.map((r) => [r.state, r.from.toISOString(), r.windows])).toEqual(expected);
+    const counts = { succeeded: 0, failed: 0, running: 0, missing: 0, stale: 0 };
+    for (const w of listed) counts[w.state]++;
+    expect(status.counts).toEqual(counts);
+    expect(counts.missing * counts.stale * counts.failed * counts.running).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,232 @@
+import { quoteName, type SqlClient } from '../db/client.js';
+import { fromDbTime, toDbTime } from '../db/connect.js';
+import type { StateCounts, SummaryQuery, SummaryRange, WindowState } from './state.js';
+import { LEDGER_TABLE, type LedgerTableState } from './table.js';
+
+/** Windows per bucket of the grouped scan. */
+const BUCKET = 1024;
+/** Bucket ranges per detail query. */
+const DETAIL_CHUNK = 400;
+
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+interface Bucket {
+  b: number;
+  n: number;
+  failed: number;
+  running: number;
+  stale: number;
+  /** Sums of the present windows' indexes in the bucket, and of their squares. */
+  s1: number;
+  s2: number;
+  misaligned: number;
+}
+
+/** Ranges and counts, or undefined when the rows do not sit on one grid (the caller summarizes otherwise). */
+export interface FixedSummary {
+  ranges: SummaryRange[];
+  counts: StateCounts;
+  truncated: boolean;
+  last: Date | null;
+}
+
+/**
+ * The summary for windows of one fixed length (minutes, hours): one grouped scan over the job's rows
+ * counts each bucket of 1,024 consecutive windows — present, failed, running, stale, and the sum of
+ * the present windows' indexes and of their squares. A bucket all in one state is one range as it
+ * is. Elsewhere, up to two missing windows are found from those sums (the missing indexes' sum and
+ * sum of squares determine them); the rows of a bucket's other states are read, and a bucket with
+ * more gaps is read whole. What travels back grows with the number of ranges, not of windows, and
+ * nothing runs per row but inline arithmetic (no window function, no derived table to materialize).
+ */
+export async function summarizeFixed(
+  db: SqlClient,
+  table: Exclude<LedgerTableState, 'absent'>,
+  scope: Sql,
+  query: SummaryQuery & { sizeMs: number },
+  anchor: Date,
+): Promise<FixedSummary | undefined> {
+  const q = (name: string) => quoteName(db.dialect, name);
+  const t = (date: Date) => toDbTime(db.dialect, date);
+  const S = Math.round(query.sizeMs / 1000);
+  const conds = stateConditions(db, table, query);
+  // Seconds from the anchor (a window start, at or before every row).
+  const d =
+    db.dialect === 'mysql'
+      ? `timestampdiff(second, ?, ${q('window_start')})`
+      : db.dialect === 'postgres'
+        ? `(cast(extract(epoch from ${q('window_start')}) as bigint) - ?)`
+        : // better-sqlite3 binds a JS number as a REAL: cast, or the divisions below would not be integer ones.
+          `(cast(strftime('%s', ${q('window_start')}) as integer) - cast(? as integer))`;
+  const anchorParam = db.dialect === 'mysql' ? t(anchor) : Math.round(anchor.getTime() / 1000);
+  const div = (a: string, b: number) => (db.dialect === 'mysql' ? `(${a} div ${b})` : `(${a} / ${b})`);
+  const k = div(d, S);
+  const j = `(${k} % ${BUCKET})`;
+  const count = (cond: Sql): Sql => ({
+    sql: `sum(case when ${cond.sql} then 1 else 0 end)`,
+    params: cond.params,
+  });
+  const parts: Array<[string, Sql]> = [
+    ['b', { sql: div(k, BUCKET), params: [anchorParam] }],
+    ['n', { sql: 'count(*)', params: [] }],
+    ['f', count(conds.failed)],
+    ['r', count(conds.running)],
+    ['st', count(conds.stale)],
+    ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
+    ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+    ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
+    ['t', { sql: `max(${q('window_end')})`, params: [] }],
+  ];
+  const rows = await db.query(
+    `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from ${q(LEDGER_TABLE)} where ${scope.sql} group by 1 order by 1`,
+    [...parts.flatMap(([, p]) => p.params), ...scope.params],
+  );
+  const buckets: Bucket[] = rows.map((r) => ({
+    b: Number(r.b),
+    n: Number(r.n),
+    failed: Number(r.f),
+    running: Number(r.r),
+    stale: Number(r.st),
+    s1: Number(r.s1),
+    s2: Number(r.s2),
+    misaligned: Number(r.mis),
+  }));
+  if (buckets.some((x) => x.misaligned > 0)) return undefined;
+  const last = rows.reduce<Date | null>((max, r) => {
+    const end = fromDbTime(r.t);
+    return !max || end > max ? end : max;
+  }, null);
+  const counts: StateCounts = { succeeded: 0, failed: 0, running: 0, missing: 0, stale: 0 };
+  if (!last) return { ranges: [], counts, truncated: false, last };
+  const sizeMs = S * 1000;
+  const total = Math.round((last.getTime() - anchor.getTime()) / sizeMs);
+  const startOf = (index: number) => new Date(anchor.getTime() + index * sizeMs);
+
+  // Per bucket: one state throughout, or windows to place one by one.
+  const plans = buckets.map((x) => {
+    const first = x.b * BUCKET;
+    const size = Math.min(BUCKET, total - first);
+    const missing = size - x.n;
+    const exceptions = x.failed + x.running + x.stale;
+    counts.failed += x.failed;
+    counts.running += x.running;
+    counts.stale += x.stale;
+    counts.succeeded += x.n - exceptions;
+    let uniform: WindowState | undefined;
+    if (missing === 0) {
+      if (exceptions === 0) uniform = 'succeeded';
+      else if (x.failed === x.n) uniform = 'failed';
+      else if (x.running === x.n) uniform = 'running';
+      else if (x.stale === x.n) uniform = 'stale';
+    }
+    const gaps = uniform ? [] : solveMissing(x, size, missing);
+    return { x, first, size, uniform, gaps, readAll: !uniform && gaps === undefined };
+  });
+  // Buckets not in one state: their rows in another state than succeeded (or all their rows).
+  const detail = plans.filter((p) => !p.uniform);
+  const states = new Map<number, WindowState>();
+  const wanted = (p: (typeof detail)[number]) => ({
+    sql: `(${q('window_start')} >= ? and ${q('window_start')} < ?)`,
+    params: [t(startOf(p.first)), t(startOf(p.first + p.size))],
+  });
+  for (let i = 0; i < detail.length; i += DETAIL_CHUNK) {
+    const chunk = detail.slice(i, i + DETAIL_CHUNK);
+    const all = chunk.filter((p) => p.readAll).map(wanted);
+    const some = chunk.filter((p) => !p.readAll).map(wanted);
+    const or = (list: Sql[]) => list.map((w) => w.sql).join(' or ');
+    const filters: Sql[] = [];
+    if (all.length) filters.push({ sql: `(${or(all)})`, params: all.flatMap((w) => w.params) });
+    if (some.length)
+      filters.push({
+        sql: `((${or(some)}) and not (${conds.succeeded.sql}))`,
+        params: [...some.flatMap((w) => w.params), ...conds.succeeded.params],
+      });
+    const found = await db.query(
+      `select ${q('window_start')} as s, ${conds.state.sql} as st from ${q(LEDGER_TABLE)} where ${scope.sql} and (${filters.map((f) => f.sql).join(' or ')})`,
+      [...conds.state.params, ...scope.params, ...filters.flatMap((f) => f.params)],
+    );
+    for (const r of found)
+      states.set(
+        Math.round((fromDbTime(r.s).getTime() - anchor.getTime()) / sizeMs),
+        String(r.st) as WindowState,
+      );
+  }
+
+  const ranges: SummaryRange[] = [];
+  const push = (state: WindowState, from: number, windows: number) => {
+    const prev = ranges[ranges.length - 1];
+    if (prev && prev.state === state && prev.to.getTime() === startOf(from).getTime()) {
+      prev.to = startOf(from + windows);
+      prev.windows += windows;
+    } else ranges.push({ state, from: startOf(from), to: startOf(from + windows), windows });
+  };
+  let cursor = 0;
+  for (const p of plans) {
+    if (p.first > cursor) push('missing', cursor, p.first - cursor);
+    if (p.uniform) push(p.uniform, p.first, p.size);
+    else {
+      const gaps = new Set(p.gaps ?? []);
+      for (let i = p.first; i < p.first + p.size; i++) {
+        const state: WindowState =
+          states.get(i) ?? (p.readAll || gaps.has(i - p.first) ? 'missing' : 'succeeded');
+        push(state, i, 1);
+      }
+    }
+    cursor = p.first + p.size;
+  }
+  const truncated = ranges.length > query.maxRanges;
+  return { ranges: ranges.slice(0, query.maxRanges), counts, truncated, last };
+}
+
+/**
+ * The indexes (in `[0, size)`) of a bucket's missing windows from the sums of the present ones, when
+ * at most two are missing and the rest are known to be there; undefined when the bucket must be read.
+ */
+function solveMissing(x: Bucket, size: number, missing: number): number[] | undefined {
+  if (missing === 0) return [];
+  if (missing > 2) return undefined;
+  const p = (size * (size - 1)) / 2 - x.s1;
+  const q = ((size - 1) * size * (2 * size - 1)) / 6 - x.s2;
+  if (missing === 1) return p >= 0 && p < size && p * p === q ? [p] : undefined;
+  // a + b = p, a² + b² = q: a and b are (p ± √(2q − p²)) / 2.
+  const root = Math.sqrt(2 * q - p * p);
+  if (!Number.isInteger(root) || (p + root) % 2 !== 0) return undefined;
+  const a = (p - root) / 2;
+  const b = (p + root) / 2;
+  return a >= 0 && b < size && a < b ? [a, b] : undefined;
+}
+
+/** The states as SQL conditions over a row (the table as it is: a 0.1 table has no fingerprint or expiry). */
+function stateConditions(db: SqlClient, table: Exclude<LedgerTableState, 'absent'>, query: SummaryQuery) {
+  const q = (name: string) => quoteName(db.dialect, name);
+  const t = (date: Date) => toDbTime(db.dialect, date);
+  const status = q('status');
+  const current = table === 'current';
+  const expired: Sql = current
+    ? {
+        sql: `(${q('expires_at')} < ? or (${q('expires_at')} is null and ${q('updated_at')} < ?))`,
+        params: [t(query.now), t(query.staleBefore)],
+      }
+    : { sql: `${q('updated_at')} < ?`, params: [t(query.staleBefore)] };
+  const stale: Sql =
+    current && query.fingerprint
+      ? {
+          sql: `(${status} = 'succeeded' and ${q('fingerprint')} is not null and ${q('fingerprint')} <> ?)`,
+          params: [query.fingerprint],
+        }
+      : { sql: '1 = 0', params: [] };
+  const failed: Sql = {
+    sql: `(${status} = 'failed' or (${status} = 'running' and ${expired.sql}))`,
+    params: expired.params,
+  };
+  const running: Sql = { sql: `(${status} = 'running' and not ${expired.sql})`, params: expired.params };
+  const succeeded: Sql = { sql: `(${status} = 'succeeded' and not ${stale.sql})`, params: stale.params };
+  const state: Sql = {
+    sql: `case when ${stale.sql} then 'stale' when ${failed.sql} then 'failed' else ${status} end`,
+    params: [...stale.params, ...failed.params],
+  };
+  return { failed, running, stale, succeeded, state };
+}
