@@ -125,28 +125,37 @@ export async function summarizeFixed(
     const gaps = uniform ? [] : solveMissing(x, size, missing);
     return { x, first, size, uniform, gaps, readAll: !uniform && gaps === undefined };
   });
-  // Buckets not in one state: their rows in another state than succeeded (or all their rows).
+  // Buckets not in one state: their rows in another state than succeeded (or all their rows). Past
+  // a few dozen buckets one scan for those rows beats range lists the database scans range by range.
   const detail = plans.filter((p) => !p.uniform);
   const states = new Map<number, WindowState>();
-  const wanted = (p: (typeof detail)[number]) => ({
+  const wanted = (p: (typeof detail)[number]): Sql => ({
     sql: `(${q('window_start')} >= ? and ${q('window_start')} < ?)`,
     params: [t(startOf(p.first)), t(startOf(p.first + p.size))],
   });
-  for (let i = 0; i < detail.length; i += DETAIL_CHUNK) {
-    const chunk = detail.slice(i, i + DETAIL_CHUNK);
-    const all = chunk.filter((p) => p.readAll).map(wanted);
-    const some = chunk.filter((p) => !p.readAll).map(wanted);
-    const or = (list: Sql[]) => list.map((w) => w.sql).join(' or ');
-    const filters: Sql[] = [];
-    if (all.length) filters.push({ sql: `(${or(all)})`, params: all.flatMap((w) => w.params) });
-    if (some.length)
+  const or = (list: Sql[]): Sql => ({
+    sql: `(${list.map((w) => w.sql).join(' or ')})`,
+    params: list.flatMap((w) => w.params),
+  });
+  const notSucceeded: Sql = { sql: `not (${conds.succeeded.sql})`, params: conds.succeeded.params };
+  const filters: Sql[] = [];
+  const some = detail.filter((p) => !p.readAll);
+  if (some.length > DETAIL_CHUNK / 8) filters.push(notSucceeded);
+  else
+    for (let i = 0; i < some.length; i += DETAIL_CHUNK) {
+      const ranges = or(some.slice(i, i + DETAIL_CHUNK).map(wanted));
       filters.push({
-        sql: `((${or(some)}) and not (${conds.succeeded.sql}))`,
-        params: [...some.flatMap((w) => w.params), ...conds.succeeded.params],
+        sql: `${ranges.sql} and ${notSucceeded.sql}`,
+        params: [...ranges.params, ...notSucceeded.params],
       });
+    }
+  const all = detail.filter((p) => p.readAll);
+  for (let i = 0; i < all.length; i += DETAIL_CHUNK)
+    filters.push(or(all.slice(i, i + DETAIL_CHUNK).map(wanted)));
+  for (const filter of filters) {
     const found = await db.query(
-      `select ${q('window_start')} as s, ${conds.state.sql} as st from ${q(LEDGER_TABLE)} where ${scope.sql} and (${filters.map((f) => f.sql).join(' or ')})`,
-      [...conds.state.params, ...scope.params, ...filters.flatMap((f) => f.params)],
+      `select ${q('window_start')} as s, ${conds.state.sql} as st from ${q(LEDGER_TABLE)} where ${scope.sql} and ${filter.sql}`,
+      [...conds.state.params, ...scope.params, ...filter.params],
     );
     for (const r of found)
       states.set(
