@@ -84,8 +84,10 @@ export class SqlLedger implements Ledger {
         await this.db.query(sql, params);
         this.ready = Promise.resolve();
         return;
-      } catch {
-        // Current now: another process created or migrated it since (or the error was another, and repeats).
+      } catch (error) {
+        // Anything but a missing table or column (a dropped connection, a refused login) is the answer.
+        if (!isMissingSchema(error)) throw error;
+        // Current now: another process created or migrated it since.
         if ((await ledgerTableState(this.db)) === 'current') {
           await this.db.query(sql, params);
           this.ready = Promise.resolve();
@@ -318,6 +320,14 @@ export class SqlLedger implements Ledger {
     this.ready = undefined;
     if (this.ownsConnection) await closeDatabase(this.db);
   }
+}
+
+/** The table or one of its columns does not exist (a new database, or a 0.1 table without `sink`). */
+function isMissingSchema(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR') return true;
+  if (code === '42P01' || code === '42703') return true;
+  return typeof message === 'string' && /no such (table|column)/i.test(message);
 }
 
 const UPSERT_COLUMNS = [
