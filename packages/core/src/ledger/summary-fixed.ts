@@ -22,6 +22,9 @@ interface Bucket {
   /** Sums of the present windows' indexes in the bucket, and of their squares. */
   s1: number;
   s2: number;
+  /** The same sums over the windows not `succeeded` (failed, running, stale). */
+  x1: number;
+  x2: number;
   misaligned: number;
 }
 
@@ -77,6 +80,20 @@ export async function summarizeFixed(
     ['st', count(conds.stale)],
     ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
     ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+    [
+      'x1',
+      {
+        sql: `sum(case when not ${conds.succeeded.sql} then ${j} else 0 end)`,
+        params: [...conds.succeeded.params, anchorParam],
+      },
+    ],
+    [
+      'x2',
+      {
+        sql: `sum(case when not ${conds.succeeded.sql} then ${j} * ${j} else 0 end)`,
+        params: [...conds.succeeded.params, anchorParam, anchorParam],
+      },
+    ],
     ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
     ['t', { sql: `max(${q('window_end')})`, params: [] }],
   ];
@@ -92,6 +109,8 @@ export async function summarizeFixed(
     stale: Number(r.st),
     s1: Number(r.s1),
     s2: Number(r.s2),
+    x1: Number(r.x1),
+    x2: Number(r.x2),
     misaligned: Number(r.mis),
   }));
   if (buckets.some((x) => x.misaligned > 0)) return undefined;
@@ -122,13 +141,20 @@ export async function summarizeFixed(
       else if (x.running === x.n) uniform = 'running';
       else if (x.stale === x.n) uniform = 'stale';
     }
-    const gaps = uniform ? [] : solveMissing(x, size, missing);
-    return { x, first, size, uniform, gaps, readAll: !uniform && gaps === undefined };
+    if (uniform) return { first, size, uniform, gaps: [], exceptions: [], readAll: false };
+    const sums = indexSums(size);
+    const gaps = solveIndexes(missing, sums.s1 - x.s1, sums.s2 - x.s2, size);
+    // Up to two windows of one other state than succeeded are placed from their sums too.
+    const kinds = (['failed', 'running', 'stale'] as const).filter((state) => x[state] > 0);
+    const at = kinds.length <= 1 ? solveIndexes(exceptions, x.x1, x.x2, size) : undefined;
+    const placed = at?.map((i) => [i, kinds[0]!] as const);
+    return { first, size, uniform, gaps, exceptions: placed, readAll: gaps === undefined };
   });
   // Buckets not in one state: their rows in another state than succeeded (or all their rows). Past
   // a few dozen buckets one scan for those rows beats range lists the database scans range by range.
-  const detail = plans.filter((p) => !p.uniform);
+  const detail = plans.filter((p) => !p.uniform && (p.readAll || !p.exceptions));
   const states = new Map<number, WindowState>();
+  for (const p of plans) for (const [i, state] of p.exceptions ?? []) states.set(p.first + i, state);
   const wanted = (p: (typeof detail)[number]): Sql => ({
     sql: `(${q('window_start')} >= ? and ${q('window_start')} < ?)`,
     params: [t(startOf(p.first)), t(startOf(p.first + p.size))],
@@ -190,21 +216,24 @@ export async function summarizeFixed(
   return { ranges: ranges.slice(0, query.maxRanges), counts, truncated, last };
 }
 
+/** The sums of `0 … size − 1` and of their squares: a whole bucket's. */
+function indexSums(size: number): { s1: number; s2: number } {
+  return { s1: (size * (size - 1)) / 2, s2: ((size - 1) * size * (2 * size - 1)) / 6 };
+}
+
 /**
- * The indexes (in `[0, size)`) of a bucket's missing windows from the sums of the present ones, when
- * at most two are missing and the rest are known to be there; undefined when the bucket must be read.
+ * `count` distinct indexes in `[0, size)` from their sum and the sum of their squares, when there
+ * are at most two (then these determine them); undefined otherwise, or when the sums fit no such set.
  */
-function solveMissing(x: Bucket, size: number, missing: number): number[] | undefined {
-  if (missing === 0) return [];
-  if (missing > 2) return undefined;
-  const p = (size * (size - 1)) / 2 - x.s1;
-  const q = ((size - 1) * size * (2 * size - 1)) / 6 - x.s2;
-  if (missing === 1) return p >= 0 && p < size && p * p === q ? [p] : undefined;
-  // a + b = p, a² + b² = q: a and b are (p ± √(2q − p²)) / 2.
-  const root = Math.sqrt(2 * q - p * p);
-  if (!Number.isInteger(root) || (p + root) % 2 !== 0) return undefined;
-  const a = (p - root) / 2;
-  const b = (p + root) / 2;
+function solveIndexes(count: number, sum: number, squares: number, size: number): number[] | undefined {
+  if (count === 0) return [];
+  if (count === 1) return sum >= 0 && sum < size && sum * sum === squares ? [sum] : undefined;
+  if (count > 2) return undefined;
+  // a + b = sum, a² + b² = squares: a and b are (sum ± √(2·squares − sum²)) / 2.
+  const root = Math.sqrt(2 * squares - sum * sum);
+  if (!Number.isInteger(root) || (sum + root) % 2 !== 0) return undefined;
+  const a = (sum - root) / 2;
+  const b = (sum + root) / 2;
   return a >= 0 && b < size && a < b ? [a, b] : undefined;
 }
 
