@@ -190,30 +190,52 @@ export async function summarizeFixed(
       );
   }
 
-  const ranges: SummaryRange[] = [];
-  const push = (state: WindowState, from: number, windows: number) => {
-    const prev = ranges[ranges.length - 1];
-    if (prev && prev.state === state && prev.to.getTime() === startOf(from).getTime()) {
-      prev.to = startOf(from + windows);
-      prev.windows += windows;
-    } else ranges.push({ state, from: startOf(from), to: startOf(from + windows), windows });
+  // Runs of one state, in window indexes; Dates only for the ranges returned.
+  const runs: Array<{ state: WindowState; from: number; to: number }> = [];
+  const push = (state: WindowState, from: number, to: number) => {
+    if (to <= from) return;
+    const prev = runs[runs.length - 1];
+    if (prev && prev.state === state && prev.to === from) prev.to = to;
+    else runs.push({ state, from, to });
   };
+  const byBucket = new Map<number, Array<[number, WindowState]>>();
+  for (const [i, state] of states) {
+    const b = Math.floor(i / BUCKET);
+    const list = byBucket.get(b);
+    if (list) list.push([i, state]);
+    else byBucket.set(b, [[i, state]]);
+  }
   let cursor = 0;
   for (const p of plans) {
-    if (p.first > cursor) push('missing', cursor, p.first - cursor);
-    if (p.uniform) push(p.uniform, p.first, p.size);
+    push('missing', cursor, p.first);
+    const end = p.first + p.size;
+    if (p.uniform) push(p.uniform, p.first, end);
+    else if (p.readAll) for (let i = p.first; i < end; i++) push(states.get(i) ?? 'missing', i, i + 1);
     else {
-      const gaps = new Set(p.gaps ?? []);
-      for (let i = p.first; i < p.first + p.size; i++) {
-        const state: WindowState =
-          states.get(i) ?? (p.readAll || gaps.has(i - p.first) ? 'missing' : 'succeeded');
-        push(state, i, 1);
+      // Succeeded but for the gaps and the windows read or placed in another state.
+      const special: Array<[number, WindowState]> = [
+        ...(p.gaps ?? []).map((g): [number, WindowState] => [p.first + g, 'missing']),
+        ...(byBucket.get(Math.floor(p.first / BUCKET)) ?? []),
+      ].sort((a, b) => a[0] - b[0]);
+      let at = p.first;
+      for (const [i, state] of special) {
+        push('succeeded', at, i);
+        push(state, i, i + 1);
+        at = i + 1;
       }
+      push('succeeded', at, end);
     }
-    cursor = p.first + p.size;
+    cursor = end;
   }
-  const truncated = ranges.length > query.maxRanges;
-  return { ranges: ranges.slice(0, query.maxRanges), counts, truncated, last };
+  const ranges = runs.slice(0, query.maxRanges).map(
+    (r): SummaryRange => ({
+      state: r.state,
+      from: startOf(r.from),
+      to: startOf(r.to),
+      windows: r.to - r.from,
+    }),
+  );
+  return { ranges, counts, truncated: runs.length > query.maxRanges, last };
 }
 
 /** The sums of `0 … size − 1` and of their squares: a whole bucket's. */
