@@ -1,8 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { count, defineWindowedJob, type JobSpec, type WindowedJob } from '@windowed/core';
 import { openTestKnex, type TestDatabase, uniqueName } from '@windowed/testing';
 import type { Knex } from 'knex';
+import { afterAll, beforeAll } from 'vitest';
+import { createLogTable, type LogRow } from './helpers.js';
 
 /**
  * A database of its own for one test (the run's databases are shared by every test file, and these
@@ -70,3 +73,39 @@ export const LEDGER_0_1_CREATE: Record<TestDatabase['dialect'], string> = {
   postgres:
     'create table "windowed_runs" ("job" varchar(64) not null, "window_start" timestamptz(3) not null, "window_end" timestamptz(3) not null, "status" varchar(16) not null, "attempts" integer not null default 0, "last_error" text null, "trigger_id" varchar(255) null, "updated_at" timestamptz(3) not null, primary key ("job", "window_start"))',
 };
+
+/**
+ * A scratch database with a log table for the tests of one `describe` (made before them, dropped
+ * after), and jobs on it closed after them: `makeJob(name, patch)` reads the log table through the
+ * `sql` source and writes to the scratch database.
+ */
+export function ledgerFixture(base: TestDatabase, rows: LogRow[], defaults: () => Partial<JobSpec>) {
+  const fixture = {
+    scratch: undefined as unknown as ScratchDatabase,
+    logs: uniqueName('logs'),
+    jobs: [] as WindowedJob[],
+    makeJob(name: string, patch: Partial<JobSpec> = {}): WindowedJob {
+      const job = defineWindowedJob({
+        name,
+        window: '1m',
+        query: { metrics: { pv: count() } },
+        source: { type: 'sql', url: fixture.scratch.db.url, table: fixture.logs, timeColumn: 'ts' },
+        sink: fixture.scratch.db.url,
+        logger: false,
+        ...defaults(),
+        ...patch,
+      });
+      fixture.jobs.push(job);
+      return job;
+    },
+  };
+  beforeAll(async () => {
+    fixture.scratch = await scratchDatabase(base);
+    await createLogTable(fixture.scratch.knex, base.dialect, fixture.logs, rows);
+  });
+  afterAll(async () => {
+    await Promise.all(fixture.jobs.map((j) => j.close()));
+    await fixture.scratch.drop();
+  });
+  return fixture;
+}

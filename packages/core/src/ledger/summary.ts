@@ -45,16 +45,16 @@ export async function summarizeLedger(
   query: SummaryQuery,
 ): Promise<LedgerSummary> {
   const counts: StateCounts = { succeeded: 0, failed: 0, running: 0, missing: 0, stale: 0 };
-  if (table === 'absent')
-    return {
-      ledger: false,
-      counts,
-      ranges: [],
-      truncated: false,
-      lastSucceeded: null,
-      first: null,
-      last: null,
-    };
+  const nothing = (ledger: boolean): LedgerSummary => ({
+    ledger,
+    counts,
+    ranges: [],
+    truncated: false,
+    lastSucceeded: null,
+    first: null,
+    last: null,
+  });
+  if (table === 'absent') return nothing(false);
   const q = (name: string) => quoteName(db.dialect, name);
   const scope = scopeSql(db, table, key, query);
   const lastSucceeded = async () => {
@@ -72,16 +72,7 @@ export async function summarizeLedger(
           scope.params,
         );
     const anchor = min?.f === null || min?.f === undefined ? undefined : fromDbTime(min.f);
-    if (!anchor)
-      return {
-        ledger: true,
-        counts,
-        ranges: [],
-        truncated: false,
-        lastSucceeded: null,
-        first: null,
-        last: null,
-      };
+    if (!anchor) return nothing(true);
     const fixed = await summarizeFixed(db, table, scope, { ...query, sizeMs: query.sizeMs }, anchor);
     if (fixed) return { ledger: true, ...fixed, lastSucceeded: await lastSucceeded(), first: anchor };
   }

@@ -1,8 +1,7 @@
-import { count, defineWindowedJob, type JobSpec, type WindowedJob } from '@windowed/core';
 import { testDatabases, uniqueName } from '@windowed/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogTable, MINUTE_LOGS } from '../helpers.js';
-import { dbTime, LEDGER_0_1_CREATE, type ScratchDatabase, scratchDatabase } from '../ledger-db.js';
+import { describe, expect, it } from 'vitest';
+import { MINUTE_LOGS } from '../helpers.js';
+import { dbTime, LEDGER_0_1_CREATE, ledgerFixture, scratchDatabase } from '../ledger-db.js';
 
 const databases = await testDatabases();
 const FROM = '2026-11-27T10:00:00Z';
@@ -10,35 +9,11 @@ const TO = '2026-11-27T10:10:00Z';
 const minute = (m: number) => `2026-11-27T10:${String(m).padStart(2, '0')}:00.000Z`;
 
 describe.each(databases)('the ledger vouches for one sink on $dialect', (base) => {
-  let scratch: ScratchDatabase;
-  const logs = uniqueName('logs');
-  const jobs: WindowedJob[] = [];
-
-  beforeAll(async () => {
-    scratch = await scratchDatabase(base);
-    await createLogTable(scratch.knex, base.dialect, logs, MINUTE_LOGS);
-  });
-  afterAll(async () => {
-    await Promise.all(jobs.map((j) => j.close()));
-    await scratch.drop();
-  });
-
-  function makeJob(name: string, patch: Partial<JobSpec> = {}): WindowedJob {
-    const job = defineWindowedJob({
-      name,
-      window: '1m',
-      query: { metrics: { pv: count() } },
-      source: { type: 'sql', url: scratch.db.url, table: logs, timeColumn: 'ts' },
-      sink: scratch.db.url,
-      logger: false,
-      ...patch,
-    });
-    jobs.push(job);
-    return job;
-  }
+  const fx = ledgerFixture(base, MINUTE_LOGS, () => ({}));
+  const { jobs, makeJob } = fx;
 
   const sinkUrl = (table: string) =>
-    `${scratch.db.url}${scratch.db.url.includes('?') ? '&' : '?'}table=${table}`;
+    `${fx.scratch.db.url}${fx.scratch.db.url.includes('?') ? '&' : '?'}table=${table}`;
 
   it('another sink table is a new sink: backfill computes there and creates it; the old one stays done', async () => {
     // issue 11 §1: this printed "0 computed, 10 already done", and the new table was never created.
@@ -48,8 +23,8 @@ describe.each(databases)('the ledger vouches for one sink on $dialect', (base) =
     const moved = first.with({ sink: sinkUrl(`${name}_b`) });
     jobs.push(moved);
     expect(await moved.backfill({ from: FROM, to: TO })).toMatchObject({ computed: 10, skipped: 0 });
-    expect(await scratch.knex(`${name}_b`).count({ n: '*' })).toEqual([{ n: expect.anything() }]);
-    expect(Number((await scratch.knex(`${name}_b`).count({ n: '*' }))[0]!.n)).toBe(10);
+    expect(await fx.scratch.knex(`${name}_b`).count({ n: '*' })).toEqual([{ n: expect.anything() }]);
+    expect(Number((await fx.scratch.knex(`${name}_b`).count({ n: '*' }))[0]!.n)).toBe(10);
     // Both sinks are recorded, each for itself.
     expect(await first.backfill({ from: FROM, to: TO })).toMatchObject({ computed: 0, skipped: 10 });
     expect(await moved.backfill({ from: FROM, to: TO })).toMatchObject({ computed: 0, skipped: 10 });
@@ -65,7 +40,7 @@ describe.each(databases)('the ledger vouches for one sink on $dialect', (base) =
     const name = uniqueName('state');
     const other = await scratchDatabase(base);
     try {
-      const job = makeJob(name, { sink: sinkUrl(name), state: scratch.db.url });
+      const job = makeJob(name, { sink: sinkUrl(name), state: fx.scratch.db.url });
       expect(await job.backfill({ from: FROM, to: '2026-11-27T10:03:00Z' })).toMatchObject({ computed: 3 });
       const elsewhere = job.with({
         sink: `${other.db.url}${other.db.url.includes('?') ? '&' : '?'}table=${name}`,
@@ -83,32 +58,8 @@ describe.each(databases)('the ledger vouches for one sink on $dialect', (base) =
 });
 
 describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
-  let scratch: ScratchDatabase;
-  const logs = uniqueName('logs');
-  const jobs: WindowedJob[] = [];
-
-  beforeAll(async () => {
-    scratch = await scratchDatabase(base);
-    await createLogTable(scratch.knex, base.dialect, logs, MINUTE_LOGS);
-  });
-  afterAll(async () => {
-    await Promise.all(jobs.map((j) => j.close()));
-    await scratch.drop();
-  });
-
-  function makeJob(name: string, patch: Partial<JobSpec> = {}): WindowedJob {
-    const job = defineWindowedJob({
-      name,
-      window: '1m',
-      query: { metrics: { pv: count() } },
-      source: { type: 'sql', url: scratch.db.url, table: logs, timeColumn: 'ts' },
-      sink: scratch.db.url,
-      logger: false,
-      ...patch,
-    });
-    jobs.push(job);
-    return job;
-  }
+  const fx = ledgerFixture(base, MINUTE_LOGS, () => ({}));
+  const { jobs, makeJob } = fx;
 
   const legacyRow = (
     job: string,
@@ -130,8 +81,8 @@ describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
   it('migrates in place on first use, by two jobs at once: nothing lost, each job’s rows claimed by its sink', async () => {
     const a = uniqueName('a');
     const b = uniqueName('b');
-    await scratch.knex.raw(LEDGER_0_1_CREATE[base.dialect]);
-    await scratch
+    await fx.scratch.knex.raw(LEDGER_0_1_CREATE[base.dialect]);
+    await fx.scratch
       .knex('windowed_runs')
       .insert([
         ...[0, 1, 2, 3, 4].map((m) => legacyRow(a, m, 'succeeded', 1)),
@@ -144,14 +95,14 @@ describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
     jobs.push(reader);
     const before = await reader.status();
     expect(before.counts).toMatchObject({ succeeded: 5, failed: 1 });
-    expect(await scratch.knex.schema.hasColumn('windowed_runs', 'sink')).toBe(false);
+    expect(await fx.scratch.knex.schema.hasColumn('windowed_runs', 'sink')).toBe(false);
 
     // Three first uses at once (two jobs, one of them twice, each with its own pool).
     const jobA = makeJob(a);
     const jobA2 = makeJob(a).with({});
     jobs.push(jobA2);
     const jobB = makeJob(b, {
-      sink: `${scratch.db.url}${scratch.db.url.includes('?') ? '&' : '?'}table=${b}`,
+      sink: `${fx.scratch.db.url}${fx.scratch.db.url.includes('?') ? '&' : '?'}table=${b}`,
     });
     const [ra, ra2, rb] = await Promise.all([
       jobA.backfill({ from: FROM, to: TO }),
@@ -163,8 +114,8 @@ describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
     expect(ra2).toMatchObject({ computed: 0, skipped: 5 });
     expect(rb).toMatchObject({ computed: 7, skipped: 3 });
 
-    expect(await scratch.knex.schema.hasColumn('windowed_runs', 'sink')).toBe(true);
-    const rows = await scratch.knex('windowed_runs').orderBy(['job', 'window_start']);
+    expect(await fx.scratch.knex.schema.hasColumn('windowed_runs', 'sink')).toBe(true);
+    const rows = await fx.scratch.knex('windowed_runs').orderBy(['job', 'window_start']);
     const ofA = rows.filter((r) => r.job === a);
     const ofB = rows.filter((r) => r.job === b);
     expect(ofA).toHaveLength(10);

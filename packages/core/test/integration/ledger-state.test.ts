@@ -1,17 +1,8 @@
-import {
-  count,
-  createSqlSource,
-  defineWindowedJob,
-  type JobSpec,
-  manualTrigger,
-  type Source,
-  sum,
-  type WindowedJob,
-} from '@windowed/core';
+import { count, createSqlSource, defineWindowedJob, manualTrigger, type Source, sum } from '@windowed/core';
 import { testDatabases, uniqueName } from '@windowed/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogTable, type LogRow } from '../helpers.js';
-import { dbTime, type ScratchDatabase, scratchDatabase } from '../ledger-db.js';
+import { describe, expect, it } from 'vitest';
+import type { LogRow } from '../helpers.js';
+import { dbTime, ledgerFixture } from '../ledger-db.js';
 
 const databases = await testDatabases();
 const minute = (m: number) => `2026-11-27T10:${String(m).padStart(2, '0')}:00.000Z`;
@@ -24,36 +15,14 @@ const LOGS: LogRow[] = Array.from({ length: 30 }, (_, m) => [
 ]).flat();
 
 describe.each(databases)('window states on $dialect', (base) => {
-  let scratch: ScratchDatabase;
-  const logs = uniqueName('logs');
-  const jobs: WindowedJob[] = [];
-
-  beforeAll(async () => {
-    scratch = await scratchDatabase(base);
-    await createLogTable(scratch.knex, base.dialect, logs, LOGS);
-  });
-  afterAll(async () => {
-    await Promise.all(jobs.map((j) => j.close()));
-    await scratch.drop();
-  });
-
-  const source = { type: 'sql', url: '', table: logs, timeColumn: 'ts' };
-  function makeJob(name: string, patch: Partial<JobSpec> = {}): WindowedJob {
-    const job = defineWindowedJob({
-      name,
-      window: '1m',
-      query: { metrics: { pv: count(), bytes: sum('bytes') } },
-      source: { ...source, url: scratch.db.url },
-      sink: scratch.db.url,
-      logger: false,
-      ...patch,
-    });
-    jobs.push(job);
-    return job;
-  }
+  const fx = ledgerFixture(base, LOGS, () => ({ query: { metrics: { pv: count(), bytes: sum('bytes') } } }));
+  const { jobs, makeJob } = fx;
+  const source = { type: 'sql', url: '', table: fx.logs, timeColumn: 'ts' };
   const stored = async (table: string) =>
-    (await scratch.knex(table).select('window_start', 'pv').orderBy('window_start')).map((r) => Number(r.pv));
-  const ledgerRows = (job: string) => scratch.knex('windowed_runs').where({ job }).orderBy('window_start');
+    (await fx.scratch.knex(table).select('window_start', 'pv').orderBy('window_start')).map((r) =>
+      Number(r.pv),
+    );
+  const ledgerRows = (job: string) => fx.scratch.knex('windowed_runs').where({ job }).orderBy('window_start');
 
   it('a changed definition makes succeeded windows stale; only backfill --stale recomputes them, exactly those', async () => {
     const name = uniqueName('stale');
@@ -117,7 +86,7 @@ describe.each(databases)('window states on $dialect', (base) => {
     const name = uniqueName('rerun');
     const job = makeJob(name);
     await job.backfill({ from: minute(0), to: minute(3) });
-    const broken = job.with({ source: { ...source, url: scratch.db.url, table: `${logs}_gone` } });
+    const broken = job.with({ source: { ...source, url: fx.scratch.db.url, table: `${fx.logs}_gone` } });
     jobs.push(broken);
     const forced = await broken.backfill({ from: minute(0), to: minute(2), force: true });
     expect(forced).toMatchObject({ computed: 0, failed: 2 });
@@ -166,7 +135,7 @@ describe.each(databases)('window states on $dialect', (base) => {
 
   it('stores trigger ids of any length (hashed past the column)', async () => {
     const name = uniqueName('trig');
-    const job = makeJob(name, { state: scratch.db.url });
+    const job = makeJob(name, { state: fx.scratch.db.url });
     const long = `arn:aws:events:${'x'.repeat(1_000)}`;
     await job.run(at(1, long));
     await job.run(at(2, 'short'));
@@ -180,7 +149,7 @@ describe.each(databases)('window states on $dialect', (base) => {
     const name = uniqueName('expiry');
     let release: () => void = () => undefined;
     let entered: () => void = () => undefined;
-    const inner = createSqlSource({ url: scratch.db.url, table: logs, timeColumn: 'ts' });
+    const inner = createSqlSource({ url: fx.scratch.db.url, table: fx.logs, timeColumn: 'ts' });
     const slow: Source = {
       type: 'slow',
       describe: () => 'slow',
@@ -194,7 +163,7 @@ describe.each(databases)('window states on $dialect', (base) => {
       close: () => inner.close!(),
     };
     // A ledger in a `state` database: the run marks its window running before it computes.
-    const job = makeJob(name, { source: slow, state: scratch.db.url });
+    const job = makeJob(name, { source: slow, state: fx.scratch.db.url });
     const deadline = Date.now() + 60_000;
     const started = new Promise<void>((resolve) => {
       entered = resolve;
@@ -222,13 +191,13 @@ describe.each(databases)('window states on $dialect', (base) => {
       expires_at: dbTime(base.dialect, expires),
     });
     const now = Date.now();
-    await scratch
+    await fx.scratch
       .knex('windowed_runs')
       .insert([
         row(1, new Date(now - 1_000).toISOString(), new Date(now).toISOString()),
         row(2, new Date(now + 3_600_000).toISOString(), new Date(now - 3_600_000).toISOString()),
       ]);
-    const fast = job.with({ source: { ...source, url: scratch.db.url } });
+    const fast = job.with({ source: { ...source, url: fx.scratch.db.url } });
     jobs.push(fast);
     expect((await job.status()).ranges.map((r) => [r.state, r.from.toISOString()])).toEqual([
       ['succeeded', minute(0)],
@@ -244,15 +213,8 @@ describe.each(databases)('window states on $dialect', (base) => {
 });
 
 describe.each(databases)('status() agrees with windows() on $dialect', (base) => {
-  let scratch: ScratchDatabase;
-  const jobs: WindowedJob[] = [];
-  beforeAll(async () => {
-    scratch = await scratchDatabase(base);
-  });
-  afterAll(async () => {
-    await Promise.all(jobs.map((j) => j.close()));
-    await scratch.drop();
-  });
+  const fx = ledgerFixture(base, [], () => ({}));
+  const { jobs } = fx;
 
   it.each([
     ['1m', 60_000, 5_000],
@@ -264,7 +226,7 @@ describe.each(databases)('status() agrees with windows() on $dialect', (base) =>
       name,
       window: size,
       query: async () => [{ n: 1 }],
-      sink: scratch.db.url,
+      sink: fx.scratch.db.url,
       logger: false,
     });
     jobs.push(job);
@@ -314,7 +276,7 @@ describe.each(databases)('status() agrees with windows() on $dialect', (base) =>
       i += length;
     }
     for (let i = 0; i < rows.length; i += 200)
-      await scratch.knex('windowed_runs').insert(rows.slice(i, i + 200));
+      await fx.scratch.knex('windowed_runs').insert(rows.slice(i, i + 200));
     const status = await job.status();
     const listed = await job.windows({ from: new Date(FROM), to: status.to! });
     const expected: Array<[string, string, number]> = [];
