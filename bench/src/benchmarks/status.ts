@@ -49,7 +49,9 @@ export const status: Benchmark = {
         `  ${windows.toLocaleString('en-US')} windows: ${JSON.stringify(c)}, ${last!.ranges.length} ranges; status ${median(summaries).toFixed(0)} ms, COUNT(*) ${median(counts).toFixed(0)} ms`,
       );
       if (c.succeeded + c.failed + c.stale + c.missing !== windows || c.stale === 0 || c.missing === 0)
-        throw new Error(`status.summary: unexpected counts ${JSON.stringify(c)} (fingerprint ${fingerprint})`);
+        throw new Error(
+          `status.summary: unexpected counts ${JSON.stringify(c)} (fingerprint ${fingerprint})`,
+        );
       return [
         result({
           name: 'status.summary',
