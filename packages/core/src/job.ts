@@ -132,11 +132,11 @@ class Job implements WindowedJob {
     return this.track(backfillRange(this.runtime, { ...options, from, to }));
   }
 
-  status(options: StatusOptions = {}): Promise<JobSummary> {
+  async status(options: StatusOptions = {}): Promise<JobSummary> {
     return jobStatus(this.runtime, parseStatusOptions(options));
   }
 
-  windows(range: { from: Date | string; to: Date | string }): Promise<WindowRecord[]> {
+  async windows(range: { from: Date | string; to: Date | string }): Promise<WindowRecord[]> {
     return jobWindows(this.runtime, {
       from: parseInstant(range.from, 'windows from'),
       to: parseInstant(range.to, 'windows to'),

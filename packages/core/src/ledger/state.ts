@@ -84,13 +84,13 @@ export function parseStatusOptions(input: unknown): StatusOptions {
   const result = statusOptionsSchema.safeParse(input ?? {}, zodMessages);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const where =
+  const problem =
     issue.code === 'unrecognized_keys'
       ? `unknown option ${JSON.stringify(issue.keys[0])}`
-      : issue.path.join('.');
+      : `${issue.path.join('.')}: ${issue.message}`;
   throw new WindowedError(
     'INVALID_ARGUMENT',
-    `status: ${where}: ${issue.message}; expected { from?: Date, to?: Date, maxRanges?: integer 1..1000000 }.`,
+    `status: ${problem}; expected { from?: Date, to?: Date, maxRanges?: an integer 1..1000000 }.`,
   );
 }
 

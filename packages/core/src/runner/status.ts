@@ -2,7 +2,7 @@ import { WindowedError } from '../errors.js';
 import type { JobSummary, StatusOptions, SummaryRange, WindowRecord } from '../ledger/state.js';
 import { entryState } from '../ledger/summary.js';
 import { LEDGER_TABLE } from '../ledger/table.js';
-import { windowsInRange } from '../window/derive.js';
+import { isWindowBoundary, windowAfter, windowContaining, windowsInRange } from '../window/derive.js';
 import { nominalSizeMs } from '../window/spec.js';
 import type { WindowSpec } from '../window/types.js';
 import type { JobRuntime } from './runtime.js';
@@ -37,7 +37,7 @@ export async function jobStatus(rt: JobRuntime, options: StatusOptions = {}): Pr
       ...empty,
       note: `No run ledger: the sink ${res.sink.describe()} keeps none and no state URL is set.`,
     };
-  const from = latest(options.from, rt.start);
+  const from = latest(options.from && firstBoundary(options.from, rt.windowSpec), rt.start);
   const now = new Date();
   const summary = await ledger.summarize(rt.name, {
     from,
@@ -140,6 +140,11 @@ export function countWindows(from: Date, to: Date, spec: WindowSpec): number {
 function fixedSizeMs(spec: WindowSpec): number | undefined {
   const { unit } = spec.size;
   return unit === 'minute' || unit === 'hour' ? nominalSizeMs(spec.size) : undefined;
+}
+
+/** The first window start at or after `instant`: the first window a range from it holds. */
+function firstBoundary(instant: Date, spec: WindowSpec): Date {
+  return isWindowBoundary(instant, spec) ? instant : windowAfter(windowContaining(instant, spec), spec).start;
 }
 
 function latest(a: Date | undefined, b: Date | undefined): Date | undefined {

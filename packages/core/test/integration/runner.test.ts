@@ -360,6 +360,15 @@ describe('backfill', () => {
     expect(healed.lastSucceeded?.start.toISOString()).toBe('2026-11-27T10:05:00.000Z');
     expect(healed.counts).toEqual({ succeeded: 6, failed: 0, running: 0, missing: 0, stale: 0 });
     expect(healed.ranges).toHaveLength(1);
+    // From inside a window: the windows starting at or after it.
+    const later = await job.status({ from: new Date('2026-11-27T10:01:30Z') });
+    expect(later.counts).toMatchObject({ succeeded: 4, missing: 0 });
+    expect(later.ranges.map((r) => [r.state, r.from.toISOString()])).toEqual([
+      ['succeeded', '2026-11-27T10:02:00.000Z'],
+    ]);
+    await expect(job.status({ from: new Date(), bogus: 1 } as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });
 
