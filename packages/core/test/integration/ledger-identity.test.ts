@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { testDatabases, uniqueName } from '@windowed/testing';
 import { describe, expect, it } from 'vitest';
 import { MINUTE_LOGS } from '../helpers.js';
 import { dbTime, LEDGER_0_1_CREATE, ledgerFixture, scratchDatabase } from '../ledger-db.js';
 
 const databases = await testDatabases();
+const run = promisify(execFile);
 const FROM = '2026-11-27T10:00:00Z';
 const TO = '2026-11-27T10:10:00Z';
 const minute = (m: number) => `2026-11-27T10:${String(m).padStart(2, '0')}:00.000Z`;
@@ -130,5 +134,44 @@ describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
     expect(Number(ofA[5].attempts)).toBe(4);
     expect(ofB.slice(0, 3).map((r) => Number(r.attempts))).toEqual([2, 2, 2]);
     expect(await jobA.status()).toMatchObject({ counts: { succeeded: 10, failed: 0, missing: 0 } });
+  });
+});
+
+describe.each(databases)('a 0.1 ledger on $dialect, first used by two processes at once', (base) => {
+  const fx = ledgerFixture(base, [], () => ({}));
+  const child = fileURLToPath(new URL('../fixtures/first-use-child.ts', import.meta.url));
+  const firstUse = (name: string, sink: string) =>
+    run(process.execPath, ['--import', 'tsx', child, sink, name, FROM, TO], { timeout: 60_000 }).then(
+      ({ stdout }) => JSON.parse(stdout.trim()) as { computed: number; skipped: number; failed: number },
+    );
+
+  it('migrates once, loses nothing, and each process finds its job’s rows', async () => {
+    const a = uniqueName('pa');
+    const b = uniqueName('pb');
+    const legacy = (job: string, m: number) => ({
+      job,
+      window_start: dbTime(base.dialect, minute(m)),
+      window_end: dbTime(base.dialect, minute(m + 1)),
+      status: 'succeeded',
+      attempts: 1,
+      updated_at: dbTime(base.dialect, '2026-11-27T11:00:00Z'),
+    });
+    await fx.scratch.knex.raw(LEDGER_0_1_CREATE[base.dialect]);
+    await fx.scratch.knex('windowed_runs').insert([0, 1, 2, 3].flatMap((m) => [legacy(a, m), legacy(b, m)]));
+    const url = fx.scratch.db.url;
+    const sep = url.includes('?') ? '&' : '?';
+    const [ra, rb] = await Promise.all([
+      firstUse(a, `${url}${sep}table=${a}`),
+      firstUse(b, `${url}${sep}table=${b}`),
+    ]);
+    expect(ra).toEqual({ computed: 6, skipped: 4, failed: 0 });
+    expect(rb).toEqual({ computed: 6, skipped: 4, failed: 0 });
+    const rows = await fx.scratch.knex('windowed_runs').select('job', 'sink', 'attempts');
+    expect(rows).toHaveLength(20);
+    for (const job of [a, b]) {
+      const own = rows.filter((r) => r.job === job);
+      expect(new Set(own.map((r) => r.sink)).size).toBe(1);
+      expect(own[0].sink).toMatch(new RegExp(`/${job}$`));
+    }
   });
 });
