@@ -150,8 +150,8 @@ export async function summarizeFixed(
     const placed = at?.map((i) => [i, kinds[0]!] as const);
     return { first, size, uniform, gaps, exceptions: placed, readAll: gaps === undefined };
   });
-  // Buckets not in one state: their rows in another state than succeeded (or all their rows). Past
-  // a few dozen buckets one scan for those rows beats range lists the database scans range by range.
+  // Buckets not in one state: their rows in another state than succeeded (or all their rows), by
+  // ranges of the primary key; past a few hundred buckets, one scan for those rows.
   const detail = plans.filter((p) => !p.uniform && (p.readAll || !p.exceptions));
   const states = new Map<number, WindowState>();
   for (const p of plans) for (const [i, state] of p.exceptions ?? []) states.set(p.first + i, state);
@@ -166,7 +166,7 @@ export async function summarizeFixed(
   const notSucceeded: Sql = { sql: `not (${conds.succeeded.sql})`, params: conds.succeeded.params };
   const filters: Sql[] = [];
   const some = detail.filter((p) => !p.readAll);
-  if (some.length > DETAIL_CHUNK / 8) filters.push(notSucceeded);
+  if (some.length > DETAIL_CHUNK) filters.push(notSucceeded);
   else
     for (let i = 0; i < some.length; i += DETAIL_CHUNK) {
       const ranges = or(some.slice(i, i + DETAIL_CHUNK).map(wanted));
