@@ -4,3 +4,4 @@ export * from './conformance.js';
 export * from './databases.js';
 export * from './ledger-fault.js';
 export * from './sessions.js';
+export * from './faults/index.js';
