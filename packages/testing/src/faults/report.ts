@@ -4,6 +4,20 @@ import type { TruthCheck } from './truth.js';
  * The figures of a fault-injection suite, summed over its scenarios and printed at its end, so a
  * reader sees what was tried: faults injected (by kind), runs, windows checked, lost, duplicated.
  */
+const COUNTS = [
+  'runs',
+  'failedRuns',
+  'late',
+  'processesKilled',
+  'crashed',
+  'windowsChecked',
+  'lost',
+  'duplicated',
+  'partial',
+  'wrong',
+  'ledgerDisagrees',
+] as const;
+
 export class FaultReport {
   readonly injected = new Map<string, number>();
   runs = 0;
@@ -21,6 +35,17 @@ export class FaultReport {
   partial = 0;
   wrong = 0;
   ledgerDisagrees = 0;
+
+  /** The figures as plain JSON, to sum the reports of several test files ({@link absorb}). */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), injected: Object.fromEntries(this.injected) };
+  }
+
+  absorb(json: Record<string, unknown>): void {
+    this.addFaults(new Map(Object.entries(json.injected as Record<string, number>)));
+    for (const key of COUNTS) this[key] += Number(json[key] ?? 0);
+    this.worstMarginMs = Math.max(this.worstMarginMs, Number(json.worstMarginMs ?? Number.NEGATIVE_INFINITY));
+  }
 
   addFaults(injected: ReadonlyMap<string, number>): void {
     for (const [label, n] of injected) this.injected.set(label, (this.injected.get(label) ?? 0) + n);

@@ -3,7 +3,11 @@ import { FaultPlan, type Statement } from '../../src/faults/plan.js';
 import { Prng, seedsFromEnv } from '../../src/faults/prng.js';
 import { MessageReader, shapeOf } from '../../src/faults/protocol.js';
 
-const statement = (sql: string, inTransaction = false): Statement => ({ ...shapeOf(sql), sql, inTransaction });
+const statement = (sql: string, inTransaction = false): Statement => ({
+  ...shapeOf(sql),
+  sql,
+  inTransaction,
+});
 
 describe('the seeded fault plan', () => {
   it('makes the same decisions for the same seed, so a failing seed can be run again', () => {
@@ -13,7 +17,9 @@ describe('the seeded fault plan', () => {
     };
     expect(decisions(7)).toEqual(decisions(7));
     expect(decisions(7)).not.toEqual(decisions(8));
-    expect(new Set(decisions(7))).toEqual(new Set(['-', 'drop', 'mid-query', 'lost-reply', 'after-reply', 'stall']));
+    expect(new Set(decisions(7))).toEqual(
+      new Set(['-', 'drop', 'mid-query', 'lost-reply', 'after-reply', 'stall']),
+    );
   });
 
   it('names faults by where they struck and counts them', () => {
@@ -104,6 +110,10 @@ describe('reading the wire protocols', () => {
     });
     expect(shapeOf('commit')).toMatchObject({ commits: true });
     expect(shapeOf('ROLLBACK')).toMatchObject({ rollsBack: true });
-    expect(shapeOf("insert into t values ('commit')")).toEqual({ begins: false, commits: false, rollsBack: false });
+    expect(shapeOf("insert into t values ('commit')")).toEqual({
+      begins: false,
+      commits: false,
+      rollsBack: false,
+    });
   });
 });
