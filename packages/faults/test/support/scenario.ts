@@ -43,7 +43,8 @@ export interface Scenario {
   job(options?: { name?: string; poolMax?: number; lookback?: string }): WindowedJob;
   /** The database's GROUP BY against what `job` wrote and recorded for minutes `[from, to)`. */
   check(job: WindowedJob | string, from: number, to: number): Promise<TruthCheck>;
-  close(): Promise<void>;
+  /** Adds the faults the plan injected to `report`, and drops it all. */
+  close(report: FaultReport): Promise<void>;
 }
 
 export async function openScenario(
@@ -93,7 +94,8 @@ export async function openScenario(
         to: minuteAt(to),
       });
     },
-    async close() {
+    async close(report) {
+      report.addFaults(plan.injected);
       await Promise.all(jobs.map((j) => j.close()));
       await proxy.close();
       await knex.destroy();
