@@ -15,7 +15,10 @@ describe.each(servers)('backfills through a faulty link to $dialect', (server) =
   it.each(SEEDS)(
     'seed %i: a failed backfill leaves no window half-written, and reruns resume to every window right once',
     async (seed) => {
-      const s = await openScenario(server, { minutes: MINUTES, plan: { seed, rate: 0.08, maxStallMs: 100 } });
+      const s = await openScenario(server, {
+        minutes: MINUTES,
+        plan: { seed, rate: 0.08, commitRate: 0.3, maxStallMs: 100 },
+      });
       try {
         const job = s.job();
         for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {

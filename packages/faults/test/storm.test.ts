@@ -18,7 +18,10 @@ const lateOf = (runs: Array<{ deadline: number; settledAt: number }>) =>
 
 describe.each(servers)('%s: 20 concurrent invocations of one trigger through the handlers', (server) => {
   it.each(SEEDS)('seed %i: cold and blocked, then faulty and overlapping a forced backfill', async (seed) => {
-    const s = await openScenario(server, { minutes: MINUTES, plan: { seed, rate: 0.05, maxStallMs: 150 } });
+    const s = await openScenario(server, {
+      minutes: MINUTES,
+      plan: { seed, rate: 0.05, commitRate: 0.3, maxStallMs: 150 },
+    });
     try {
       s.plan.pause();
       // The CLI's process, say: it made the tables; its pool is not the function's.

@@ -32,6 +32,11 @@ export interface FaultPlanOptions {
   seed: number;
   /** Chance that a statement meets a fault, 0–1. */
   rate: number;
+  /**
+   * Chance for a statement that commits (COMMIT, or MySQL's whole transaction in one packet):
+   * where a fault tells apart written-and-recorded from neither. Default `rate`.
+   */
+  commitRate?: number;
   /** Chance that a fault is a stall rather than a cut. Default 0.2. */
   stallShare?: number;
   /** Longest stall. Default 300 ms. */
@@ -87,7 +92,8 @@ export class FaultPlan {
       const [c] = this.chosen.splice(index, 1);
       return this.record(statement, c!.action, c!.delayMs);
     }
-    if (!this.enabled || this.prng.next() >= this.options.rate) return undefined;
+    const rate = statement.commits ? (this.options.commitRate ?? this.options.rate) : this.options.rate;
+    if (!this.enabled || this.prng.next() >= rate) return undefined;
     if (this.prng.next() < (this.options.stallShare ?? 0.2))
       return this.record(statement, 'stall', this.prng.int(1, this.options.maxStallMs ?? 300));
     const action = this.prng.pick<FaultAction>(['drop', 'mid-query', 'lost-reply', 'after-reply']);
@@ -106,6 +112,7 @@ function labelOf(s: Statement, action: FaultAction): string {
   if (s.commits) {
     if (action === 'drop') return 'cut before COMMIT';
     if (action === 'after-reply') return 'cut after COMMIT';
+    if (action === 'mid-query') return 'cut during COMMIT';
     return 'lost COMMIT reply';
   }
   const where = s.inTransaction || s.begins ? 'mid-transaction' : 'mid-query';

@@ -36,6 +36,12 @@ describe('the seeded fault plan', () => {
     expect(plan.total).toBe(3);
   });
 
+  it('strikes statements that commit at their own rate', () => {
+    const plan = new FaultPlan({ seed: 5, rate: 0, commitRate: 1 });
+    expect(plan.decide(statement('select 1'))).toBeUndefined();
+    expect(plan.decide(statement('COMMIT'))).toBeDefined();
+  });
+
   it('injects no random fault while paused', () => {
     const plan = new FaultPlan({ seed: 3, rate: 1 });
     plan.pause();
