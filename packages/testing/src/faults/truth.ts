@@ -111,6 +111,8 @@ export async function checkAgainstTruth(knex: Knex, t: TruthTarget): Promise<Tru
   const succeeded = new Set(recorded.filter((r) => r.status === 'succeeded').map((r) => r.minute));
   for (const at of new Set([...succeeded, ...actual.keys()]))
     if (succeeded.has(at) !== actual.has(at)) check.ledgerDisagrees.push(at);
+  for (const list of [check.lost, check.duplicated, check.partial, check.wrong, check.ledgerDisagrees])
+    list.sort();
   return check;
 }
 
