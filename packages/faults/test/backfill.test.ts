@@ -17,7 +17,7 @@ describe.each(servers)('backfills through a faulty link to $dialect', (server) =
     async (seed) => {
       const s = await openScenario(server, {
         minutes: MINUTES,
-        plan: { seed, rate: 0.08, commitRate: 0.3, maxStallMs: 100 },
+        plan: { seed, rate: 0.08, commitRate: 0.3, connectRate: 0.1, maxStallMs: 100 },
       });
       try {
         const job = s.job();

@@ -20,7 +20,7 @@ describe.each(servers)('scheduled runs and catch-up through a faulty link to $di
     async (seed) => {
       const s = await openScenario(server, {
         minutes: RUNS + 2,
-        plan: { seed, rate: 0.12, commitRate: 0.3, maxStallMs: 150 },
+        plan: { seed, rate: 0.12, commitRate: 0.3, connectRate: 0.1, maxStallMs: 150 },
       });
       try {
         const job = s.job();

@@ -22,7 +22,7 @@ describe.each(servers)('%s: 20 concurrent invocations of one trigger through the
     async (seed) => {
       const s = await openScenario(server, {
         minutes: MINUTES,
-        plan: { seed, rate: 0.05, commitRate: 0.3, maxStallMs: 150 },
+        plan: { seed, rate: 0.05, commitRate: 0.3, connectRate: 0.1, maxStallMs: 150 },
       });
       try {
         s.plan.pause();

@@ -37,6 +37,8 @@ export interface FaultPlanOptions {
    * where a fault tells apart written-and-recorded from neither. Default `rate`.
    */
   commitRate?: number;
+  /** Chance that a new connection is reset before the server's greeting reaches it. Default 0. */
+  connectRate?: number;
   /** Chance that a fault is a stall rather than a cut. Default 0.2. */
   stallShare?: number;
   /** Longest stall. Default 300 ms. */
@@ -84,6 +86,13 @@ export class FaultPlan {
     let sum = 0;
     for (const n of this.injected.values()) sum += n;
     return sum;
+  }
+
+  /** Whether a new connection is reset at once (counted as `cut while connecting`). */
+  decideConnect(): boolean {
+    if (!this.enabled || this.prng.next() >= (this.options.connectRate ?? 0)) return false;
+    this.injected.set('cut while connecting', (this.injected.get('cut while connecting') ?? 0) + 1);
+    return true;
   }
 
   decide(statement: Statement): Fault | undefined {

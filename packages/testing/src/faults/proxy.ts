@@ -20,7 +20,8 @@ export interface FaultProxyOptions {
 }
 
 /**
- * A TCP proxy on 127.0.0.1 in front of the database of `url`. It reads the client's messages
+ * A TCP proxy on 127.0.0.1 in front of the database of `url`. It resets new connections at the
+ * plan's `connectRate`, and reads the client's messages
  * (see protocol.ts) and, as `plan` decides per statement, cuts the connection before the statement,
  * while it runs, with its reply lost or just after it, or holds the reply back. A cut resets the
  * client's socket without a word from the server (no error packet first, unlike a server-side
@@ -36,6 +37,11 @@ export async function startFaultProxy(url: string, options: FaultProxyOptions = 
   const stats = { connections: 0, statements: 0 };
   const server = createServer((client) => {
     stats.connections++;
+    if (options.plan?.decideConnect()) {
+      client.on('error', () => undefined);
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect(Number(target.port || defaultPort), target.hostname);
     const link = new Link(client, upstream, dialect, options.plan, stats, () => links.delete(link));
     links.add(link);

@@ -42,6 +42,13 @@ describe('the seeded fault plan', () => {
     expect(plan.decide(statement('COMMIT'))).toBeDefined();
   });
 
+  it('resets new connections at its connect rate', () => {
+    const plan = new FaultPlan({ seed: 9, rate: 0, connectRate: 1 });
+    expect(plan.decideConnect()).toBe(true);
+    expect(plan.injected.get('cut while connecting')).toBe(1);
+    expect(new FaultPlan({ seed: 9, rate: 0 }).decideConnect()).toBe(false);
+  });
+
   it('injects no random fault while paused', () => {
     const plan = new FaultPlan({ seed: 3, rate: 1 });
     plan.pause();

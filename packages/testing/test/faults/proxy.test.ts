@@ -91,6 +91,14 @@ describe.each(servers)('the fault proxy in front of $dialect', (database) => {
     expect(await rows()).toContain(5);
   });
 
+  it('resets a new connection before the server greets it', async () => {
+    const proxy = await startFaultProxy(database.url, {
+      plan: new FaultPlan({ seed: 1, rate: 0, connectRate: 1 }),
+    });
+    await expect(connectThrough(database.dialect, proxy.url)).rejects.toThrow();
+    await proxy.close();
+  });
+
   it('stalls a reply while other connections go on, until the link is cut', async () => {
     const plan = new FaultPlan({ seed: 1, rate: 0 }).next(/stalled/, 'stall', 60_000);
     const proxy = await startFaultProxy(database.url, { plan });
