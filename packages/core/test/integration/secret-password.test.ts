@@ -1,0 +1,173 @@
+import { inspect } from 'node:util';
+import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SqlClient } from '../../src/db/client.js';
+import { openDatabase, parseDatabaseUrl } from '../../src/db/connect.js';
+import { isWindowedError } from '../../src/errors.js';
+import type { PasswordReference } from '../../src/secrets/reference.js';
+import { registerSecretResolver, type SecretResolver } from '../../src/secrets/resolver.js';
+import { createSink } from '../../src/sinks/create.js';
+
+const servers = (await testDatabases()).filter((d) => d.dialect !== 'sqlite');
+
+/** The contract's simplest implementation: a store in this process, counting its reads. */
+function storeResolver(values: Map<string, string>): SecretResolver & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    platform: 'test',
+    kinds: ['secret', 'parameter'],
+    reads,
+    async fetch(reference: PasswordReference) {
+      const id = 'secret' in reference ? reference.secret : reference.parameter;
+      reads.push(id);
+      const value = values.get(id);
+      if (value === undefined) throw new Error(`no such secret ${id}`);
+      return value;
+    },
+  };
+}
+
+describe.each(servers)('a $dialect password from a secret', (database) => {
+  const admin = openTestKnex(database);
+  const user = uniqueName('wsec');
+  const secretId = `arn:test:secret:${user}`;
+  const store = new Map<string, string>();
+  let resolver = storeResolver(store);
+  const clients: SqlClient[] = [];
+  const base = new URL(database.url);
+  const urlOf = (query: string) => `${base.protocol}//${user}@${base.host}${base.pathname}?${query}`;
+  const open = (query = `passwordSecret=${encodeURIComponent(secretId)}`) => {
+    const client = openDatabase(parseDatabaseUrl(urlOf(query)));
+    clients.push(client);
+    return client;
+  };
+  const setPassword = async (password: string) => {
+    if (database.dialect === 'mysql') {
+      await admin.raw(`alter user '${user}'@'%' identified by '${password}'`);
+    } else {
+      await admin.raw(`alter role ${user} password '${password}'`);
+    }
+  };
+
+  beforeEach(() => {
+    resolver = storeResolver(store);
+    registerSecretResolver(resolver);
+  });
+
+  afterAll(async () => {
+    registerSecretResolver(undefined);
+    await Promise.all(clients.map((c) => c.close()));
+    if (database.dialect === 'mysql') await admin.raw(`drop user if exists '${user}'@'%'`);
+    else await admin.raw(`drop role if exists ${user}`);
+    await admin.destroy();
+  });
+
+  it('connects with the password the secret holds, fetched once for every pool', async () => {
+    if (database.dialect === 'mysql') {
+      await admin.raw(`create user '${user}'@'%' identified by 'first-Pa55word'`);
+      await admin.raw(`grant all on \`${base.pathname.slice(1)}\`.* to '${user}'@'%'`);
+    } else {
+      // Members of windowed_password_login must give a password (see .ci/services.sh: pg_hba).
+      await admin.raw(
+        'do $$ begin create role windowed_password_login; exception when duplicate_object then null; end $$',
+      );
+      await admin.raw(`create role ${user} login password 'first-Pa55word' in role windowed_password_login`);
+    }
+    store.set(secretId, 'first-Pa55word');
+    const a = open();
+    const b = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=2`);
+    expect(await a.query('select 1 as one')).toEqual([{ one: 1 }]);
+    expect(await b.query('select 2 as two')).toEqual([{ two: 2 }]);
+    expect(resolver.reads).toEqual([secretId]);
+    expect(inspect(a)).not.toContain('first-Pa55word');
+  });
+
+  it('refuses a wrong password for real (the server checks this login)', async () => {
+    const url = `${base.protocol}//${user}:not-the-password@${base.host}${base.pathname}`;
+    const client = openDatabase(parseDatabaseUrl(url));
+    clients.push(client);
+    const error = await client.query('select 1').catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe(
+      database.dialect === 'mysql' ? 'ER_ACCESS_DENIED_ERROR' : '28P01',
+    );
+  });
+
+  it('after a rotation, a refused login fetches the secret again once and succeeds', async () => {
+    // A warm process: the old password is cached, its pool has closed (idle) when the password rotates.
+    const before = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=5`);
+    await before.query('select 1');
+    await before.close();
+    expect(resolver.reads).toEqual([secretId]);
+    await setPassword('second-Pa55word');
+    store.set(secretId, 'second-Pa55word');
+    const after = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=6`);
+    expect(await after.query('select 3 as three')).toEqual([{ three: 3 }]);
+    expect(resolver.reads).toEqual([secretId, secretId]);
+    // Other pools use the new password from the cache: no further fetch.
+    const another = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=3`);
+    expect(await another.query('select 4 as four')).toEqual([{ four: 4 }]);
+    expect(resolver.reads).toHaveLength(2);
+  });
+
+  it('fetches again only once: a secret still holding a refused password is the refusal the caller sees', async () => {
+    store.set(secretId, 'wrong-Pa55word');
+    const client = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=4`);
+    const error = await client.query('select 1').catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe(
+      database.dialect === 'mysql' ? 'ER_ACCESS_DENIED_ERROR' : '28P01',
+    );
+    expect(resolver.reads).toEqual([secretId, secretId]);
+    expect(String((error as Error).message)).not.toContain('wrong-Pa55word');
+    store.set(secretId, 'second-Pa55word');
+  });
+
+  it('reads JSON secrets with username and password (the RDS-managed form)', async () => {
+    store.set(
+      'rds-style',
+      JSON.stringify({ engine: database.dialect, username: user, password: 'second-Pa55word' }),
+    );
+    const url = `${base.protocol}//nobody@${base.host}${base.pathname}?passwordSecret=rds-style`;
+    const client = openDatabase(parseDatabaseUrl(url));
+    clients.push(client);
+    expect(await client.query('select 5 as five')).toEqual([{ five: 5 }]);
+  });
+});
+
+describe('password references in URLs', () => {
+  it('refuses a URL holding a password and a reference, or both kinds of reference', () => {
+    const both = () => parseDatabaseUrl('mysql://u:literal-pass@h/db?passwordSecret=x');
+    expect(both).toThrow(/gives a password and also names one/);
+    expect(() => parseDatabaseUrl('mysql://u@h/db?passwordSecret=x&passwordParameter=y')).toThrow(
+      /names its password twice/,
+    );
+    expect(() => parseDatabaseUrl('sqlite:./x.db?passwordSecret=x')).toThrow(/no password/);
+    try {
+      both();
+    } catch (error) {
+      expect(isWindowedError(error, 'INVALID_CONFIG')).toBe(true);
+      expect(String(error)).not.toContain('literal-pass');
+    }
+  });
+
+  it("a config object's password reference becomes the URL's query; a literal password is refused", () => {
+    const sink = createSink(
+      { url: 'postgres://u@h/db', table: 't', password: { parameter: '/stats/pvuv' } },
+      'j',
+    );
+    expect(sink.describe()).toBe('postgres://u@h/db table t');
+    expect(() => createSink({ url: 'postgres://u@h/db', password: 'hunter22' as never }, 'j')).toThrow(
+      /must name where it lives/,
+    );
+  });
+
+  it('without a resolver, the first statement fails with INVALID_CONFIG naming the reference', async () => {
+    registerSecretResolver(undefined);
+    const client = openDatabase(
+      parseDatabaseUrl('mysql://u@127.0.0.1:1/db?passwordParameter=%2Fstats%2Fpvuv'),
+    );
+    const error = await client.query('select 1').catch((e: unknown) => e);
+    await client.close();
+    expect(isWindowedError(error, 'INVALID_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toContain('parameter "/stats/pvuv"');
+  });
+});
