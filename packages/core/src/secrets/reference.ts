@@ -6,21 +6,29 @@ import { WindowedError } from '../errors.js';
  * Secrets Manager by name or ARN; Alibaba Cloud KMS Secrets Manager by name or ARN) or an AWS SSM
  * Parameter Store parameter (a SecureString, by name or ARN). In a config object it is the URL's
  * `password` (`{ url, password: { secret: 'arn:…' } }`); in a URL, the query parameter
- * `passwordSecret=` / `passwordParameter=` — the form a function's environment carries.
+ * `passwordSecret=` / `passwordParameter=` — the form a function's environment carries. `kmsKey`
+ * (`passwordKmsKey=`) names the customer-managed KMS key the value is encrypted with, when it is
+ * not the store's default key: `windowed policy` then grants `kms:Decrypt` on it.
  */
+const kmsKey = z.optional(z.string().check(z.minLength(1, 'expected the KMS key ARN (or id)')));
+
 export const passwordReferenceSchema = z.union([
-  z.strictObject({ secret: z.string().check(z.minLength(1, 'expected the secret name or ARN')) }),
-  z.strictObject({ parameter: z.string().check(z.minLength(1, 'expected the parameter name or ARN')) }),
+  z.strictObject({ secret: z.string().check(z.minLength(1, 'expected the secret name or ARN')), kmsKey }),
+  z.strictObject({
+    parameter: z.string().check(z.minLength(1, 'expected the parameter name or ARN')),
+    kmsKey,
+  }),
 ]);
 
 export type PasswordReference = z.infer<typeof passwordReferenceSchema>;
 export type PasswordReferenceKind = 'secret' | 'parameter';
 
 /** The URL query parameter that carries each kind of reference. */
-export const PASSWORD_REFERENCE_PARAMS: Record<PasswordReferenceKind, string> = {
+export const PASSWORD_REFERENCE_PARAMS = {
   secret: 'passwordSecret',
   parameter: 'passwordParameter',
-};
+  kmsKey: 'passwordKmsKey',
+} as const;
 
 export function referenceKind(reference: PasswordReference): PasswordReferenceKind {
   return 'secret' in reference ? 'secret' : 'parameter';
@@ -49,8 +57,15 @@ export function passwordReferenceOf(params: URLSearchParams, what: string): Pass
       'INVALID_CONFIG',
       `The ${what} has an empty ${secret === '' ? 'passwordSecret' : 'passwordParameter'}: give the secret's (parameter's) name or ARN.`,
     );
-  if (secret !== null) return { secret };
-  if (parameter !== null) return { parameter };
+  const key = params.get(PASSWORD_REFERENCE_PARAMS.kmsKey);
+  const kms = key ? { kmsKey: key } : {};
+  if (secret !== null) return { secret, ...kms };
+  if (parameter !== null) return { parameter, ...kms };
+  if (key !== null)
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `The ${what} has passwordKmsKey but names no password (passwordSecret or passwordParameter).`,
+    );
   return undefined;
 }
 
@@ -67,6 +82,9 @@ export function withPasswordReference(url: string, password: unknown, what: stri
       `The ${what}'s password must name where it lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' }; a literal password belongs in the URL (mysql://user:pass@host/db).`,
     );
   const reference = parsed.data;
-  const param = PASSWORD_REFERENCE_PARAMS[referenceKind(reference)];
-  return `${url}${url.includes('?') ? '&' : '?'}${param}=${encodeURIComponent(referenceId(reference))}`;
+  const query = new URLSearchParams({
+    [PASSWORD_REFERENCE_PARAMS[referenceKind(reference)]]: referenceId(reference),
+  });
+  if (reference.kmsKey) query.set(PASSWORD_REFERENCE_PARAMS.kmsKey, reference.kmsKey);
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
 }
