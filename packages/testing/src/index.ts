@@ -3,4 +3,5 @@ export * from './aws/index.js';
 export * from './conformance.js';
 export * from './databases.js';
 export * from './ledger-fault.js';
+export { createPasswordUser } from './password-users.js';
 export * from './sessions.js';

@@ -12,6 +12,7 @@ import {
 } from '@windowed/core';
 import {
   type AwsLoopback,
+  createPasswordUser,
   openTestKnex,
   startAwsLoopback,
   testDatabases,
@@ -150,22 +151,10 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
   let roleSession: ReturnType<AwsLoopback['iam']['sessionFor']>;
   let secretArn = '';
 
-  const setPassword = (password: string) =>
-    database.dialect === 'mysql'
-      ? admin.raw(`alter user '${user}'@'%' identified by '${password}'`)
-      : admin.raw(`alter role ${user} password '${password}'`);
+  let account: Awaited<ReturnType<typeof createPasswordUser>> | undefined;
 
   beforeAll(async () => {
-    if (database.dialect === 'mysql') {
-      await admin.raw(`create user '${user}'@'%' identified by '${values[0]}'`);
-      await admin.raw(`grant all on \`${base.pathname.slice(1)}\`.* to '${user}'@'%'`);
-    } else {
-      await admin.raw(
-        'do $$ begin create role windowed_password_login; exception when duplicate_object then null; end $$',
-      );
-      await admin.raw(`create role ${user} login password '${values[0]}' in role windowed_password_login`);
-      await admin.raw(`grant all on schema public to ${user}`);
-    }
+    account = await createPasswordUser(database, user, values[0]!);
     secretArn = aws.secretsManager.putSecret(
       secretName,
       JSON.stringify({ engine: database.dialect, username: user, password: values[0] }),
@@ -182,13 +171,8 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
   afterAll(async () => {
     delete process.env.WINDOWED_SINK;
     await Promise.all(jobs.map((j) => j.close()));
-    await admin.schema.dropTableIfExists(table);
-    await admin.schema.dropTableIfExists('windowed_runs').catch(() => undefined);
-    if (database.dialect === 'mysql') await admin.raw(`drop user if exists '${user}'@'%'`);
-    else {
-      await admin.raw(`drop owned by ${user}`);
-      await admin.raw(`drop role if exists ${user}`);
-    }
+    if (database.dialect === 'mysql') await admin.schema.dropTableIfExists(table);
+    await account?.close();
     await admin.destroy();
   });
 
@@ -214,14 +198,14 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
     const summary = await lambdaHandler(job())(fixture('scheduled-rule-event'), lambdaContext());
     expect(summary).toMatchObject({ windows: [{ status: 'succeeded' }] });
     expect(aws.secretsManager.reads.length - reads).toBe(1);
-    const rows = await admin(table).select();
+    const rows = await admin(database.dialect === 'mysql' ? table : `${user}.${table}`).select();
     expect(rows).toHaveLength(1);
   });
 
   it('after a rotation, the refused login fetches the secret again once and the run succeeds', async () => {
     // The warm process keeps the cached password; its pools have closed (idle) by the next run.
     await Promise.all(jobs.map((j) => j.close()));
-    await setPassword(values[1]!);
+    await account?.setPassword(values[1]!);
     aws.secretsManager.putSecret(
       secretName,
       JSON.stringify({ engine: database.dialect, username: user, password: values[1] }),

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
+import { createPasswordUser, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlClient } from '../../src/db/client.js';
 import { openDatabase, parseDatabaseUrl } from '../../src/db/connect.js';
@@ -28,7 +28,7 @@ function storeResolver(values: Map<string, string>): SecretResolver & { reads: s
 }
 
 describe.each(servers)('a $dialect password from a secret', (database) => {
-  const admin = openTestKnex(database);
+  let account: Awaited<ReturnType<typeof createPasswordUser>> | undefined;
   const user = uniqueName('wsec');
   const secretId = `arn:test:secret:${user}`;
   const store = new Map<string, string>();
@@ -41,14 +41,6 @@ describe.each(servers)('a $dialect password from a secret', (database) => {
     clients.push(client);
     return client;
   };
-  const setPassword = async (password: string) => {
-    if (database.dialect === 'mysql') {
-      await admin.raw(`alter user '${user}'@'%' identified by '${password}'`);
-    } else {
-      await admin.raw(`alter role ${user} password '${password}'`);
-    }
-  };
-
   beforeEach(() => {
     resolver = storeResolver(store);
     registerSecretResolver(resolver);
@@ -57,22 +49,11 @@ describe.each(servers)('a $dialect password from a secret', (database) => {
   afterAll(async () => {
     registerSecretResolver(undefined);
     await Promise.all(clients.map((c) => c.close()));
-    if (database.dialect === 'mysql') await admin.raw(`drop user if exists '${user}'@'%'`);
-    else await admin.raw(`drop role if exists ${user}`);
-    await admin.destroy();
+    await account?.close();
   });
 
   it('connects with the password the secret holds, fetched once for every pool', async () => {
-    if (database.dialect === 'mysql') {
-      await admin.raw(`create user '${user}'@'%' identified by 'first-Pa55word'`);
-      await admin.raw(`grant all on \`${base.pathname.slice(1)}\`.* to '${user}'@'%'`);
-    } else {
-      // Members of windowed_password_login must give a password (see .ci/services.sh: pg_hba).
-      await admin.raw(
-        'do $$ begin create role windowed_password_login; exception when duplicate_object then null; end $$',
-      );
-      await admin.raw(`create role ${user} login password 'first-Pa55word' in role windowed_password_login`);
-    }
+    account = await createPasswordUser(database, user, 'first-Pa55word');
     store.set(secretId, 'first-Pa55word');
     const a = open();
     const b = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=2`);
@@ -98,7 +79,7 @@ describe.each(servers)('a $dialect password from a secret', (database) => {
     await before.query('select 1');
     await before.close();
     expect(resolver.reads).toEqual([secretId]);
-    await setPassword('second-Pa55word');
+    await account?.setPassword('second-Pa55word');
     store.set(secretId, 'second-Pa55word');
     const after = open(`passwordSecret=${encodeURIComponent(secretId)}&poolMax=6`);
     expect(await after.query('select 3 as three')).toEqual([{ three: 3 }]);

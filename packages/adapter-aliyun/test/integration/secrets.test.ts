@@ -1,0 +1,191 @@
+import Kms, { GetSecretValueRequest } from '@alicloud/kms20160120';
+import {
+  count,
+  defineWindowedJob,
+  isWindowedError,
+  type Logger,
+  type RunResult,
+  registerSecretResolver,
+  type Source,
+  secretResolver,
+  type WindowedJob,
+} from '@windowed/core';
+import {
+  createPasswordUser,
+  type KmsLoopbackServer,
+  openTestKnex,
+  startKmsServer,
+  testDatabases,
+  uniqueName,
+} from '@windowed/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aliyunSecretResolver, type FcContext, fcHandler } from '../../src/index.js';
+
+const KmsClient = (Kms as unknown as { default?: typeof Kms }).default ?? Kms;
+const STS = { accessKeyId: 'STS.fn', accessKeySecret: 'sts-secret', securityToken: 'sts-token' };
+let kms: KmsLoopbackServer;
+const grants = new Map<string, unknown[]>();
+
+beforeAll(async () => {
+  kms = await startKmsServer({
+    credentials: [{ accessKeyId: 'LTAI-kms', accessKeySecret: 'kms-secret' }, STS],
+    policiesOf: (accessKeyId) => grants.get(accessKeyId),
+  });
+});
+afterAll(async () => {
+  registerSecretResolver(undefined);
+  await kms.close();
+});
+
+const client = (credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }) =>
+  new KmsClient({
+    ...credentials,
+    regionId: 'cn-hangzhou',
+    endpoint: new URL(kms.endpoint).host,
+    protocol: 'http',
+  } as never);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(() => undefined).catch((e: unknown) => e as { code?: string });
+
+describe('the loopback KMS Secrets Manager, against the documented sample', () => {
+  it('GetSecretValue of secret001 answers its SecretData testdata1 and the documented fields', async () => {
+    // https://www.alibabacloud.com/help/en/kms/key-management-service/developer-reference/api-kms-2016-01-20-getsecretvalue
+    kms.putSecret('secret001', 'testdata1');
+    const out = await client({ accessKeyId: 'LTAI-kms', accessKeySecret: 'kms-secret' }).getSecretValue(
+      new GetSecretValueRequest({ secretName: 'secret001' }),
+    );
+    expect(out).toMatchObject({ secretName: 'secret001', secretData: 'testdata1', secretDataType: 'text' });
+    expect(out.versionStages?.versionStage).toEqual(['ACSCurrent']);
+    expect(out.createTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(out.requestId).toBeTruthy();
+  });
+
+  it('refuses a wrong signature, an unknown secret and a caller whose policy does not allow the read', async () => {
+    const bad = await errorOf(
+      client({ accessKeyId: 'LTAI-kms', accessKeySecret: 'wrong' }).getSecretValue(
+        new GetSecretValueRequest({ secretName: 'secret001' }),
+      ),
+    );
+    expect(bad?.code).toBe('SignatureDoesNotMatchError');
+    const missing = await errorOf(
+      client({ accessKeyId: 'LTAI-kms', accessKeySecret: 'kms-secret' }).getSecretValue(
+        new GetSecretValueRequest({ secretName: 'nope' }),
+      ),
+    );
+    expect(missing?.code).toBe('Forbidden.ResourceNotFoundError');
+    grants.set(STS.accessKeyId, [{ Version: '1', Statement: [] }]);
+    const denied = await errorOf(
+      client(STS).getSecretValue(new GetSecretValueRequest({ secretName: 'secret001' })),
+    );
+    expect(denied?.code).toBe('Forbidden.NoPermissionError');
+    grants.delete(STS.accessKeyId);
+  });
+});
+
+describe('aliyunSecretResolver', () => {
+  it('is registered when the adapter is imported', () => {
+    expect(secretResolver()?.platform).toBe('aliyun');
+  });
+
+  it('a missing secret is INVALID_CONFIG naming the reference', async () => {
+    const resolver = aliyunSecretResolver({
+      endpoint: kms.endpoint,
+      region: 'cn-hangzhou',
+      credentials: STS,
+    });
+    const error = await resolver.fetch({ secret: 'stats/missing' }).catch((e: unknown) => e);
+    expect(isWindowedError(error, 'INVALID_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toContain('secret "stats/missing" does not exist');
+  });
+});
+
+const servers = (await testDatabases()).filter((d) => d.dialect !== 'sqlite');
+
+function rawLogger(lines: string[]): Logger {
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(JSON.stringify({ level, message, ...fields }));
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const emptySource: Source = { type: 'empty', query: async () => ({ rows: [] }), describe: () => 'empty' };
+const timerEvent = (triggerTime: string) =>
+  Buffer.from(JSON.stringify({ triggerTime, triggerName: 'pv_uv-timer', payload: '' }));
+const context = (): FcContext => ({
+  requestId: uniqueName('req'),
+  credentials: STS,
+  function: { name: 'pv_uv', handler: 'index.handler', memory: 512, timeout: 60 },
+  region: 'cn-hangzhou',
+  accountId: '1234567890123456',
+});
+
+function invoke(job: WindowedJob, triggerTime: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    fcHandler(job)(timerEvent(triggerTime), context(), (error, result) =>
+      error ? reject(error) : resolve(result as RunResult),
+    );
+  });
+}
+
+describe.each(servers)('an FC run whose $dialect sink password is in KMS Secrets Manager', (database) => {
+  const admin = openTestKnex(database);
+  const user = uniqueName('wkms');
+  const table = uniqueName('pv');
+  const secretName = uniqueName('stats-pvuv');
+  const base = new URL(database.url);
+  const values = ['kms-Cold-Pa55', 'kms-Rotated-Pa55'];
+  const lines: string[] = [];
+  const jobs: WindowedJob[] = [];
+  let account: Awaited<ReturnType<typeof createPasswordUser>> | undefined;
+  let arn = '';
+
+  beforeAll(async () => {
+    account = await createPasswordUser(database, user, values[0]!);
+    arn = kms.putSecret(secretName, values[0]!);
+    // The function's role may read exactly this secret.
+    grants.set(STS.accessKeyId, [
+      { Version: '1', Statement: [{ Effect: 'Allow', Action: ['kms:GetSecretValue'], Resource: [arn] }] },
+    ]);
+    // Credentials: the ones FC hands the invocation (setFcCredentials, by the handler).
+    registerSecretResolver(aliyunSecretResolver({ endpoint: kms.endpoint, region: 'cn-hangzhou' }));
+    process.env.WINDOWED_SINK = `${base.protocol}//${user}@${base.host}${base.pathname}?table=${table}&passwordSecret=${secretName}`;
+  });
+
+  afterAll(async () => {
+    delete process.env.WINDOWED_SINK;
+    grants.delete(STS.accessKeyId);
+    await Promise.all(jobs.map((j) => j.close()));
+    if (database.dialect === 'mysql') await admin.schema.dropTableIfExists(table);
+    await account?.close();
+    await admin.destroy();
+  });
+
+  const job = () => {
+    const j = defineWindowedJob({
+      name: uniqueName('kms'),
+      window: '1m',
+      query: { metrics: { pv: count() } },
+      source: emptySource,
+      logger: rawLogger(lines),
+    });
+    jobs.push(j);
+    return j;
+  };
+
+  it('a cold start reads the secret with the invocation credentials, once, and writes the window', async () => {
+    const reads = kms.reads.length;
+    const result = await invoke(job(), '2026-11-27T10:01:30Z');
+    expect(result).toMatchObject({ windows: [{ status: 'succeeded' }] });
+    expect(kms.reads.length - reads).toBe(1);
+  });
+
+  it('after a rotation, the refused login reads the secret again once and the run succeeds', async () => {
+    await Promise.all(jobs.map((j) => j.close()));
+    await account?.setPassword(values[1]!);
+    kms.putSecret(secretName, values[1]!);
+    const reads = kms.reads.length;
+    const result = await invoke(job(), '2026-11-27T10:02:30Z');
+    expect(result).toMatchObject({ windows: [{ status: 'succeeded' }] });
+    expect(kms.reads.length - reads).toBe(1);
+    for (const line of lines) for (const value of values) expect(line).not.toContain(value);
+  });
+});
