@@ -1,4 +1,5 @@
 export { isLoginRefused, SecretCredentialsClient } from './client.js';
+export { type EnvironmentPasswords, passwordPlace, passwordsOfEnvironment } from './environment.js';
 export {
   describeReference,
   PASSWORD_REFERENCE_PARAMS,
