@@ -19,6 +19,8 @@ import {
   uniqueName,
 } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretChecks } from '../../src/deploy/secret-doctor.js';
+import { secretGrants } from '../../src/deploy/secret-grants.js';
 import { aliyunSecretResolver, type FcContext, fcHandler } from '../../src/index.js';
 
 const KmsClient = (Kms as unknown as { default?: typeof Kms }).default ?? Kms;
@@ -187,5 +189,45 @@ describe.each(servers)('an FC run whose $dialect sink password is in KMS Secrets
     expect(result).toMatchObject({ windows: [{ status: 'succeeded' }] });
     expect(kms.reads.length - reads).toBe(1);
     for (const line of lines) for (const value of values) expect(line).not.toContain(value);
+  });
+});
+
+describe('doctor and policy for a KMS secret reference', () => {
+  const options = (sink: string) => ({
+    accountId: '1234567890123456',
+    region: 'cn-hangzhou',
+    accessKeyId: 'LTAI-kms',
+    accessKeySecret: 'kms-secret',
+    environmentVariables: { WINDOWED_SINK: sink },
+  });
+
+  it('doctor: the secret exists; a missing one, a parameter reference or an unnamed key fails', async () => {
+    kms.putSecret('doctor-ok', 'doctor-Value-1');
+    kms.putSecret('doctor-cmk', 'doctor-Value-2', { encryptionKeyId: 'key-abc' });
+    const status = async (query: string) =>
+      (await secretChecks(options(`mysql://u@db:3306/stats?${query}`), kms.endpoint))[0];
+    expect(await status('passwordSecret=doctor-ok')).toMatchObject({
+      id: 'secret:WINDOWED_SINK',
+      status: 'ok',
+    });
+    expect(await status('passwordSecret=doctor-gone')).toMatchObject({
+      status: 'fail',
+      detail: 'The secret "doctor-gone" does not exist: create it.',
+    });
+    expect(await status('passwordParameter=%2Fx')).toMatchObject({ status: 'fail' });
+    expect((await status('passwordSecret=doctor-cmk'))?.detail).toMatch(/key-abc: add kmsKey/);
+    expect(await status('passwordSecret=doctor-cmk&passwordKmsKey=key-abc')).toMatchObject({ status: 'ok' });
+  });
+
+  it('policy: kms:GetSecretValue on the secret, kms:Decrypt on the named key', () => {
+    const grants = secretGrants(
+      { WINDOWED_STATE: 'postgres://u@db/ops?passwordSecret=ledger&passwordKmsKey=key-abc' },
+      'cn-hangzhou',
+      '1234567890123456',
+    );
+    expect(grants.map(({ action, resource }) => ({ action, resource }))).toEqual([
+      { action: 'kms:GetSecretValue', resource: 'acs:kms:cn-hangzhou:1234567890123456:secret/ledger' },
+      { action: 'kms:Decrypt', resource: 'acs:kms:cn-hangzhou:1234567890123456:key/key-abc' },
+    ]);
   });
 });
