@@ -12,13 +12,19 @@ import { WindowedError } from '../errors.js';
  */
 const kmsKey = z.optional(z.string().check(z.minLength(1, 'expected the KMS key ARN (or id)')));
 
-export const passwordReferenceSchema = z.union([
-  z.strictObject({ secret: z.string().check(z.minLength(1, 'expected the secret name or ARN')), kmsKey }),
-  z.strictObject({
-    parameter: z.string().check(z.minLength(1, 'expected the parameter name or ARN')),
-    kmsKey,
-  }),
-]);
+export const passwordReferenceSchema = z.union(
+  [
+    z.strictObject({ secret: z.string().check(z.minLength(1, 'expected the secret name or ARN')), kmsKey }),
+    z.strictObject({
+      parameter: z.string().check(z.minLength(1, 'expected the parameter name or ARN')),
+      kmsKey,
+    }),
+  ],
+  {
+    error:
+      "expected where the password lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' } (a literal password belongs in the URL)",
+  },
+);
 
 export type PasswordReference = z.infer<typeof passwordReferenceSchema>;
 export type PasswordReferenceKind = 'secret' | 'parameter';
