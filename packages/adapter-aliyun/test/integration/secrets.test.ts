@@ -1,12 +1,8 @@
 import Kms, { GetSecretValueRequest } from '@alicloud/kms20160120';
 import {
-  count,
-  defineWindowedJob,
   isWindowedError,
-  type Logger,
   type RunResult,
   registerSecretResolver,
-  type Source,
   secretResolver,
   type WindowedJob,
 } from '@windowed/core';
@@ -14,6 +10,7 @@ import {
   createPasswordUser,
   type KmsLoopbackServer,
   openTestKnex,
+  sinkOnlyJobs,
   startKmsServer,
   testDatabases,
   uniqueName,
@@ -103,13 +100,6 @@ describe('aliyunSecretResolver', () => {
 
 const servers = (await testDatabases()).filter((d) => d.dialect !== 'sqlite');
 
-function rawLogger(lines: string[]): Logger {
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    lines.push(JSON.stringify({ level, message, ...fields }));
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-const emptySource: Source = { type: 'empty', query: async () => ({ rows: [] }), describe: () => 'empty' };
 const timerEvent = (triggerTime: string) =>
   Buffer.from(JSON.stringify({ triggerTime, triggerName: 'pv_uv-timer', payload: '' }));
 const context = (): FcContext => ({
@@ -136,7 +126,8 @@ describe.each(servers)('an FC run whose $dialect sink password is in KMS Secrets
   const base = new URL(database.url);
   const values = ['kms-Cold-Pa55', 'kms-Rotated-Pa55'];
   const lines: string[] = [];
-  const jobs: WindowedJob[] = [];
+  const jobs = sinkOnlyJobs('kms', lines);
+  const job = () => jobs.job();
   let account: Awaited<ReturnType<typeof createPasswordUser>> | undefined;
   let arn = '';
 
@@ -155,23 +146,11 @@ describe.each(servers)('an FC run whose $dialect sink password is in KMS Secrets
   afterAll(async () => {
     delete process.env.WINDOWED_SINK;
     grants.delete(STS.accessKeyId);
-    await Promise.all(jobs.map((j) => j.close()));
+    await jobs.close();
     if (database.dialect === 'mysql') await admin.schema.dropTableIfExists(table);
     await account?.close();
     await admin.destroy();
   });
-
-  const job = () => {
-    const j = defineWindowedJob({
-      name: uniqueName('kms'),
-      window: '1m',
-      query: { metrics: { pv: count() } },
-      source: emptySource,
-      logger: rawLogger(lines),
-    });
-    jobs.push(j);
-    return j;
-  };
 
   it('a cold start reads the secret with the invocation credentials, once, and writes the window', async () => {
     const reads = kms.reads.length;
@@ -181,7 +160,7 @@ describe.each(servers)('an FC run whose $dialect sink password is in KMS Secrets
   });
 
   it('after a rotation, the refused login reads the secret again once and the run succeeds', async () => {
-    await Promise.all(jobs.map((j) => j.close()));
+    await jobs.close();
     await account?.setPassword(values[1]!);
     kms.putSecret(secretName, values[1]!);
     const reads = kms.reads.length;

@@ -1,19 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import {
-  count,
-  defineWindowedJob,
-  isWindowedError,
-  type Logger,
-  registerSecretResolver,
-  type Source,
-  secretResolver,
-  type WindowedJob,
-} from '@windowed/core';
+import { isWindowedError, registerSecretResolver, secretResolver } from '@windowed/core';
 import {
   type AwsLoopback,
   createPasswordUser,
   openTestKnex,
+  sinkOnlyJobs,
   startAwsLoopback,
   testDatabases,
   uniqueName,
@@ -130,15 +122,6 @@ describe('awsSecretResolver', () => {
 
 const servers = (await testDatabases()).filter((d) => d.dialect !== 'sqlite');
 
-/** A logger that keeps every line as given, unredacted: what the search for the value reads. */
-function rawLogger(lines: string[]): Logger {
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    lines.push(JSON.stringify({ level, message, ...fields }));
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-const oneRowSource: Source = { type: 'empty', query: async () => ({ rows: [] }), describe: () => 'empty' };
-
 describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets Manager', (database) => {
   const admin = openTestKnex(database);
   const user = uniqueName('wsm');
@@ -146,7 +129,8 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
   const secretName = uniqueName('stats/pvuv');
   const base = new URL(database.url);
   const lines: string[] = [];
-  const jobs: WindowedJob[] = [];
+  const jobs = sinkOnlyJobs('sec', lines);
+  const job = () => jobs.job();
   const values = ['cold-Start-Pa55', 'rotated-Pa55-two'];
   let roleSession: ReturnType<AwsLoopback['iam']['sessionFor']>;
   let secretArn = '';
@@ -170,23 +154,12 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
 
   afterAll(async () => {
     delete process.env.WINDOWED_SINK;
-    await Promise.all(jobs.map((j) => j.close()));
+    await jobs.close();
     if (database.dialect === 'mysql') await admin.schema.dropTableIfExists(table);
     await account?.close();
     await admin.destroy();
   });
 
-  const job = () => {
-    const j = defineWindowedJob({
-      name: uniqueName('sec'),
-      window: '1m',
-      query: { metrics: { pv: count() } },
-      source: oneRowSource,
-      logger: rawLogger(lines),
-    });
-    jobs.push(j);
-    return j;
-  };
   // The function's environment holds the reference only: the URL has no password, the user comes
   // from the secret.
   const sinkUrl = () =>
@@ -204,7 +177,7 @@ describe.each(servers)('a Lambda run whose $dialect sink password is in Secrets 
 
   it('after a rotation, the refused login fetches the secret again once and the run succeeds', async () => {
     // The warm process keeps the cached password; its pools have closed (idle) by the next run.
-    await Promise.all(jobs.map((j) => j.close()));
+    await jobs.close();
     await account?.setPassword(values[1]!);
     aws.secretsManager.putSecret(
       secretName,
