@@ -4,6 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlClient } from '../../src/db/client.js';
 import { openDatabase, parseDatabaseUrl } from '../../src/db/connect.js';
 import { isWindowedError } from '../../src/errors.js';
+import { count, defineWindowedJob, manualTrigger } from '../../src/index.js';
 import type { PasswordReference } from '../../src/secrets/reference.js';
 import { registerSecretResolver, type SecretResolver } from '../../src/secrets/resolver.js';
 import { createSink } from '../../src/sinks/create.js';
@@ -100,6 +101,42 @@ describe.each(servers)('a $dialect password from a secret', (database) => {
     expect(resolver.reads).toEqual([secretId, secretId]);
     expect(String((error as Error).message)).not.toContain('wrong-Pa55word');
     store.set(secretId, 'second-Pa55word');
+  });
+
+  it('a job whose state ledger and sql source name their password keeps its runs there, with no value in any row', async () => {
+    store.set(secretId, 'second-Pa55word');
+    const ref = `passwordSecret=${encodeURIComponent(secretId)}`;
+    const logs = uniqueName('logs');
+    const admin = open(`${ref}&poolMax=7`);
+    await admin.query(
+      `create table ${logs} (ts ${database.dialect === 'mysql' ? 'datetime(3)' : 'timestamp(3)'})`,
+    );
+    await admin.query(`insert into ${logs} (ts) values ('2026-11-27 10:00:10'), ('2026-11-27 10:00:20')`);
+    const rows: unknown[] = [];
+    const job = defineWindowedJob({
+      name: uniqueName('state'),
+      window: '1m',
+      query: { metrics: { pv: count() } },
+      source: { type: 'sql', url: urlOf(''), table: logs, password: { secret: secretId } },
+      sink: {
+        write: async (windows: Array<{ rows: unknown[] }>) => {
+          for (const w of windows) rows.push(...w.rows);
+          return {};
+        },
+        describe: () => 'memory',
+        close: async () => {},
+      } as never,
+      state: urlOf(ref),
+      logger: false,
+    });
+    const result = await job.run(manualTrigger('2026-11-27T10:01:30Z'));
+    await job.close();
+    expect(result.windows.map((w) => w.status)).toContain('succeeded');
+    expect(rows).toContainEqual(expect.objectContaining({ pv: 2 }));
+    const ledger = await admin.query(`select * from windowed_runs where job = ?`, [job.name]);
+    expect(ledger.length).toBeGreaterThan(0);
+    expect(JSON.stringify(ledger)).not.toContain('Pa55word');
+    await admin.query(`drop table ${logs}`);
   });
 
   it('reads JSON secrets with username and password (the RDS-managed form)', async () => {
