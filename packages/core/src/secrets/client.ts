@@ -25,6 +25,8 @@ interface Connected {
  */
 export class SecretCredentialsClient implements SqlClient {
   private connected: Promise<Connected> | undefined;
+  /** Pools replaced after a refused login: calls still running on them finish; closed with this client. */
+  private retired: SqlClient[] = [];
 
   constructor(
     readonly dialect: SqlClient['dialect'],
@@ -51,8 +53,11 @@ export class SecretCredentialsClient implements SqlClient {
 
   async close(): Promise<void> {
     const connected = this.connected;
+    const retired = this.retired;
     this.connected = undefined;
-    if (connected) await (await connected.catch(() => undefined))?.client.close();
+    this.retired = [];
+    const current = connected ? (await connected.catch(() => undefined))?.client : undefined;
+    await Promise.allSettled([...retired, ...(current ? [current] : [])].map((c) => c.close()));
   }
 
   /** The pool holds the password: inspecting the client shows its dialect only. */
@@ -87,7 +92,7 @@ export class SecretCredentialsClient implements SqlClient {
     const current = await this.connected?.catch(() => undefined);
     if (current && current !== stale) return current;
     this.connected = undefined;
-    void stale.client.close().catch(() => undefined);
+    this.retired.push(stale.client);
     const credentials = refreshCredentials(this.reference, stale.credentials);
     const connected = credentials.then((c) => ({ credentials, client: this.create(c) }));
     this.connected = connected;
