@@ -112,6 +112,11 @@ describe('windowed CLI with a database password in the secret store', () => {
       expect(template).toContain(`passwordSecret=${encodeURIComponent(secretArn)}`);
       expect(template).toContain('secretsmanager:GetSecretValue');
       for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file)).includes(value)).toBe(false);
+      const aliyunExport = await run(['export', '--target', 'aliyun', '--format', 's', '--out', dir], {
+        E2E_SINK_SECRET: 'stats-pvuv',
+      });
+      expect(aliyunExport.code, aliyunExport.stderr).toBe(0);
+      expect(readFileSync(join(dir, 's.yaml'), 'utf8')).toContain('passwordSecret=stats-pvuv');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
