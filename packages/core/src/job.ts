@@ -20,6 +20,8 @@ import type {
   RunResult,
   WindowedJob,
 } from './types.js';
+import type { VerifyOptions, VerifyResult } from './verify/types.js';
+import { verifyRange } from './verify/verify.js';
 import { deriveWindow, windowContaining, windowsForTrigger } from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
@@ -115,6 +117,10 @@ class Job implements WindowedJob {
       'INVALID_ARGUMENT',
     );
     return this.track(backfillRange(this.runtime, { ...options, from, to }));
+  }
+
+  verify(options: VerifyOptions): Promise<VerifyResult> {
+    return this.track(verifyRange(this.runtime, options));
   }
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
