@@ -11,6 +11,7 @@ import type { CliIo, CliRun } from './commands/shared.js';
 import { showCommand } from './commands/show.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
 import { createContext } from './context.js';
 import { describeFailure, EXIT } from './errors.js';
 import { VERSION } from './version.js';
@@ -51,6 +52,7 @@ export function createProgram(run: CliRun): Command {
     backfillCommand(run),
     statusCommand(run),
     showCommand(run),
+    verifyCommand(run),
     replayCommand(run),
     planCommand(run),
     deployCommand(run),
