@@ -74,7 +74,10 @@ export function describeFailure(error: unknown): Reported {
   if (isWindowedErrorLike(error)) {
     const exitCode =
       error.code === 'ABORTED' ? EXIT.interrupted : USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failure;
-    const hint = HINTS[error.code];
+    const hint =
+      error.code === 'INVALID_CONFIG' && /needs (AWS )?credentials/.test(error.message)
+        ? "set the variables the message names in this shell's environment, then run the command again"
+        : HINTS[error.code];
     return { exitCode, message: `${error.code}: ${firstLine(error.message)}`, ...(hint ? { hint } : {}) };
   }
   // Anything else came from a driver, an SDK or the user's config: redacted like windowed's own messages.
