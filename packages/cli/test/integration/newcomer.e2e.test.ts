@@ -1,0 +1,37 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { windowed } from '../helpers/cli.js';
+
+// What a newcomer meets on a fresh clone: folders that do not exist yet, no logs yet.
+describe('windowed simulate before anything exists', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'windowed-newcomer-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the results folder, and the summary says why every attempt failed', async () => {
+    const results = join(dir, 'not', 'yet', 'sim.db');
+    const out = await windowed(
+      [
+        'simulate',
+        '--target',
+        'aliyun',
+        '--from',
+        '2026-11-27T10:00:00Z',
+        '--to',
+        '2026-11-27T10:05:00Z',
+        '--sink',
+        `sqlite:${results}?table=pv_uv`,
+        '--no-color',
+      ],
+      { env: { E2E_LOGS: join(dir, 'no-logs-here') } },
+    );
+    expect(out.stderr).not.toMatch(/Acquire connection error|directory does not exist|\n\s+at /);
+    expect(out.code, out.stderr).toBe(1);
+    expect(existsSync(results)).toBe(true);
+    // 5 windows × 4 attempts (FC retries 3 times), all failing the same way: one line with the count.
+    expect(out.stdout).toMatch(
+      /most frequent errors {2}20 × \w+: SOURCE_FAILED: ndjson source: .*no-logs-here does not exist/,
+    );
+  }, 60_000);
+});
