@@ -7,6 +7,15 @@ import { describeFailure, isWindowedErrorLike } from './errors.js';
 // it to false to see the notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `windowed … | head`: the reader is gone, so there is nobody left to tell; stop quietly, as a shell
+// tool killed by SIGPIPE does, instead of Node's unhandled 'error' event and its stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 // A promise a library dropped after Ctrl-C (its query was aborted) is no reason to crash with a
 // stack trace; anything else is reported like any other failure: one line and a hint.
 process.on('unhandledRejection', (reason) => {

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { windowed } from '../helpers/cli.js';
+import { BIN, PROJECT, windowed } from '../helpers/cli.js';
 
 // What a newcomer meets on a fresh clone: folders that do not exist yet, no logs yet.
 describe('windowed simulate before anything exists', () => {
@@ -34,4 +35,25 @@ describe('windowed simulate before anything exists', () => {
       /most frequent errors {2}20 × \w+: SOURCE_FAILED: ndjson source: .*no-logs-here does not exist/,
     );
   }, 60_000);
+});
+
+describe('windowed piped into a reader that stops early (`| head`)', () => {
+  it.each([[['--help']], [['verify', '--help']]])(
+    '%j ends quietly, without an EPIPE stack trace',
+    async (args) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: PROJECT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader goes away before anything is written: every write meets a closed pipe.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    },
+  );
 });
