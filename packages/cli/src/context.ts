@@ -9,6 +9,7 @@ import {
   type TargetName,
   type TargetResources,
 } from './config.js';
+import { anchorResourceVariables } from './env-paths.js';
 import { CliError, EXIT } from './errors.js';
 import { type Colors, colorEnabled, createColors } from './ui/color.js';
 
@@ -93,7 +94,8 @@ let loaded: { path: string; config: ResolvedConfig; modules: Record<string, unkn
 
 /**
  * Loads the config and binds the job to a target. The process moves into the config's folder so
- * relative paths in it (`./logs`, `sqlite:.windowed/x.db`) mean the same from anywhere.
+ * relative paths in it (`./logs`, `sqlite:.windowed/x.db`) mean the same from anywhere; relative
+ * paths in WINDOWED_SOURCE/SINK/STATE were typed here, and are made absolute against `ctx.cwd` first.
  */
 export async function loadProject(ctx: CliContext, target: string = 'local'): Promise<Project> {
   if (!(TARGET_NAMES as readonly string[]).includes(target)) {
@@ -104,6 +106,7 @@ export async function loadProject(ctx: CliContext, target: string = 'local'): Pr
     );
   }
   const path = findConfigFile(ctx.cwd, ctx.configPath);
+  anchorResourceVariables(process.env, ctx.cwd);
   process.chdir(dirname(path));
   if (!loaded || loaded.path !== path) {
     const modules = await sharedModules();

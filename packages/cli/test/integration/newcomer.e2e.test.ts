@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, PROJECT, windowed } from '../helpers/cli.js';
+import { BIN, PROJECT, windowed, writeLogs } from '../helpers/cli.js';
 
 // What a newcomer meets on a fresh clone: folders that do not exist yet, no logs yet.
 describe('windowed simulate before anything exists', () => {
@@ -56,4 +56,37 @@ describe('windowed piped into a reader that stops early (`| head`)', () => {
       expect(code).toBe(0);
     },
   );
+});
+
+describe('relative paths in WINDOWED_SOURCE / WINDOWED_SINK', () => {
+  it('resolve against the directory the command runs in, not the config folder', async () => {
+    const here = writeLogs();
+    try {
+      const out = await windowed(
+        [
+          '--config',
+          join(PROJECT, 'windowed.config.ts'),
+          'backfill',
+          '--from',
+          '2026-11-27T10:00:00Z',
+          '--to',
+          '2026-11-27T10:05:00Z',
+        ],
+        {
+          cwd: here,
+          env: {
+            WINDOWED_SOURCE: 'ndjson:./access.ndjson',
+            WINDOWED_SINK: 'sqlite:./out/e2e.db',
+            WINDOWED_STATE: undefined,
+          },
+        },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain('5 computed');
+      expect(existsSync(join(here, 'out', 'e2e.db'))).toBe(true);
+      expect(existsSync(join(PROJECT, 'out'))).toBe(false);
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

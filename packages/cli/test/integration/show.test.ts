@@ -117,7 +117,13 @@ export default {
   };
 
   it('totals counts over the groups, and shows distinct counts and maxima per group, saying so', async () => {
-    const backfill = await cli(['backfill', '--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:02:00Z']);
+    const backfill = await cli([
+      'backfill',
+      '--from',
+      '2026-11-27T10:00:00Z',
+      '--to',
+      '2026-11-27T10:02:00Z',
+    ]);
     expect(backfill.code, backfill.stderr).toBe(0);
     const out = await cli(['show', '--last', '2']);
     expect(out.code, out.stderr).toBe(0);
