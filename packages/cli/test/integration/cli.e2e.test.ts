@@ -52,6 +52,13 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toContain('window [2026-11-27T10:02:00.000Z, 2026-11-27T10:03:00.000Z)');
     expect(out.stdout).toMatch(/2026-11-27T10:02:00\.000Z.*scheduled\s+succeeded\s+1/);
+    // And the values it computed for the scheduled window.
+    const { pv, uv } = expectedMetrics('2026-11-27T10:02:00Z');
+    expect(out.stdout).toMatch(
+      new RegExp(`values of the scheduled window\\n\\s*pv\\s+uv\\n.*\\n\\s*${pv}\\s+${uv}\\n`),
+    );
+    const json = await run(['run', '--at', '2026-11-27T10:03:30Z', '--json']);
+    expect(JSON.parse(json.stdout).values).toEqual([{ pv, uv }]);
     const stored = await rows();
     expect(stored.map((r) => iso(r.window_start))).toEqual(['2026-11-27T10:02:00.000Z']);
     expect({ pv: stored[0]!.pv, uv: stored[0]!.uv }).toEqual(expectedMetrics('2026-11-27T10:02:00Z'));
