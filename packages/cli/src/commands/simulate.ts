@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseInstant } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
@@ -82,6 +82,11 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   const target = platformName(o.target, 'simulated');
   const from = parseInstant(o.from, '--from');
   const to = parseInstant(o.to, '--to');
+  if (from >= to)
+    throw new CliError(
+      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
+      EXIT.usage,
+    );
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const eq = pair.indexOf('=');
@@ -90,6 +95,18 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   }
   const out = o.out ? resolve(ctx.cwd, o.out) : undefined;
   const handler = o.handler ? resolve(ctx.cwd, o.handler) : undefined;
+  // Every option is checked before anything is loaded or printed.
+  const emulator = {
+    concurrencyLimit: parsePositiveInt(o.concurrencyLimit ?? '100', '--concurrency-limit'),
+    runMs: parseNonNegative(o.runMs ?? '200', '--run-ms'),
+    coldStartMs: parseNonNegative(o.coldStartMs ?? '400', '--cold-start-ms'),
+    keepWarmMs: parseNonNegative(o.keepWarm ?? '600000', '--keep-warm'),
+    failRate: parseProbability(o.failRate ?? '0', '--fail-rate'),
+    duplicateRate: parseProbability(o.duplicateRate ?? '0', '--duplicate-rate'),
+    seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+  };
+  const timeout = o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {};
+  const fcVersion = fcVersionOf(o.fcVersion);
   // Loading for the cloud target checks it exists; the functions read the local target's source.
   const project = await loadProject(ctx, target);
   const local = project.config.targets.local ?? {};
@@ -116,8 +133,8 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
     cwd: project.config.dir,
     deploy: {
       ...(cloud?.deploy ?? {}),
-      ...fcVersionOf(o.fcVersion),
-      ...(o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {}),
+      ...fcVersion,
+      ...timeout,
     },
     ...(handler ? { handler } : {}),
     ...(o.export ? { exportName: o.export } : {}),
@@ -125,17 +142,12 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
     ...(o.sink ? { sink: o.sink } : {}),
     reset: o.reset === true,
     env,
-    concurrencyLimit: parsePositiveInt(o.concurrencyLimit ?? '100', '--concurrency-limit'),
-    runMs: parseNonNegative(o.runMs ?? '200', '--run-ms'),
-    coldStartMs: parseNonNegative(o.coldStartMs ?? '400', '--cold-start-ms'),
-    keepWarmMs: parseNonNegative(o.keepWarm ?? '600000', '--keep-warm'),
-    failRate: parseProbability(o.failRate ?? '0', '--fail-rate'),
-    duplicateRate: parseProbability(o.duplicateRate ?? '0', '--duplicate-rate'),
-    seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+    ...emulator,
     modules: project.modules,
   });
   await project.job.close();
   if (out) {
+    mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
       result.destinationRecords.map((r) => JSON.stringify(r)).join('\n') +

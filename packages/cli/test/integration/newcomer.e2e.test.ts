@@ -23,6 +23,8 @@ describe('windowed simulate before anything exists', () => {
         '2026-11-27T10:05:00Z',
         '--sink',
         `sqlite:${results}?table=pv_uv`,
+        '--out',
+        join(dir, 'records', 'failures.ndjson'),
         '--no-color',
       ],
       { env: { E2E_LOGS: join(dir, 'no-logs-here') } },
@@ -30,6 +32,7 @@ describe('windowed simulate before anything exists', () => {
     expect(out.stderr).not.toMatch(/Acquire connection error|directory does not exist|\n\s+at /);
     expect(out.code, out.stderr).toBe(1);
     expect(existsSync(results)).toBe(true);
+    expect(existsSync(join(dir, 'records', 'failures.ndjson'))).toBe(true);
     // 5 windows × 4 attempts (FC retries 3 times), all failing the same way: one line with the count.
     expect(out.stdout).toMatch(
       /most frequent errors {2}20 × \w+: SOURCE_FAILED: ndjson source: .*no-logs-here does not exist/,
@@ -89,4 +92,20 @@ describe('relative paths in WINDOWED_SOURCE / WINDOWED_SINK', () => {
       rmSync(here, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('windowed simulate checks its options first', () => {
+  const range = ['--target', 'aliyun', '--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:05:00Z'];
+  it.each([
+    [['--fail-rate', '7'], '--fail-rate "7" is not a probability'],
+    [['--concurrency-limit', 'x'], '--concurrency-limit "x" is not a whole number'],
+    [['--keep-warm', '-1'], '--keep-warm "-1" is not a whole number'],
+    [['--timeout', '0'], '--timeout'],
+  ])('%j: a usage error, before anything is printed or loaded', async (args, message) => {
+    const out = await windowed(['simulate', ...range, ...args]);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr.split('\n')[0]).toContain(`error: ${message}`);
+    expect(out.stderr).not.toContain('Simulating');
+  });
 });
