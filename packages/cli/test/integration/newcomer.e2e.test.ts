@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, PROJECT, windowed, writeLogs } from '../helpers/cli.js';
 
@@ -108,4 +109,33 @@ describe('windowed simulate checks its options first', () => {
     expect(out.stderr.split('\n')[0]).toContain(`error: ${message}`);
     expect(out.stderr).not.toContain('Simulating');
   });
+});
+
+describe('a file source whose input does not exist yet', () => {
+  const scratch = fileURLToPath(new URL('../../.windowed/', import.meta.url));
+  mkdirSync(scratch, { recursive: true });
+  const dir = mkdtempSync(join(scratch, 'no-logs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, 'windowed.config.ts'),
+    `import { count, defineWindowedJob } from '@windowed/core';
+export default {
+  job: defineWindowedJob({ name: 'no_logs', window: '1m', query: { metrics: { pv: count() } }, logger: false }),
+  targets: { local: { source: { type: 'ndjson', path: './logs' }, sink: 'sqlite:.windowed/x.db' } },
+};
+`,
+  );
+
+  it('is named, with the command that makes sample logs when the project has one', async () => {
+    const args = ['run', '--at', '2026-11-27T10:01:30Z'];
+    const plain = await windowed(args, { cwd: dir });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^error: SOURCE_FAILED: ndjson source: .*logs does not exist/m);
+    expect(plain.stderr).toMatch(/^hint: create it, or point the source at your logs/m);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ scripts: { 'generate-logs': 'tsx gen.ts' } }));
+    const example = await windowed(args, { cwd: dir });
+    expect(example.stderr).toMatch(
+      /^hint: no logs yet: `npm run generate-logs` writes a day of sample logs here/m,
+    );
+  }, 60_000);
 });
