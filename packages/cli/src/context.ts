@@ -90,6 +90,13 @@ export interface Project {
   modules: Record<string, unknown>;
 }
 
+let lastJob: WindowedJob | undefined;
+
+/** The job the last `loadProject` bound: what a failure report may need to ask where it writes. */
+export function currentJob(): WindowedJob | undefined {
+  return lastJob;
+}
+
 let loaded: { path: string; config: ResolvedConfig; modules: Record<string, unknown> } | undefined;
 
 /**
@@ -124,6 +131,7 @@ export async function loadProject(ctx: CliContext, target: string = 'local'): Pr
     );
   }
   const job = config.job.with({ ...resources, logger: cliLogger(ctx) });
+  lastJob = job;
   return { config, target: name, resources, job, modules };
 }
 

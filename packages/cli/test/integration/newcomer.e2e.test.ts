@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testDatabases } from '@windowed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, PROJECT, windowed, writeLogs } from '../helpers/cli.js';
 
@@ -137,5 +138,31 @@ export default {
     expect(example.stderr).toMatch(
       /^hint: no logs yet: `npm run generate-logs` writes a day of sample logs here/m,
     );
+  }, 60_000);
+});
+
+const servers = (await testDatabases()).filter((db) => db.dialect !== 'sqlite');
+
+describe.each(servers)('a $dialect sink that refuses the login', (database) => {
+  const refused = new URL(database.url);
+  refused.username = 'windowed_nobody';
+  refused.password = 'wrong';
+
+  it('is reported as the sink, not as a ledger nobody configured', async () => {
+    const out = await windowed(['status'], {
+      env: { E2E_SINK: `${refused}?table=pv_uv`, WINDOWED_STATE: undefined },
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^error: SINK_FAILED: The sink's database \S+windowed_nobody@\S+ refused the connection/m,
+    );
+    expect(out.stderr).not.toContain('LEDGER_FAILED');
+    expect(out.stderr).not.toContain('wrong');
+  }, 60_000);
+
+  it('a separate state database that refuses it stays the ledger', async () => {
+    const out = await windowed(['status'], { env: { WINDOWED_STATE: refused.toString() } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^error: LEDGER_FAILED: /m);
   }, 60_000);
 });
