@@ -170,3 +170,15 @@ export function parsePositiveInt(value: string, option: string, max = Number.MAX
   }
   return n;
 }
+
+/** `--from` and `--to` as instants, the first before the second. */
+export function parseRange(options: { from: string; to: string }): { from: Date; to: Date } {
+  const from = core.parseInstant(options.from, '--from');
+  const to = core.parseInstant(options.to, '--to');
+  if (from >= to)
+    throw new CliError(
+      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
+      EXIT.usage,
+    );
+  return { from, to };
+}

@@ -13,7 +13,7 @@ import { EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal, formatWindowIso } from '../ui/format.js';
 import { formatNumber, renderTable } from '../ui/table.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
-import { dimensionsOf } from './show-series.js';
+import { dimensionsOf, metricsOf } from './show-series.js';
 
 interface RunOptions {
   at?: string;
@@ -122,9 +122,7 @@ function printValues(ctx: CliContext, job: WindowedJob, rows: StoredRow[]): void
     return;
   }
   const dims = dimensionsOf(job.query, rows);
-  const metrics = job.query
-    ? Object.keys(job.query.metrics)
-    : [...new Set(rows.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
+  const metrics = metricsOf(job.query, rows, dims);
   print(ctx);
   print(ctx, ctx.colors.bold('values of the scheduled window'));
   print(

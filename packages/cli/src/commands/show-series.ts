@@ -23,6 +23,16 @@ export function dimensionsOf(query: DeclarativeQuery | undefined, rows: readonly
   return [...dims];
 }
 
+/** The metric columns: the query's metrics, or for a functional query every column that is not a group field. */
+export function metricsOf(
+  query: DeclarativeQuery | undefined,
+  rows: readonly StoredRow[],
+  dims: readonly string[],
+): string[] {
+  if (query) return Object.keys(query.metrics);
+  return [...new Set(rows.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
+}
+
 export function groupOf(row: StoredRow, dims: readonly string[]): Group {
   const group: Group = {};
   for (const d of dims)

@@ -13,6 +13,7 @@ import {
   groupOf,
   inGroup,
   isAdditive,
+  metricsOf,
   parseGroup,
   seriesByWindow,
 } from './show-series.js';
@@ -66,9 +67,7 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   }
   const dims = dimensionsOf(job.query, stored);
   const group = parseGroup(options.group, dims);
-  const metrics = job.query
-    ? Object.keys(job.query.metrics)
-    : [...new Set(stored.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
+  const metrics = metricsOf(job.query, stored, dims);
   const span = [...stored].sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
   const oldestFirst = group ? span.filter((r) => inGroup(r, group)) : span;
 

@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseInstant } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { platformName } from '../platforms.js';
 import { renderSummary } from '../simulator/report.js';
@@ -80,13 +79,7 @@ export function simulateCommand(run: CliRun): Command {
 
 async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<ExitCode> {
   const target = platformName(o.target, 'simulated');
-  const from = parseInstant(o.from, '--from');
-  const to = parseInstant(o.to, '--to');
-  if (from >= to)
-    throw new CliError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      EXIT.usage,
-    );
+  const { from, to } = parseRange(o);
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const eq = pair.indexOf('=');

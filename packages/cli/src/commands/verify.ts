@@ -1,7 +1,7 @@
-import { parseInstant, type VerifyResult, type WindowDrift, type WindowedJob } from '@windowed/core';
+import type { VerifyResult, WindowDrift, WindowedJob } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
+import { EXIT, type ExitCode } from '../errors.js';
 import { coalesce, localLabeller } from '../ui/format.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
@@ -33,13 +33,7 @@ export function verifyCommand(run: CliRun): Command {
 }
 
 async function verifyAction(ctx: CliContext, options: VerifyOptions): Promise<ExitCode> {
-  const from = parseInstant(options.from, '--from');
-  const to = parseInstant(options.to, '--to');
-  if (from >= to)
-    throw new CliError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      EXIT.usage,
-    );
+  const { from, to } = parseRange(options);
   const sample = options.sample ? parsePositiveInt(options.sample, '--sample') : undefined;
   const { job } = await loadProject(ctx, options.target);
   let result: VerifyResult;
