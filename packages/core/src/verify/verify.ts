@@ -4,8 +4,7 @@ import type { Row } from '../query/types.js';
 import { computeSafely } from '../runner/compute.js';
 import type { JobRuntime, RunOptions } from '../runner/runtime.js';
 import type { Sink } from '../sinks/types.js';
-import { assertStorableSpan, parseInstant } from '../time/instant.js';
-import { windowContaining, windowsInRange } from '../window/derive.js';
+import { parseWindowRange, windowsInRange } from '../window/derive.js';
 import type { Window } from '../window/types.js';
 import { zodMessages as messages } from '../zod-messages.js';
 import { compareWindow } from './compare.js';
@@ -28,14 +27,7 @@ const verifyOptionsSchema = z.strictObject({
  */
 export async function verifyRange(rt: JobRuntime, input: VerifyOptions): Promise<VerifyResult> {
   const options = validOptions(input);
-  const from = parseInstant(options.from, 'verify from');
-  const to = parseInstant(options.to, 'verify to');
-  assertStorableSpan(
-    windowContaining(from, rt.windowSpec).start,
-    to,
-    () => `verify from ${from.toISOString()} to ${to.toISOString()}`,
-    'INVALID_ARGUMENT',
-  );
+  const { from, to } = parseWindowRange(options, rt.windowSpec, 'verify');
   const all = windowsInRange(from, to, rt.windowSpec);
   const sampled = options.sample !== undefined && options.sample < all.length;
   const windows = sampled ? evenSample(all, options.sample!) : all;
