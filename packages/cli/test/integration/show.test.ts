@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/index.js';
+import { capture } from '../helpers/cli.js';
 
 /** Inside the package (git-ignored), so that the config's `@windowed/core` resolves to the build. */
 const SCRATCH = fileURLToPath(new URL('../../.windowed/', import.meta.url));
@@ -26,21 +27,6 @@ export default {
 `,
   );
   return dir;
-}
-
-function capture() {
-  let text = '';
-  return {
-    stream: {
-      write(chunk: string) {
-        text += chunk;
-        return true;
-      },
-      isTTY: false,
-      columns: 120,
-    },
-    text: () => text,
-  };
 }
 
 describe('windowed show', () => {

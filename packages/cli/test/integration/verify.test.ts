@@ -4,26 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/index.js';
+import { capture } from '../helpers/cli.js';
 
 const databases = await testDatabases();
 /** Inside the package (git-ignored), so that the config's `@windowed/core` resolves to the build. */
 const SCRATCH = fileURLToPath(new URL('../../.windowed/', import.meta.url));
 const RANGE = ['--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:03:00Z'];
-
-function capture() {
-  let text = '';
-  return {
-    stream: {
-      write(chunk: string) {
-        text += chunk;
-        return true;
-      },
-      isTTY: false,
-      columns: 120,
-    },
-    text: () => text,
-  };
-}
 
 describe.each(databases)('windowed verify on $dialect', (database) => {
   const knex = openTestKnex(database);
