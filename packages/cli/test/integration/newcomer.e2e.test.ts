@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,50 @@ describe('relative paths in WINDOWED_SOURCE / WINDOWED_SINK', () => {
       expect(existsSync(join(PROJECT, 'out'))).toBe(false);
     } finally {
       rmSync(here, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('relative paths in a config given with --config', () => {
+  it("resolve against the config's folder, wherever the command runs", async () => {
+    const scratch = fileURLToPath(new URL('../../.windowed/', import.meta.url));
+    mkdirSync(scratch, { recursive: true });
+    const project = mkdtempSync(join(scratch, 'config-paths-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'windowed-elsewhere-'));
+    try {
+      const logs = writeLogs();
+      copyFileSync(join(logs, 'access.ndjson'), join(project, 'access.ndjson'));
+      rmSync(logs, { recursive: true, force: true });
+      writeFileSync(
+        join(project, 'windowed.config.ts'),
+        `import { count, defineWindowedJob } from '@windowed/core';
+export default {
+  job: defineWindowedJob({ name: 'paths', window: '1m', query: { metrics: { pv: count() } }, logger: false }),
+  targets: { local: { source: { type: 'ndjson', path: './access.ndjson' }, sink: 'sqlite:./db/paths.db' } },
+};
+`,
+      );
+      const out = await windowed(
+        [
+          '--config',
+          join(project, 'windowed.config.ts'),
+          'backfill',
+          '--from',
+          '2026-11-27T10:00:00Z',
+          '--to',
+          '2026-11-27T10:05:00Z',
+        ],
+        {
+          cwd: elsewhere,
+          env: { WINDOWED_SOURCE: undefined, WINDOWED_SINK: undefined, WINDOWED_STATE: undefined },
+        },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      expect(existsSync(join(project, 'db', 'paths.db'))).toBe(true);
+      expect(existsSync(join(elsewhere, 'db'))).toBe(false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   }, 60_000);
 });
