@@ -124,4 +124,5 @@ export type {
   WindowOutcome,
   WindowReason,
 } from './types.js';
+export type { GroupDifference, VerifyOptions, VerifyResult, WindowDrift } from './verify/types.js';
 export * from './window/index.js';

@@ -8,7 +8,6 @@ import { backfillRange, CatchUpCache, type JobRuntime, jobStatus, runTrigger } f
 import { validateSinkConfig } from './sinks/create.js';
 import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
-import { assertStorableSpan, parseInstant } from './time/instant.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
 import type {
   BackfillOptions,
@@ -20,7 +19,9 @@ import type {
   RunResult,
   WindowedJob,
 } from './types.js';
-import { deriveWindow, windowContaining, windowsForTrigger } from './window/derive.js';
+import type { VerifyOptions, VerifyResult } from './verify/types.js';
+import { verifyRange } from './verify/verify.js';
+import { deriveWindow, parseWindowRange, windowsForTrigger } from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
 
@@ -105,16 +106,12 @@ class Job implements WindowedJob {
   }
 
   async backfill(options: BackfillOptions): Promise<BackfillResult> {
-    // Parsed here, as the CLI parses --from/--to: the same instants refused with the same words.
-    const from = parseInstant(options.from, 'backfill from');
-    const to = parseInstant(options.to, 'backfill to');
-    assertStorableSpan(
-      windowContaining(from, this.windowSpec).start,
-      to,
-      () => `backfill from ${from.toISOString()} to ${to.toISOString()}`,
-      'INVALID_ARGUMENT',
-    );
+    const { from, to } = parseWindowRange(options, this.windowSpec, 'backfill');
     return this.track(backfillRange(this.runtime, { ...options, from, to }));
+  }
+
+  verify(options: VerifyOptions): Promise<VerifyResult> {
+    return this.track(verifyRange(this.runtime, options));
   }
 
   status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {

@@ -2,15 +2,14 @@ import {
   addMalformed as addMalformedCounts,
   type BackfillResult,
   type MalformedReason,
-  parseInstant,
   WindowedError,
   type WindowedJob,
   type WindowOutcome,
   windowsInRange,
 } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
-import { CliError, EXIT, type ExitCode } from '../errors.js';
+import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
+import { EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
 import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
@@ -41,13 +40,7 @@ export function backfillCommand(run: CliRun): Command {
 }
 
 async function backfillAction(ctx: CliContext, options: BackfillOptions): Promise<ExitCode> {
-  const from = parseInstant(options.from, '--from');
-  const to = parseInstant(options.to, '--to');
-  if (from >= to)
-    throw new CliError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      EXIT.usage,
-    );
+  const { from, to } = parseRange(options);
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
 
