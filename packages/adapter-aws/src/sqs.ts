@@ -1,4 +1,5 @@
 import { WindowedError } from '@windowed/core';
+import { isMissingCredentials, missingCredentials } from './credentials.js';
 import { type LambdaFailureRecord, parseLambdaDestinationRecord } from './destination.js';
 
 export interface DrainSqsOptions {
@@ -46,15 +47,21 @@ export async function* drainSqsFailureQueue(options: DrainSqsOptions): AsyncGene
   let seen = 0;
   try {
     while (!options.signal?.aborted && (options.maxMessages === undefined || seen < options.maxMessages)) {
-      const output = await client.send(
-        new sqs.ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: batchSize(options.maxMessages, seen),
-          VisibilityTimeout: options.visibilityTimeoutSeconds ?? 300,
-          WaitTimeSeconds: options.waitTimeSeconds ?? 1,
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
+      const output = await client
+        .send(
+          new sqs.ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: batchSize(options.maxMessages, seen),
+            VisibilityTimeout: options.visibilityTimeoutSeconds ?? 300,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+          }),
+          options.signal ? { abortSignal: options.signal } : {},
+        )
+        .catch((error: unknown) => {
+          throw isMissingCredentials(error)
+            ? missingCredentials('Reading the SQS failure queue', error)
+            : error;
+        });
       const messages = output.Messages ?? [];
       if (messages.length === 0) return;
       for (const message of messages) {

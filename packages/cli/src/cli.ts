@@ -11,8 +11,10 @@ import type { CliIo, CliRun } from './commands/shared.js';
 import { showCommand } from './commands/show.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
-import { createContext } from './context.js';
+import { verifyCommand } from './commands/verify.js';
+import { createContext, currentJob } from './context.js';
 import { describeFailure, EXIT } from './errors.js';
+import { asSinkFailure } from './sink-failure.js';
 import { VERSION } from './version.js';
 
 const EXIT_CODES_HELP = `
@@ -51,6 +53,7 @@ export function createProgram(run: CliRun): Command {
     backfillCommand(run),
     statusCommand(run),
     showCommand(run),
+    verifyCommand(run),
     replayCommand(run),
     planCommand(run),
     deployCommand(run),
@@ -105,7 +108,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     }
     const verbose = argv.includes('--verbose');
     const ctx = createContext({ ...io, verbose, ...(argv.includes('--no-color') ? { color: false } : {}) });
-    const failure = describeFailure(error);
+    const failure = describeFailure(await asSinkFailure(error, currentJob()));
     ctx.stderr.write(`${ctx.errColors.red('error')}: ${failure.message}\n`);
     if (failure.hint) ctx.stderr.write(`${ctx.errColors.dim('hint')}: ${failure.hint}\n`);
     if (verbose && error instanceof Error && error.stack) {

@@ -9,6 +9,7 @@ import {
   type TargetName,
   type TargetResources,
 } from './config.js';
+import { anchorResourceVariables } from './env-paths.js';
 import { CliError, EXIT } from './errors.js';
 import { type Colors, colorEnabled, createColors } from './ui/color.js';
 
@@ -89,11 +90,19 @@ export interface Project {
   modules: Record<string, unknown>;
 }
 
+let lastJob: WindowedJob | undefined;
+
+/** The job the last `loadProject` bound: what a failure report may need to ask where it writes. */
+export function currentJob(): WindowedJob | undefined {
+  return lastJob;
+}
+
 let loaded: { path: string; config: ResolvedConfig; modules: Record<string, unknown> } | undefined;
 
 /**
  * Loads the config and binds the job to a target. The process moves into the config's folder so
- * relative paths in it (`./logs`, `sqlite:.windowed/x.db`) mean the same from anywhere.
+ * relative paths in it (`./logs`, `sqlite:.windowed/x.db`) mean the same from anywhere; relative
+ * paths in WINDOWED_SOURCE/SINK/STATE were typed here, and are made absolute against `ctx.cwd` first.
  */
 export async function loadProject(ctx: CliContext, target: string = 'local'): Promise<Project> {
   if (!(TARGET_NAMES as readonly string[]).includes(target)) {
@@ -104,6 +113,7 @@ export async function loadProject(ctx: CliContext, target: string = 'local'): Pr
     );
   }
   const path = findConfigFile(ctx.cwd, ctx.configPath);
+  anchorResourceVariables(process.env, ctx.cwd);
   process.chdir(dirname(path));
   if (!loaded || loaded.path !== path) {
     const modules = await sharedModules();
@@ -121,6 +131,7 @@ export async function loadProject(ctx: CliContext, target: string = 'local'): Pr
     );
   }
   const job = config.job.with({ ...resources, logger: cliLogger(ctx) });
+  lastJob = job;
   return { config, target: name, resources, job, modules };
 }
 
@@ -158,4 +169,16 @@ export function parsePositiveInt(value: string, option: string, max = Number.MAX
     );
   }
   return n;
+}
+
+/** `--from` and `--to` as instants, the first before the second. */
+export function parseRange(options: { from: string; to: string }): { from: Date; to: Date } {
+  const from = core.parseInstant(options.from, '--from');
+  const to = core.parseInstant(options.to, '--to');
+  if (from >= to)
+    throw new CliError(
+      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
+      EXIT.usage,
+    );
+  return { from, to };
 }

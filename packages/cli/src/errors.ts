@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { redact } from '@windowed/core';
 
 /**
@@ -74,7 +75,12 @@ export function describeFailure(error: unknown): Reported {
   if (isWindowedErrorLike(error)) {
     const exitCode =
       error.code === 'ABORTED' ? EXIT.interrupted : USAGE_CODES.has(error.code) ? EXIT.usage : EXIT.failure;
-    const hint = HINTS[error.code];
+    const hint =
+      error.code === 'INVALID_CONFIG' && /needs (AWS )?credentials/.test(error.message)
+        ? "set the variables the message names in this shell's environment, then run the command again"
+        : error.code === 'SOURCE_FAILED' && /does not exist/.test(error.message)
+          ? missingInputHint()
+          : HINTS[error.code];
     return { exitCode, message: `${error.code}: ${firstLine(error.message)}`, ...(hint ? { hint } : {}) };
   }
   // Anything else came from a driver, an SDK or the user's config: redacted like windowed's own messages.
@@ -84,6 +90,24 @@ export function describeFailure(error: unknown): Reported {
       : String(error),
   );
   return { exitCode: EXIT.failure, message, hint: 'run again with --verbose for details' };
+}
+
+/**
+ * A file source's input is missing: say what makes it. The CLI runs in the config's folder; a project
+ * whose package.json has a `generate-logs` script (the pv-uv example) makes sample logs with it.
+ */
+function missingInputHint(): string {
+  const generic = "create it, or point the source at your logs (the target's source, or WINDOWED_SOURCE)";
+  try {
+    const scripts = (
+      JSON.parse(readFileSync('package.json', 'utf8')) as { scripts?: Record<string, unknown> }
+    ).scripts;
+    if (typeof scripts?.['generate-logs'] === 'string')
+      return `no logs yet: \`npm run generate-logs\` writes a day of sample logs here; or ${generic}`;
+  } catch {
+    // no package.json here: nothing more to say
+  }
+  return generic;
 }
 
 function firstLine(text: string): string {

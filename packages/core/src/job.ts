@@ -21,7 +21,7 @@ import {
 import { validateSinkConfig } from './sinks/create.js';
 import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
-import { assertStorableSpan, parseInstant } from './time/instant.js';
+import { parseInstant } from './time/instant.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
 import type {
   BackfillOptions,
@@ -32,7 +32,15 @@ import type {
   RunResult,
   WindowedJob,
 } from './types.js';
-import { deriveWindow, isWindowBoundary, windowContaining, windowsForTrigger } from './window/derive.js';
+import type { VerifyOptions, VerifyResult } from './verify/types.js';
+import { verifyRange } from './verify/verify.js';
+import {
+  deriveWindow,
+  isWindowBoundary,
+  parseWindowRange,
+  windowContaining,
+  windowsForTrigger,
+} from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
 
@@ -120,16 +128,12 @@ class Job implements WindowedJob {
 
   async backfill(options: BackfillOptions): Promise<BackfillResult> {
     this.assertWritable('backfill');
-    // Parsed here, as the CLI parses --from/--to: the same instants refused with the same words.
-    const from = parseInstant(options.from, 'backfill from');
-    const to = parseInstant(options.to, 'backfill to');
-    assertStorableSpan(
-      windowContaining(from, this.windowSpec).start,
-      to,
-      () => `backfill from ${from.toISOString()} to ${to.toISOString()}`,
-      'INVALID_ARGUMENT',
-    );
+    const { from, to } = parseWindowRange(options, this.windowSpec, 'backfill');
     return this.track(backfillRange(this.runtime, { ...options, from, to }));
+  }
+
+  verify(options: VerifyOptions): Promise<VerifyResult> {
+    return this.track(verifyRange(this.runtime, options));
   }
 
   async status(options: StatusOptions = {}): Promise<JobSummary> {

@@ -2,11 +2,13 @@ import type { WindowedError } from './errors.js';
 import type { JobSummary, StatusOptions, WindowRecord } from './ledger/state.js';
 import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
+import type { PasswordReference } from './secrets/reference.js';
 import type { Sink, StoredRow } from './sinks/types.js';
 import type { CsvSourceOptions, NdjsonSourceOptions, ParquetSourceOptions } from './sources/files/options.js';
 import type { MalformedCounts } from './sources/malformed.js';
 import type { Source } from './sources/types.js';
 import type { TriggerEvent } from './trigger.js';
+import type { VerifyOptions, VerifyResult } from './verify/types.js';
 import type { Window, WindowOptions, WindowSpec } from './window/types.js';
 
 /** Built-in source configurations; adapters register more types (`sls`, `cloudwatch`). */
@@ -20,11 +22,13 @@ export type SourceConfig =
       table: string;
       timeColumn?: string;
       timeType?: 'datetime' | 'epoch_ms' | 'epoch_s';
+      /** Where the URL's password lives (see {@link PasswordReference}). */
+      password?: PasswordReference;
     }
   | { type: string; [option: string]: unknown };
 
 /** A sink URL (`sqlite:./x.db`, `mysql://…?table=t`, `postgres://…`, `stdout:`) or object. */
-export type SinkConfig = string | { url: string; table?: string } | Sink;
+export type SinkConfig = string | { url: string; table?: string; password?: PasswordReference } | Sink;
 
 /** What `defineWindowedJob` takes. */
 export interface JobSpec {
@@ -181,6 +185,13 @@ export interface WindowedJob {
    * job actually writes to (after env and target overrides). INVALID_CONFIG if that sink keeps no rows.
    */
   results(options?: { limit?: number; from?: Date; to?: Date }): Promise<StoredRow[]>;
+  /**
+   * Recomputes the windows of `[from, to)` (or `sample` of them, evenly spread) from the source without
+   * writing, and compares them with the sink's rows: values, missing and extra groups, windows missing
+   * from the sink. Reads only the source and the sink (a SELECT-only user is enough). INVALID_CONFIG if
+   * the sink keeps no rows to read back. To repair drifted windows, `backfill` them with `force`.
+   */
+  verify(options: VerifyOptions): Promise<VerifyResult>;
   /** One-line descriptions (no secrets) of where the job reads, writes and keeps its ledger. */
   describe(): Promise<{ source: string | undefined; sink: string; ledger: string | undefined }>;
   /** The same job on another source/sink/state (CLI targets, tests). Shares nothing with this one. */

@@ -26,6 +26,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { WindowedError } from '@windowed/core';
+import { isMissingCredentials, missingCredentials } from '../credentials.js';
 import {
   type LambdaDeployOptions,
   type LambdaDeployOptionsInput,
@@ -310,6 +311,7 @@ async function absentIfNotFound<T>(call: () => Promise<T>, api: string): Promise
   } catch (error) {
     const name = (error as Error)?.name;
     if (name === 'ResourceNotFoundException' || name === 'NoSuchEntityException') return undefined;
+    if (isMissingCredentials(error)) throw missingCredentials('Deploying to AWS Lambda', error, true);
     throw new WindowedError(
       'DEPLOY_FAILED',
       `${api} failed: ${(error as Error)?.name}: ${(error as Error)?.message}`,

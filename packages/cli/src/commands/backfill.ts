@@ -9,7 +9,7 @@ import {
   windowsInRange,
 } from '@windowed/core';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
 import { malformedNote } from './run.js';
@@ -66,11 +66,6 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     return EXIT.ok;
   }
   const { from, to } = range;
-  if (from >= to)
-    throw new CliError(
-      `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
-      EXIT.usage,
-    );
 
   const bar = new ProgressBar({ stream: ctx.stderr, colors: ctx.errColors, label: job.name });
   const controller = new AbortController();
@@ -239,7 +234,7 @@ async function backfillRange(
   options: BackfillOptions,
 ): Promise<{ from: Date; to: Date } | undefined> {
   if (options.from !== undefined && options.to !== undefined)
-    return { from: parseInstant(options.from, '--from'), to: parseInstant(options.to, '--to') };
+    return parseRange({ from: options.from, to: options.to });
   const status = await job.status({
     ...(options.from !== undefined ? { from: parseInstant(options.from, '--from') } : {}),
     ...(options.to !== undefined ? { to: parseInstant(options.to, '--to') } : {}),

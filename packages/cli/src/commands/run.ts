@@ -4,13 +4,16 @@ import {
   manualTrigger,
   parseInstant,
   type RunResult,
+  type StoredRow,
+  type WindowedJob,
 } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, note, print } from '../context.js';
 import { EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal, formatWindowIso } from '../ui/format.js';
-import { renderTable } from '../ui/table.js';
+import { formatNumber, renderTable } from '../ui/table.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
+import { dimensionsOf, metricsOf } from './show-series.js';
 
 interface RunOptions {
   at?: string;
@@ -53,15 +56,26 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
   );
   let result: RunResult | undefined;
   let failure: unknown;
+  let values: StoredRow[] | undefined;
   try {
     result = await job.run(trigger);
+    values = await scheduledValues(job, result);
   } catch (error) {
     failure = error;
   } finally {
     await job.close();
   }
   if (options.json) {
-    print(ctx, JSON.stringify(result ? toJson(result) : { error: errorJson(failure) }, null, 2));
+    print(
+      ctx,
+      JSON.stringify(
+        result
+          ? { ...toJson(result), ...(values ? { values: values.map((r) => r.values) } : {}) }
+          : { error: errorJson(failure) },
+        null,
+        2,
+      ),
+    );
   } else if (result) {
     print(
       ctx,
@@ -76,6 +90,7 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
         ]),
       ),
     );
+    if (values) printValues(ctx, job, values);
     const skipped = malformedNote(result);
     if (skipped) note(ctx, ctx.errColors.yellow(skipped));
   }
@@ -84,6 +99,42 @@ async function runAction(ctx: CliContext, options: RunOptions): Promise<ExitCode
   for (const f of failed)
     note(ctx, ctx.errColors.red(`failed ${f.window.key}: ${f.error?.message ?? 'unknown error'}`));
   return failed.length ? EXIT.failure : EXIT.ok;
+}
+
+/**
+ * The scheduled window's rows as the sink now holds them — what the run computed and wrote — when it
+ * succeeded and the sink keeps rows to read back (a stdout sink printed them already).
+ */
+async function scheduledValues(job: WindowedJob, result: RunResult): Promise<StoredRow[] | undefined> {
+  const scheduled = result.windows.find((w) => w.window.key === result.window.key);
+  if (scheduled?.status !== 'succeeded') return undefined;
+  try {
+    return await job.results({ from: result.window.start, to: result.window.end });
+  } catch (error) {
+    if (isWindowedErrorLike(error) && error.code === 'INVALID_CONFIG') return undefined;
+    throw error;
+  }
+}
+
+function printValues(ctx: CliContext, job: WindowedJob, rows: StoredRow[]): void {
+  if (rows.length === 0) {
+    print(ctx, ctx.colors.dim('The scheduled window has no rows (no group had data).'));
+    return;
+  }
+  const dims = dimensionsOf(job.query, rows);
+  const metrics = metricsOf(job.query, rows, dims);
+  print(ctx);
+  print(ctx, ctx.colors.bold('values of the scheduled window'));
+  print(
+    ctx,
+    renderTable(
+      [...dims, ...metrics],
+      rows.map((r) => [
+        ...dims.map((d) => String(r.values[d] ?? '-')),
+        ...metrics.map((m) => formatNumber(r.values[m])),
+      ]),
+    ),
+  );
 }
 
 function toJson(result: RunResult) {

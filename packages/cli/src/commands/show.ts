@@ -1,4 +1,4 @@
-import { isWindowedError, type StoredRow, windowsInRange } from '@windowed/core';
+import { type DeclarativeQuery, isWindowedError, type StoredRow } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
@@ -6,12 +6,24 @@ import { localLabeller } from '../ui/format.js';
 import { sparkline } from '../ui/sparkline.js';
 import { formatNumber, renderTable } from '../ui/table.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
+import {
+  dimensionsOf,
+  type Group,
+  groupLabel,
+  groupOf,
+  inGroup,
+  isAdditive,
+  metricsOf,
+  parseGroup,
+  seriesByWindow,
+} from './show-series.js';
 
 interface ShowOptions {
   last: string;
   rows?: string;
   target: string;
   json?: boolean;
+  group?: string[];
 }
 
 export function showCommand(run: CliRun): Command {
@@ -23,6 +35,10 @@ export function showCommand(run: CliRun): Command {
     .option('-n, --last <N>', 'windows to read (the sparkline spans them all)', '20')
     .option('--rows <N>', 'table rows to print (default: --last, at most 20)')
     .option('-t, --target <name>', TARGET_HELP, 'local')
+    .option(
+      '--group <value...>',
+      'only this group: its value (a job grouped by one field), else field=value for each field',
+    )
     .option('--json', 'print the rows as JSON')
     .action(action<ShowOptions>(run, showAction));
 }
@@ -50,11 +66,11 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   } finally {
     await job.close();
   }
-  const oldestFirst = [...stored].sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
-  const dims = job.query?.groupBy ?? [];
-  const metrics = job.query
-    ? Object.keys(job.query.metrics)
-    : [...new Set(stored.flatMap((r) => Object.keys(r.values)))].filter((k) => !dims.includes(k));
+  const dims = dimensionsOf(job.query, stored);
+  const group = parseGroup(options.group, dims);
+  const metrics = metricsOf(job.query, stored, dims);
+  const span = [...stored].sort((a, b) => a.windowStart.getTime() - b.windowStart.getTime());
+  const oldestFirst = group ? span.filter((r) => inGroup(r, group)) : span;
 
   if (options.json) {
     print(
@@ -81,12 +97,19 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
     );
     return EXIT.ok;
   }
-  const windowCount = new Set(stored.map((r) => r.windowStart.getTime())).size;
+  if (oldestFirst.length === 0) {
+    print(
+      ctx,
+      `${job.name}: no rows of group ${groupLabel(group!)} in the last ${last} window(s) of ${sinkDescription}.`,
+    );
+    return EXIT.ok;
+  }
+  const windowCount = new Set(oldestFirst.map((r) => r.windowStart.getTime())).size;
   const shown = oldestFirst.filter((r) => r.windowStart.getTime() >= newestStarts(oldestFirst, rowsWanted));
   print(
     ctx,
     ctx.colors.bold(
-      `${job.name}: the last ${Math.min(rowsWanted, windowCount)} of ${windowCount} window(s) read (${tz})`,
+      `${job.name}: the last ${Math.min(rowsWanted, windowCount)} of ${windowCount} window(s) read (${tz})${group ? `, group ${groupLabel(group)}` : ''}`,
     ),
   );
   print(
@@ -101,51 +124,75 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
     ),
   );
   print(ctx);
-  const series = seriesByWindow(oldestFirst, job.windowSpec, metrics);
+  const lines = sparklineRows(oldestFirst, dims, group, metrics, job.query);
+  const series = seriesByWindow([], job.windowSpec, [], span);
   const width = Math.min(series.windows, Math.max(20, ((ctx.stdout.columns ?? 100) as number) - 40), 96);
-  const labelWidth = Math.max(...metrics.map((m) => m.length));
-  for (const m of metrics) {
-    const values = series.values.get(m)!;
+  const labelWidth = Math.max(...lines.rows.map((l) => l.label.length));
+  for (const line of lines.rows) {
+    const values = seriesByWindow(line.rows, job.windowSpec, [line.metric], span).values.get(line.metric)!;
     const present = values.filter((v): v is number => v !== null);
     const range = present.length
       ? `min ${formatNumber(Math.min(...present))}  max ${formatNumber(Math.max(...present))}`
       : 'no values';
-    print(ctx, `${m.padEnd(labelWidth)}  ${ctx.colors.cyan(sparkline(values, width))}  ${range}`);
+    print(ctx, `${line.label.padEnd(labelWidth)}  ${ctx.colors.cyan(sparkline(values, width))}  ${range}`);
   }
-  const first = oldestFirst[0]!.windowStart;
-  const end = oldestFirst[oldestFirst.length - 1]!.windowEnd;
+  const first = span[0]!.windowStart;
+  const end = span[span.length - 1]!.windowEnd;
+  const gaps = seriesByWindow(oldestFirst, job.windowSpec, [], span).gaps;
   print(
     ctx,
     ctx.colors.dim(
-      `${' '.repeat(labelWidth)}  ${label(first)} → ${label(end)}, ${series.windows} window(s)${series.gaps ? `, ${series.gaps} without rows` : ''}`,
+      `${' '.repeat(labelWidth)}  ${label(first)} → ${label(end)}, ${series.windows} window(s)${gaps ? `, ${gaps} without rows` : ''}`,
     ),
   );
+  if (lines.note) print(ctx, ctx.colors.dim(lines.note));
   return EXIT.ok;
+}
+
+/** Groups drawn one sparkline each, at most: the rest are named in the note. */
+const MAX_GROUP_LINES = 8;
+
+/**
+ * The sparklines to draw: one per metric for an ungrouped job or a chosen group; otherwise counts and
+ * sums totalled over the groups, and each other metric per group (a distinct count, a min or a max of
+ * several groups is not their sum).
+ */
+function sparklineRows(
+  rows: StoredRow[],
+  dims: string[],
+  group: Group | undefined,
+  metrics: string[],
+  query: DeclarativeQuery | undefined,
+): { rows: Array<{ label: string; metric: string; rows: StoredRow[] }>; note?: string } {
+  if (dims.length === 0 || group) return { rows: metrics.map((m) => ({ label: m, metric: m, rows })) };
+  const byGroup = new Map<string, { group: Group; rows: StoredRow[] }>();
+  for (const r of rows) {
+    const g = groupOf(r, dims);
+    const key = JSON.stringify(g);
+    const entry = byGroup.get(key) ?? { group: g, rows: [] };
+    entry.rows.push(r);
+    byGroup.set(key, entry);
+  }
+  const groups = [...byGroup.values()].sort(
+    (a, b) => b.rows.length - a.rows.length || groupLabel(a.group).localeCompare(groupLabel(b.group)),
+  );
+  const out: Array<{ label: string; metric: string; rows: StoredRow[] }> = [];
+  const perGroup = metrics.filter((m) => !isAdditive(query, m));
+  for (const m of metrics) {
+    if (isAdditive(query, m)) out.push({ label: `${m} (all groups)`, metric: m, rows });
+    else
+      for (const g of groups.slice(0, MAX_GROUP_LINES))
+        out.push({ label: `${m} ${groupLabel(g.group)}`, metric: m, rows: g.rows });
+  }
+  if (perGroup.length === 0) return { rows: out };
+  const more = groups.length - MAX_GROUP_LINES;
+  return {
+    rows: out,
+    note: `${perGroup.join(', ')} shown per group: ${query ? 'distinct counts, minimums and maximums' : "a functional query's values"} do not add up across groups${more > 0 ? `; ${more} more group(s) not drawn` : ''}. --group ${dims.length === 1 ? '<value>' : 'field=value'} shows one group.`,
+  };
 }
 
 function newestStarts(oldestFirst: StoredRow[], n: number): number {
   const starts = [...new Set(oldestFirst.map((r) => r.windowStart.getTime()))];
   return starts[Math.max(0, starts.length - n)] ?? 0;
-}
-
-/** One value per window in the span (groups summed), null where a window has no rows. */
-function seriesByWindow(rows: StoredRow[], spec: Parameters<typeof windowsInRange>[2], metrics: string[]) {
-  const byStart = new Map<number, StoredRow[]>();
-  for (const r of rows) {
-    const list = byStart.get(r.windowStart.getTime()) ?? [];
-    list.push(r);
-    byStart.set(r.windowStart.getTime(), list);
-  }
-  const windows = windowsInRange(rows[0]!.windowStart, rows[rows.length - 1]!.windowEnd, spec);
-  const values = new Map(metrics.map((m) => [m, [] as Array<number | null>]));
-  let gaps = 0;
-  for (const w of windows) {
-    const here = byStart.get(w.start.getTime());
-    if (!here) gaps++;
-    for (const m of metrics) {
-      const nums = (here ?? []).map((r) => r.values[m]).filter((v): v is number => typeof v === 'number');
-      values.get(m)!.push(nums.length ? nums.reduce((a, b) => a + b, 0) : null);
-    }
-  }
-  return { windows: windows.length, values, gaps };
 }

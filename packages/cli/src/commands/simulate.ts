@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseInstant } from '@windowed/core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
+import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { platformName } from '../platforms.js';
 import { renderSummary } from '../simulator/report.js';
@@ -80,8 +79,7 @@ export function simulateCommand(run: CliRun): Command {
 
 async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<ExitCode> {
   const target = platformName(o.target, 'simulated');
-  const from = parseInstant(o.from, '--from');
-  const to = parseInstant(o.to, '--to');
+  const { from, to } = parseRange(o);
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const eq = pair.indexOf('=');
@@ -90,6 +88,18 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
   }
   const out = o.out ? resolve(ctx.cwd, o.out) : undefined;
   const handler = o.handler ? resolve(ctx.cwd, o.handler) : undefined;
+  // Every option is checked before anything is loaded or printed.
+  const emulator = {
+    concurrencyLimit: parsePositiveInt(o.concurrencyLimit ?? '100', '--concurrency-limit'),
+    runMs: parseNonNegative(o.runMs ?? '200', '--run-ms'),
+    coldStartMs: parseNonNegative(o.coldStartMs ?? '400', '--cold-start-ms'),
+    keepWarmMs: parseNonNegative(o.keepWarm ?? '600000', '--keep-warm'),
+    failRate: parseProbability(o.failRate ?? '0', '--fail-rate'),
+    duplicateRate: parseProbability(o.duplicateRate ?? '0', '--duplicate-rate'),
+    seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+  };
+  const timeout = o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {};
+  const fcVersion = fcVersionOf(o.fcVersion);
   // Loading for the cloud target checks it exists; the functions read the local target's source.
   const project = await loadProject(ctx, target);
   const local = project.config.targets.local ?? {};
@@ -116,8 +126,8 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
     cwd: project.config.dir,
     deploy: {
       ...(cloud?.deploy ?? {}),
-      ...fcVersionOf(o.fcVersion),
-      ...(o.timeout ? { timeout: parsePositiveInt(o.timeout, '--timeout', 86_400) } : {}),
+      ...fcVersion,
+      ...timeout,
     },
     ...(handler ? { handler } : {}),
     ...(o.export ? { exportName: o.export } : {}),
@@ -125,17 +135,12 @@ async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<E
     ...(o.sink ? { sink: o.sink } : {}),
     reset: o.reset === true,
     env,
-    concurrencyLimit: parsePositiveInt(o.concurrencyLimit ?? '100', '--concurrency-limit'),
-    runMs: parseNonNegative(o.runMs ?? '200', '--run-ms'),
-    coldStartMs: parseNonNegative(o.coldStartMs ?? '400', '--cold-start-ms'),
-    keepWarmMs: parseNonNegative(o.keepWarm ?? '600000', '--keep-warm'),
-    failRate: parseProbability(o.failRate ?? '0', '--fail-rate'),
-    duplicateRate: parseProbability(o.duplicateRate ?? '0', '--duplicate-rate'),
-    seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+    ...emulator,
     modules: project.modules,
   });
   await project.job.close();
   if (out) {
+    mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
       result.destinationRecords.map((r) => JSON.stringify(r)).join('\n') +

@@ -33,6 +33,8 @@ export interface SimulationSummary {
   instancesStarted: number;
   peakConcurrency: number;
   failedAttempts: Record<string, number>;
+  /** The most frequent errors of failed attempts (times in them as `<time>`), most frequent first. */
+  topErrors: Array<{ error: string; count: number }>;
   /** First attempts: start minus scheduled time, ms. */
   delayMs: { max: number; p50: number; p95: number };
   deliveredToDestination: number;
@@ -126,6 +128,7 @@ export function summarize(
     instancesStarted: result.instancesStarted,
     peakConcurrency: result.peakConcurrency,
     failedAttempts,
+    topErrors: topErrors(result.attempts),
     delayMs: {
       max: delays[delays.length - 1] ?? 0,
       p50: percentile(delays, 0.5),
@@ -272,6 +275,10 @@ export function renderSummary(
             .join(', ')}`
         : ''),
   );
+  for (const [i, e] of s.topErrors.entries())
+    lines.push(
+      `${i === 0 ? '           most frequent errors  ' : '                                 '}${c.red(`${e.count} ×`)} ${e.error}`,
+    );
   lines.push('');
   lines.push(`windows    expected      ${s.expected}`);
   lines.push(`           computed      ${good(s.computed === s.expected, String(s.computed))}`);
@@ -309,3 +316,24 @@ export function renderSummary(
 }
 
 export type { AttemptRecord, Window };
+
+const TOP_ERRORS = 3;
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g;
+
+/**
+ * What made attempts fail, counted: the platform's error type and the first line of its message, with
+ * times replaced so one cause failing many windows counts as one error.
+ */
+function topErrors(attempts: readonly AttemptRecord[]): Array<{ error: string; count: number }> {
+  const counts = new Map<string, number>();
+  for (const a of attempts) {
+    if (!a.failure) continue;
+    const message = a.failure.message.split('\n')[0]!.trim().replace(ISO_TIME, '<time>');
+    const error = message ? `${a.failure.errorType}: ${message}` : a.failure.errorType;
+    counts.set(error, (counts.get(error) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP_ERRORS)
+    .map(([error, count]) => ({ error, count }));
+}

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseDatabaseUrl } from '@windowed/core';
 import knexFactory, { type Knex } from 'knex';
 
@@ -21,11 +22,12 @@ export class ResultsTable {
     const db = parseDatabaseUrl(url, 'results URL');
     this.dialect = db.dialect;
     if (db.dialect === 'sqlite') {
+      const filename = db.filename === ':memory:' ? ':memory:' : resolve(db.filename ?? ':memory:');
+      // The simulated functions write here: its folder exists before any of them opens it, as the sink makes its own.
+      if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
       this.knex = knexFactory({
         client: 'better-sqlite3',
-        connection: {
-          filename: db.filename === ':memory:' ? ':memory:' : resolve(db.filename ?? ':memory:'),
-        },
+        connection: { filename },
         useNullAsDefault: true,
         pool: { min: 1, max: 1 },
       });

@@ -104,3 +104,19 @@ export function writeLogs(): string {
 export function hasAnsi(text: string): boolean {
   return text.includes('\u001b[');
 }
+
+/** An output stream for `runCli` in the test's own process (not a TTY, 120 columns) and what it received. */
+export function capture() {
+  let text = '';
+  return {
+    stream: {
+      write(chunk: string) {
+        text += chunk;
+        return true;
+      },
+      isTTY: false,
+      columns: 120,
+    },
+    text: () => text,
+  };
+}

@@ -52,6 +52,13 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toContain('window [2026-11-27T10:02:00.000Z, 2026-11-27T10:03:00.000Z)');
     expect(out.stdout).toMatch(/2026-11-27T10:02:00\.000Z.*scheduled\s+succeeded\s+1/);
+    // And the values it computed for the scheduled window.
+    const { pv, uv } = expectedMetrics('2026-11-27T10:02:00Z');
+    expect(out.stdout).toMatch(
+      new RegExp(`values of the scheduled window\\n\\s*pv\\s+uv\\n.*\\n\\s*${pv}\\s+${uv}\\n`),
+    );
+    const json = await run(['run', '--at', '2026-11-27T10:03:30Z', '--json']);
+    expect(JSON.parse(json.stdout).values).toEqual([{ pv, uv }]);
     const stored = await rows();
     expect(stored.map((r) => iso(r.window_start))).toEqual(['2026-11-27T10:02:00.000Z']);
     expect({ pv: stored[0]!.pv, uv: stored[0]!.uv }).toEqual(expectedMetrics('2026-11-27T10:02:00Z'));
@@ -394,6 +401,48 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
     const out = await windowed(['deploy', '--target', 'aliyun'], { env: noCredentials });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/^error: INVALID_CONFIG: Deploying to FC needs credentials/m);
+  }, 60_000);
+
+  /** No credentials anywhere the SDK's chain looks: no variables, no shared files, no instance metadata. */
+  const noAwsAtAll = {
+    ...noCredentials,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    // The test runner silences the SDK's Node-version notice; the CLI must do so itself.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
+  };
+
+  it('deploy --target aws without credentials: INVALID_CONFIG naming the variables, no SDK warning', async () => {
+    const out = await windowed(['deploy', '--target', 'aws'], { env: noAwsAtAll });
+    expect(out.code, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(
+      /^error: INVALID_CONFIG: Deploying to AWS Lambda needs AWS credentials .*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/m,
+    );
+    expect(out.stderr).toMatch(/^hint: set the variables the message names/m);
+    expect(out.stderr).not.toMatch(/NodeVersionSupportWarning|Warning:/);
+  }, 60_000);
+
+  it('replay --queue of an SQS queue without credentials: INVALID_CONFIG naming the variables', async () => {
+    const out = await windowed(
+      ['replay', '--queue', 'https://sqs.us-east-1.amazonaws.com/123456789012/pv-uv-failures'],
+      { env: noAwsAtAll },
+    );
+    expect(out.code, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(
+      /^error: INVALID_CONFIG: Reading the SQS failure queue needs AWS credentials/m,
+    );
+    expect(out.stderr).not.toMatch(/Warning:/);
+  }, 60_000);
+
+  it('replay --queue of an MNS queue without credentials: INVALID_CONFIG naming the variables', async () => {
+    const out = await windowed(['replay', '--queue', 'mns:pv-uv-failures'], { env: noCredentials });
+    expect(out.code, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(/^error: INVALID_CONFIG: .*ALIBABA_CLOUD_ACCESS_KEY_ID/m);
   }, 60_000);
 
   it('usage errors exit 2 with a hint', async () => {

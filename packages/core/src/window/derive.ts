@@ -1,5 +1,5 @@
 import { WindowedError } from '../errors.js';
-import { assertStorableSpan } from '../time/instant.js';
+import { assertStorableSpan, parseInstant } from '../time/instant.js';
 import { nominalSizeMs } from './spec.js';
 import { makeWindow, type Window, type WindowSize, type WindowSpec } from './types.js';
 import { UTC_NAMES, zoneOffsetFunction } from './zone.js';
@@ -68,6 +68,27 @@ export function windowsForTrigger(scheduledTime: Date, spec: WindowSpec): Window
 }
 
 const triggerAt = (scheduledTime: Date) => `The trigger scheduled for ${scheduledTime.toISOString()}`;
+
+/**
+ * The `from`/`to` of an operation over a range (`backfill`, `verify`), read as the CLI reads
+ * `--from`/`--to` — the same instants refused with the same words — and refused (`INVALID_ARGUMENT`)
+ * when its windows leave what every sink stores.
+ */
+export function parseWindowRange(
+  input: { from: Date | string; to: Date | string },
+  spec: WindowSpec,
+  what: string,
+): { from: Date; to: Date } {
+  const from = parseInstant(input.from, `${what} from`);
+  const to = parseInstant(input.to, `${what} to`);
+  assertStorableSpan(
+    windowContaining(from, spec).start,
+    to,
+    () => `${what} from ${from.toISOString()} to ${to.toISOString()}`,
+    'INVALID_ARGUMENT',
+  );
+  return { from, to };
+}
 
 /**
  * Every window from the one containing `from` up to the last one ending at or before `to`, oldest first.

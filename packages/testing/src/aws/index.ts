@@ -5,6 +5,7 @@ export { type LambdaFunctionRecord, LambdaLoopback } from './lambda.js';
 export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus } from './logs.js';
 export { AwsServiceError } from './protocol.js';
 export { SchedulerLoopback } from './scheduler.js';
+export { ParameterStoreLoopback, SecretsManagerLoopback } from './secrets.js';
 export {
   AWS_LOOPBACK_CREDENTIALS,
   type AwsLoopback,
