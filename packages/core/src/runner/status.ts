@@ -21,6 +21,7 @@ export async function jobStatus(rt: JobRuntime, range: { from?: Date; to?: Date 
     job: rt.name,
     ledger: true,
     ...(lastSucceeded ? { lastSucceeded } : {}),
+    succeeded: entries.filter((e) => e.status === 'succeeded').length,
     failed: entries.filter((e) => e.status === 'failed'),
     running: entries.filter((e) => e.status === 'running'),
     gaps,
