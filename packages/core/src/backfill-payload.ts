@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { WindowedError } from './errors.js';
 import { RunBudget } from './runner/deadline.js';
 import { readInstant } from './time/instant.js';
+import { manualTrigger, type TriggerEvent } from './trigger.js';
 import type { BackfillResult, WindowedJob } from './types.js';
 import { windowsInRange } from './window/derive.js';
 import { nominalSizeMs } from './window/spec.js';
@@ -46,6 +47,25 @@ export function isBackfillPayload(event: unknown): boolean {
   return (
     typeof event === 'object' && event !== null && (event as { windowed?: unknown }).windowed === 'backfill'
   );
+}
+
+/**
+ * A failure-destination record's payload, when it is a backfill chunk: the chunk, and the trigger a
+ * `FailureRecord` carries for it (a manual trigger at the chunk's end). The job is checked when the
+ * chunk is replayed. `INVALID_TRIGGER_EVENT` when it claims to be a backfill payload but is not one.
+ */
+export function backfillFailureOf(
+  event: unknown,
+): { backfill: BackfillPayload; trigger: TriggerEvent } | undefined {
+  if (!isBackfillPayload(event)) return undefined;
+  const parsed = backfillPayloadSchema.safeParse(event, messages);
+  if (!parsed.success)
+    throw new WindowedError(
+      'INVALID_TRIGGER_EVENT',
+      `The backfill payload does not have the shape windowed sends: ${parsed.error.issues[0]?.message ?? 'unrecognized shape'}.`,
+    );
+  const backfill = parsed.data;
+  return { backfill, trigger: manualTrigger(backfill.to, { id: `backfill:${backfill.from}/${backfill.to}` }) };
 }
 
 /** The payload for `job`'s windows in `[from, to)`. */
