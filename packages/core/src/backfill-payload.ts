@@ -65,7 +65,10 @@ export function backfillFailureOf(
       `The backfill payload does not have the shape windowed sends: ${parsed.error.issues[0]?.message ?? 'unrecognized shape'}.`,
     );
   const backfill = parsed.data;
-  return { backfill, trigger: manualTrigger(backfill.to, { id: `backfill:${backfill.from}/${backfill.to}` }) };
+  return {
+    backfill,
+    trigger: manualTrigger(backfill.to, { id: `backfill:${backfill.from}/${backfill.to}` }),
+  };
 }
 
 /** The payload for `job`'s windows in `[from, to)`. */

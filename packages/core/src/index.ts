@@ -43,6 +43,7 @@ export type {
   PolicyDocument,
   PolicySet,
   QueuedInvocation,
+  RemoteFunction,
   RolePolicy,
   RuntimePlatform,
   SimulationModel,
