@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { type CliContext, loadProject, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
+import { remoteBackfill } from './backfill-remote.js';
 import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
@@ -22,6 +23,9 @@ interface BackfillOptions {
   force?: boolean;
   target: string;
   json?: boolean;
+  remote?: boolean;
+  parallel?: string;
+  chunk?: string;
 }
 
 export function backfillCommand(run: CliRun): Command {
@@ -37,6 +41,15 @@ export function backfillCommand(run: CliRun): Command {
     .option('--force', 're-compute windows that already succeeded')
     .option('-t, --target <name>', TARGET_HELP, 'local')
     .option('--json', 'print the result as JSON')
+    .option('--remote', 'run the chunks on the deployed function (--target aws|aliyun), asynchronously')
+    .option(
+      '--parallel <N>',
+      'with --remote: chunks in flight at once (default 10, capped by the source and sink)',
+    )
+    .option(
+      '--chunk <duration>',
+      "with --remote: each invocation's share, e.g. 6h (default: a quarter of the timeout's worth)",
+    )
     .action(action<BackfillOptions>(run, backfillAction));
 }
 
@@ -48,6 +61,18 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
       EXIT.usage,
     );
+  if (options.remote)
+    return remoteBackfill(ctx, {
+      from,
+      to,
+      target: options.target,
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+      ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
+      force: options.force === true,
+      json: options.json === true,
+    });
+  if (options.parallel !== undefined || options.chunk !== undefined)
+    throw new CliError('--parallel and --chunk go with --remote.', EXIT.usage);
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
 
