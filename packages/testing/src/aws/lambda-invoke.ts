@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+import type { LambdaFunctionRecord } from './lambda.js';
+import { AwsServiceError, type LoopbackResponse } from './protocol.js';
+
+/** One attempt the loopback ran, in order: what tests assert retries with. */
+export interface LambdaAttempt {
+  functionName: string;
+  requestId: string;
+  invocationType: 'Event' | 'RequestResponse';
+  attempt: number;
+  ok: boolean;
+  error?: string;
+}
+
+export interface LambdaInvokeSettings {
+  /**
+   * Wait before retry `n` of a failed asynchronous invocation. Lambda waits one minute before the
+   * second attempt and two before the third (the default here); tests scale it down.
+   */
+  retryDelayMs?: (n: number) => number;
+  /** Delivers a failure-destination record to `arn` (an SQS queue ARN). */
+  deliver(arn: string, record: string): void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Under the repository's node_modules, so a bundle's external imports (better-sqlite3) resolve. */
+const CODE_ROOT = resolve(here, '../../../../node_modules/.cache/windowed-loopback-lambda');
+
+/**
+ * Runs a function's deployment package the way the Node.js runtime does: `Handler` `<file>.<export>`
+ * names the module and its export, called with the parsed event and a context whose
+ * `getRemainingTimeInMillis` counts down from the configured `Timeout`; the function's
+ * `Environment.Variables` are its whole environment (plus the runtime's reserved
+ * `AWS_REGION` / `AWS_LAMBDA_FUNCTION_NAME` / `AWS_LAMBDA_FUNCTION_TIMEOUT`).
+ * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ * Each invocation is a fresh process (a cold start every time).
+ *
+ * Invoke (`POST /2015-03-31/functions/{name}/invocations`) with `X-Amz-Invocation-Type: Event`
+ * is answered 202 and queued (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html);
+ * a failed attempt is retried `MaximumRetryAttempts` times (default 2), one and then two minutes
+ * apart, and then its record goes to the OnFailure destination, in the documented shape
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+ * `RequestResponse` runs it and answers 200 with the result, or with `X-Amz-Function-Error:
+ * Unhandled` and the error.
+ */
+export class LambdaInvocations {
+  readonly attempts: LambdaAttempt[] = [];
+  private readonly queued = new Set<Promise<void>>();
+
+  constructor(
+    private readonly region: string,
+    private readonly settings: LambdaInvokeSettings,
+  ) {}
+
+  async invoke(
+    record: LambdaFunctionRecord,
+    type: string | undefined,
+    payload: string,
+  ): Promise<LoopbackResponse> {
+    const requestId = randomUUID();
+    if (type === 'Event') {
+      const run = this.runAsync(record, payload, requestId).finally(() => this.queued.delete(run));
+      this.queued.add(run);
+      return { status: 202, body: '', headers: { 'x-amzn-requestid': requestId } };
+    }
+    if (type !== undefined && type !== 'RequestResponse')
+      throw new AwsServiceError('InvalidParameterValueException', `Unsupported InvocationType ${type}.`);
+    const outcome = await this.attempt(record, payload, requestId, 'RequestResponse', 1);
+    if (outcome.ok) return { status: 200, body: outcome.result ?? null };
+    return { status: 200, body: outcome.error, headers: { 'x-amz-function-error': 'Unhandled' } };
+  }
+
+  /** Resolves once every queued asynchronous invocation has finished, retries and destination included. */
+  async idle(): Promise<void> {
+    while (this.queued.size > 0) await Promise.allSettled([...this.queued]);
+  }
+
+  private async runAsync(record: LambdaFunctionRecord, payload: string, requestId: string): Promise<void> {
+    const config = record.eventInvokeConfig ?? {};
+    const retries = typeof config.MaximumRetryAttempts === 'number' ? config.MaximumRetryAttempts : 2;
+    const delay = this.settings.retryDelayMs ?? ((n: number) => n * 60_000);
+    let last: { errorType: string; errorMessage: string } | undefined;
+    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, delay(attempt - 1)));
+      const outcome = await this.attempt(record, payload, requestId, 'Event', attempt);
+      if (outcome.ok) return;
+      last = outcome.error;
+    }
+    const destination = (config.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
+      ?.OnFailure?.Destination;
+    if (!destination) return;
+    this.settings.deliver(
+      destination,
+      JSON.stringify({
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        requestContext: {
+          requestId,
+          functionArn: `${String(record.configuration.FunctionArn)}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: retries + 1,
+        },
+        requestPayload: JSON.parse(payload),
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: last ? { ...last, stackTrace: [] } : undefined,
+      }),
+    );
+  }
+
+  private async attempt(
+    record: LambdaFunctionRecord,
+    payload: string,
+    requestId: string,
+    invocationType: LambdaAttempt['invocationType'],
+    attempt: number,
+  ): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
+    const c = record.configuration;
+    const functionName = String(c.FunctionName);
+    const outcome = await runHandler({
+      dir: codeDir(record.code),
+      handler: String(c.Handler ?? 'index.handler'),
+      timeoutMs: Number(c.Timeout ?? 3) * 1000,
+      payload,
+      context: { awsRequestId: requestId, functionName, invokedFunctionArn: String(c.FunctionArn) },
+      env: {
+        ...((c.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}),
+        AWS_REGION: this.region,
+        AWS_LAMBDA_FUNCTION_NAME: functionName,
+        AWS_LAMBDA_FUNCTION_TIMEOUT: String(c.Timeout ?? 3),
+      },
+    });
+    this.attempts.push({
+      functionName,
+      requestId,
+      invocationType,
+      attempt,
+      ok: outcome.ok,
+      ...(outcome.error ? { error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` } : {}),
+    });
+    return outcome;
+  }
+}
+
+/** The package unzipped once per code hash, with the bootstrap beside it. */
+function codeDir(code: Uint8Array): string {
+  const dir = join(CODE_ROOT, createHash('sha256').update(code).digest('hex').slice(0, 16));
+  if (!existsSync(join(dir, BOOTSTRAP))) {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, bytes] of Object.entries(unzipSync(code))) {
+      if (name.endsWith('/')) continue;
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), bytes);
+    }
+    writeFileSync(join(dir, BOOTSTRAP), BOOTSTRAP_SOURCE);
+  }
+  return dir;
+}
+
+const BOOTSTRAP = '__loopback_bootstrap.mjs';
+/** argv: module file, export name, timeout ms; stdin: the event JSON; the outcome is the last stdout line. */
+const BOOTSTRAP_SOURCE = `
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const [file, exportName, timeoutMs, contextJson] = process.argv.slice(2);
+const deadline = Date.now() + Number(timeoutMs);
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+const context = { ...JSON.parse(contextJson), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), callbackWaitsForEmptyEventLoop: true };
+const out = (o) => process.stdout.write('\\n__LOOPBACK_RESULT__' + JSON.stringify(o) + '\\n', () => process.exit(0));
+try {
+  const path = ['.mjs', '.js', '.cjs'].map((ext) => file + ext).find((p) => existsSync(p));
+  if (!path) throw Object.assign(new Error('Cannot find module ' + file), { name: 'Runtime.ImportModuleError' });
+  const mod = await import(pathToFileURL(path).href);
+  const handler = mod[exportName];
+  if (typeof handler !== 'function') throw Object.assign(new Error(file + '.' + exportName + ' is undefined or not exported'), { name: 'Runtime.HandlerNotFound' });
+  const result = await handler(event, context);
+  out({ ok: true, result: result === undefined ? null : result });
+} catch (error) {
+  out({ ok: false, error: { errorType: error?.name ?? 'Error', errorMessage: String(error?.message ?? error) } });
+}
+`;
+
+async function runHandler(o: {
+  dir: string;
+  handler: string;
+  timeoutMs: number;
+  payload: string;
+  context: Record<string, string>;
+  env: Record<string, string>;
+}): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
+  const dot = o.handler.lastIndexOf('.');
+  const file = join(o.dir, o.handler.slice(0, dot));
+  const exportName = o.handler.slice(dot + 1);
+  const child = spawn(
+    process.execPath,
+    [join(o.dir, BOOTSTRAP), file, exportName, String(o.timeoutMs), JSON.stringify(o.context)],
+    {
+      cwd: o.dir,
+      env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...o.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.end(o.payload);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, o.timeoutMs);
+  await new Promise<void>((r) => child.on('close', () => r()));
+  clearTimeout(timer);
+  if (timedOut)
+    return {
+      ok: false,
+      error: {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `Task timed out after ${(o.timeoutMs / 1000).toFixed(2)} seconds`,
+      },
+    };
+  const line = stdout.split('\n').findLast((l) => l.startsWith('__LOOPBACK_RESULT__'));
+  if (!line)
+    return {
+      ok: false,
+      error: { errorType: 'Runtime.ExitError', errorMessage: `The runtime exited: ${stderr.slice(-500)}` },
+    };
+  return JSON.parse(line.slice('__LOOPBACK_RESULT__'.length));
+}
