@@ -24,7 +24,6 @@ export interface RemoteBackfillOptions {
   target: string;
   parallel?: string;
   chunk?: string;
-  force: boolean;
   json: boolean;
 }
 
@@ -156,7 +155,7 @@ class RemoteRun {
 
   private async send(chunk: Chunk): Promise<void> {
     const baseline = await this.attempts(chunk);
-    const payload = backfillPayload(this.job.name, chunk.from, chunk.to, this.o.force);
+    const payload = backfillPayload(this.job.name, chunk.from, chunk.to);
     const { requestId } = await this.remote.invokeAsync(payload);
     this.inFlight.set(chunk.label, {
       chunk,

@@ -61,6 +61,13 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       `--from (${from.toISOString()}) must be before --to (${to.toISOString()}).`,
       EXIT.usage,
     );
+  if (options.remote && options.force)
+    // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
+    throw new CliError(
+      '--force cannot be used with --remote yet.',
+      EXIT.usage,
+      'run a forced backfill locally',
+    );
   if (options.remote)
     return remoteBackfill(ctx, {
       from,
@@ -68,7 +75,6 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       target: options.target,
       ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
       ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
-      force: options.force === true,
       json: options.json === true,
     });
   if (options.parallel !== undefined || options.chunk !== undefined)

@@ -12,7 +12,8 @@ export async function jobStatus(rt: JobRuntime, range: { from?: Date; to?: Date 
   const lastSucceeded = await ledger.lastSucceeded(rt.name);
   const byStart = new Map<number, LedgerEntry>(entries.map((e) => [e.windowStart.getTime(), e]));
   const gaps: Window[] = [];
-  if (entries[0] && lastSucceeded) {
+  // The last success may end before the range's first entry (a range asked for after it): no gaps.
+  if (entries[0] && lastSucceeded && entries[0].windowStart < lastSucceeded.windowEnd) {
     for (const w of windowsInRange(entries[0].windowStart, lastSucceeded.windowEnd, rt.windowSpec)) {
       if (byStart.get(w.start.getTime())?.status !== 'succeeded') gaps.push(w);
     }
