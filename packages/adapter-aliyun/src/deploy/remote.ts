@@ -28,7 +28,8 @@ export async function fcRemote(
       'INVALID_CONFIG',
       'windowed backfill --remote invokes FC 2.0 functions (deploy.fcVersion 2); FC 3.0 is not supported yet. Run the backfill locally.',
     );
-  const client = await createFcClient({ accountId: options.accountId, region: options.region, ...settings });
+  // Created at the first invocation: the function's facts (timeout, quota) need no credentials.
+  let client: ReturnType<typeof createFcClient> | undefined;
   const service = options.service ?? '';
   const sls = sourceOfEnvironment(options.environmentVariables)?.type === 'sls';
   return {
@@ -41,7 +42,8 @@ export async function fcRemote(
         }
       : { max: NO_SOURCE_QUOTA, reason: 'the source has no documented concurrent-query quota' },
     async invokeAsync(payload) {
-      const response = await client.invokeFunction(
+      client ??= createFcClient({ accountId: options.accountId, region: options.region, ...settings });
+      const response = await (await client).invokeFunction(
         service,
         options.functionName,
         JSON.stringify(payload),
