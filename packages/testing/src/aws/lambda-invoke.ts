@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
+import { randomUUID } from 'node:crypto';
+import { runFunctionCode } from '../function-runner.js';
 import type { LambdaFunctionRecord } from './lambda.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
 
@@ -26,10 +22,6 @@ export interface LambdaInvokeSettings {
   /** Delivers a failure-destination record to `arn` (an SQS queue ARN). */
   deliver(arn: string, record: string): void;
 }
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** Under the repository's node_modules, so a bundle's external imports (better-sqlite3) resolve. */
-const CODE_ROOT = resolve(here, '../../../../node_modules/.cache/windowed-loopback-lambda');
 
 /**
  * Runs a function's deployment package the way the Node.js runtime does: `Handler` `<file>.<export>`
@@ -124,8 +116,9 @@ export class LambdaInvocations {
   ): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
     const c = record.configuration;
     const functionName = String(c.FunctionName);
-    const outcome = await runHandler({
-      dir: codeDir(record.code),
+    const outcome = await runFunctionCode({
+      style: 'lambda',
+      code: record.code,
       handler: String(c.Handler ?? 'index.handler'),
       timeoutMs: Number(c.Timeout ?? 3) * 1000,
       payload,
@@ -147,97 +140,4 @@ export class LambdaInvocations {
     });
     return outcome;
   }
-}
-
-/** The package unzipped once per code hash, with the bootstrap beside it. */
-function codeDir(code: Uint8Array): string {
-  const dir = join(CODE_ROOT, createHash('sha256').update(code).digest('hex').slice(0, 16));
-  if (!existsSync(join(dir, BOOTSTRAP))) {
-    mkdirSync(dir, { recursive: true });
-    for (const [name, bytes] of Object.entries(unzipSync(code))) {
-      if (name.endsWith('/')) continue;
-      mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), bytes);
-    }
-    writeFileSync(join(dir, BOOTSTRAP), BOOTSTRAP_SOURCE);
-  }
-  return dir;
-}
-
-const BOOTSTRAP = '__loopback_bootstrap.mjs';
-/** argv: module file, export name, timeout ms; stdin: the event JSON; the outcome is the last stdout line. */
-const BOOTSTRAP_SOURCE = `
-import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-const [file, exportName, timeoutMs, contextJson] = process.argv.slice(2);
-const deadline = Date.now() + Number(timeoutMs);
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-const context = { ...JSON.parse(contextJson), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), callbackWaitsForEmptyEventLoop: true };
-const out = (o) => process.stdout.write('\\n__LOOPBACK_RESULT__' + JSON.stringify(o) + '\\n', () => process.exit(0));
-try {
-  const path = ['.mjs', '.js', '.cjs'].map((ext) => file + ext).find((p) => existsSync(p));
-  if (!path) throw Object.assign(new Error('Cannot find module ' + file), { name: 'Runtime.ImportModuleError' });
-  const mod = await import(pathToFileURL(path).href);
-  const handler = mod[exportName];
-  if (typeof handler !== 'function') throw Object.assign(new Error(file + '.' + exportName + ' is undefined or not exported'), { name: 'Runtime.HandlerNotFound' });
-  const result = await handler(event, context);
-  out({ ok: true, result: result === undefined ? null : result });
-} catch (error) {
-  out({ ok: false, error: { errorType: error?.name ?? 'Error', errorMessage: String(error?.message ?? error) } });
-}
-`;
-
-async function runHandler(o: {
-  dir: string;
-  handler: string;
-  timeoutMs: number;
-  payload: string;
-  context: Record<string, string>;
-  env: Record<string, string>;
-}): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
-  const dot = o.handler.lastIndexOf('.');
-  const file = join(o.dir, o.handler.slice(0, dot));
-  const exportName = o.handler.slice(dot + 1);
-  const child = spawn(
-    process.execPath,
-    [join(o.dir, BOOTSTRAP), file, exportName, String(o.timeoutMs), JSON.stringify(o.context)],
-    {
-      cwd: o.dir,
-      env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...o.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(o.payload);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, o.timeoutMs);
-  await new Promise<void>((r) => child.on('close', () => r()));
-  clearTimeout(timer);
-  if (timedOut)
-    return {
-      ok: false,
-      error: {
-        errorType: 'Sandbox.Timedout',
-        errorMessage: `Task timed out after ${(o.timeoutMs / 1000).toFixed(2)} seconds`,
-      },
-    };
-  const line = stdout.split('\n').findLast((l) => l.startsWith('__LOOPBACK_RESULT__'));
-  if (!line)
-    return {
-      ok: false,
-      error: { errorType: 'Runtime.ExitError', errorMessage: `The runtime exited: ${stderr.slice(-500)}` },
-    };
-  return JSON.parse(line.slice('__LOOPBACK_RESULT__'.length));
 }
