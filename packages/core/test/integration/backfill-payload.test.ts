@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   backfillPayload,
   count,
@@ -108,38 +105,5 @@ describe('backfill payloads (windowed backfill --remote)', () => {
       code: 'DEADLINE_EXCEEDED',
     });
     expect((await job.status()).succeeded).toBe(0);
-  });
-});
-
-describe('job.status over a range after the last success', () => {
-  it('lists the failures there instead of throwing on an empty gap range', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'windowed-status-'));
-    const job = defineWindowedJob({
-      name: uniqueName('st'),
-      window: '1m',
-      query: { metrics: { pv: count() } },
-      source: {
-        type: 'failing-after',
-        describe: () => 'fails from 10:30',
-        async query(_q, window) {
-          if (window.start >= new Date('2026-11-27T10:30:00Z')) throw new Error('down');
-          return { rows: [] };
-        },
-      },
-      sink: `sqlite:${join(dir, 'sink.db')}`,
-      logger: false,
-    });
-    try {
-      await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z' });
-      const status = await job.status({
-        from: new Date('2026-11-27T10:30:00Z'),
-        to: new Date('2026-11-27T11:00:00Z'),
-      });
-      expect(status).toMatchObject({ succeeded: 0, gaps: [] });
-      expect(status.failed).toHaveLength(30);
-    } finally {
-      await job.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
