@@ -15,6 +15,47 @@ export interface FunctionOutcome {
   error?: { errorType: string; errorMessage: string };
 }
 
+/** One attempt a loopback ran, in order: what tests assert retries with. */
+export interface FunctionAttempt {
+  functionName: string;
+  requestId: string;
+  /** `Event` / `RequestResponse` (Lambda), `Async` / `Sync` (FC). */
+  invocationType: string;
+  attempt: number;
+  ok: boolean;
+  error?: string;
+}
+
+export function attemptOf(
+  base: Omit<FunctionAttempt, 'ok' | 'error'>,
+  outcome: FunctionOutcome,
+): FunctionAttempt {
+  return {
+    ...base,
+    ok: outcome.ok,
+    ...(outcome.error ? { error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` } : {}),
+  };
+}
+
+/**
+ * An asynchronous invocation's attempts: the first, then up to `retries` more after
+ * `delay(n)` ms each. Resolves with the last attempt's error, or undefined once one succeeded.
+ */
+export async function withRetries(
+  retries: number,
+  delay: (n: number) => number,
+  attempt: (n: number) => Promise<FunctionOutcome>,
+): Promise<FunctionOutcome['error'] | undefined> {
+  let last: FunctionOutcome['error'];
+  for (let n = 1; n <= retries + 1; n++) {
+    if (n > 1) await new Promise((r) => setTimeout(r, delay(n - 1)));
+    const outcome = await attempt(n);
+    if (outcome.ok) return undefined;
+    last = outcome.error ?? { errorType: 'Error', errorMessage: 'unknown' };
+  }
+  return last;
+}
+
 export interface RunFunctionOptions {
   /**
    * `lambda`: the handler gets the parsed event and a context with `getRemainingTimeInMillis`.

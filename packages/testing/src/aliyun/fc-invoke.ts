@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { runFunctionCode } from '../function-runner.js';
+import {
+  attemptOf,
+  type FunctionAttempt,
+  type FunctionOutcome,
+  runFunctionCode,
+  withRetries,
+} from '../function-runner.js';
 import type { FcAsyncConfigState, FcFunctionState } from './fc-shared.js';
 
-/** One attempt the loopback ran, in order. */
-export interface FcAttempt {
-  functionName: string;
-  requestId: string;
-  invocationType: 'Async' | 'Sync';
-  attempt: number;
-  ok: boolean;
-  error?: string;
-}
+/** One attempt the loopback ran (`Async` or `Sync`). */
+export type FcAttempt = FunctionAttempt;
 
 export interface FcInvokeAnswer {
   status: number;
@@ -92,13 +91,10 @@ export class FcInvocations {
   ): Promise<void> {
     const retries = typeof config?.maxAsyncRetryAttempts === 'number' ? config.maxAsyncRetryAttempts : 3;
     const delay = this.settings.retryDelayMs ?? ((n: number) => 500 * 2 ** (n - 1));
-    let last: { errorType: string; errorMessage: string } | undefined;
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, delay(attempt - 1)));
-      const outcome = await this.attempt(service, fn, payload, requestId, 'Async', attempt);
-      if (outcome.ok) return;
-      last = outcome.error;
-    }
+    const last = await withRetries(retries, delay, (n) =>
+      this.attempt(service, fn, payload, requestId, 'Async', n),
+    );
+    if (!last) return;
     const destination = (config?.destinationConfig as { onFailure?: { destination?: string } } | undefined)
       ?.onFailure?.destination;
     if (!destination || !this.settings.deliver) return;
@@ -125,9 +121,9 @@ export class FcInvocations {
     fn: FcFunctionState,
     payload: string,
     requestId: string,
-    invocationType: FcAttempt['invocationType'],
+    invocationType: 'Async' | 'Sync',
     attempt: number,
-  ): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
+  ): Promise<FunctionOutcome> {
     const { region, accountId } = this.settings;
     const outcome = await runFunctionCode({
       style: 'fc',
@@ -145,14 +141,9 @@ export class FcInvocations {
       },
       env: { ...fn.environmentVariables, FC_REGION: region, FC_ACCOUNT_ID: accountId },
     });
-    this.attempts.push({
-      functionName: fn.functionName,
-      requestId,
-      invocationType,
-      attempt,
-      ok: outcome.ok,
-      ...(outcome.error ? { error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` } : {}),
-    });
+    this.attempts.push(
+      attemptOf({ functionName: fn.functionName, requestId, invocationType, attempt }, outcome),
+    );
     return outcome;
   }
 }

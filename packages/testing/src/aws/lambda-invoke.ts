@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { runFunctionCode } from '../function-runner.js';
+import {
+  attemptOf,
+  type FunctionAttempt,
+  type FunctionOutcome,
+  runFunctionCode,
+  withRetries,
+} from '../function-runner.js';
 import type { LambdaFunctionRecord } from './lambda.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
 
-/** One attempt the loopback ran, in order: what tests assert retries with. */
-export interface LambdaAttempt {
-  functionName: string;
-  requestId: string;
-  invocationType: 'Event' | 'RequestResponse';
-  attempt: number;
-  ok: boolean;
-  error?: string;
-}
+/** One attempt the loopback ran (`Event` or `RequestResponse`). */
+export type LambdaAttempt = FunctionAttempt;
 
 export interface LambdaInvokeSettings {
   /**
@@ -79,13 +78,10 @@ export class LambdaInvocations {
     const config = record.eventInvokeConfig ?? {};
     const retries = typeof config.MaximumRetryAttempts === 'number' ? config.MaximumRetryAttempts : 2;
     const delay = this.settings.retryDelayMs ?? ((n: number) => n * 60_000);
-    let last: { errorType: string; errorMessage: string } | undefined;
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      if (attempt > 1) await new Promise((r) => setTimeout(r, delay(attempt - 1)));
-      const outcome = await this.attempt(record, payload, requestId, 'Event', attempt);
-      if (outcome.ok) return;
-      last = outcome.error;
-    }
+    const last = await withRetries(retries, delay, (n) =>
+      this.attempt(record, payload, requestId, 'Event', n),
+    );
+    if (!last) return;
     const destination = (config.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
       ?.OnFailure?.Destination;
     if (!destination) return;
@@ -102,7 +98,7 @@ export class LambdaInvocations {
         },
         requestPayload: JSON.parse(payload),
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: last ? { ...last, stackTrace: [] } : undefined,
+        responsePayload: { ...last, stackTrace: [] },
       }),
     );
   }
@@ -111,9 +107,9 @@ export class LambdaInvocations {
     record: LambdaFunctionRecord,
     payload: string,
     requestId: string,
-    invocationType: LambdaAttempt['invocationType'],
+    invocationType: 'Event' | 'RequestResponse',
     attempt: number,
-  ): Promise<{ ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }> {
+  ): Promise<FunctionOutcome> {
     const c = record.configuration;
     const functionName = String(c.FunctionName);
     const outcome = await runFunctionCode({
@@ -130,14 +126,7 @@ export class LambdaInvocations {
         AWS_LAMBDA_FUNCTION_TIMEOUT: String(c.Timeout ?? 3),
       },
     });
-    this.attempts.push({
-      functionName,
-      requestId,
-      invocationType,
-      attempt,
-      ok: outcome.ok,
-      ...(outcome.error ? { error: `${outcome.error.errorType}: ${outcome.error.errorMessage}` } : {}),
-    });
+    this.attempts.push(attemptOf({ functionName, requestId, invocationType, attempt }, outcome));
     return outcome;
   }
 }
