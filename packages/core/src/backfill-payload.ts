@@ -147,8 +147,9 @@ export interface BackfillChunkSummary {
 /**
  * Runs a validated backfill payload inside a function: the same ledger as every run (windows that
  * already succeeded are skipped, so a retry resumes), stopped before `deadline` (epoch ms) with the
- * reserve a scheduled run keeps. Rejects when a window failed or time ran out, so the platform
- * retries the chunk and finally hands it to the failure destination.
+ * reserve a scheduled run keeps, its database statements cancelled there as a run's are. Rejects
+ * when a window failed or time ran out, so the platform retries the chunk and finally hands it to
+ * the failure destination.
  */
 export async function runBackfillPayload(
   job: WindowedJob,
@@ -157,29 +158,39 @@ export async function runBackfillPayload(
 ): Promise<BackfillChunkSummary> {
   const started = Date.now();
   const budget = new RunBudget(ctx.deadline === undefined ? {} : { deadline: ctx.deadline });
+  const range = `${payload.from} to ${payload.to}`;
+  // Time running out shows as whatever statement it cut short; the deadline is the cause to report.
+  const stopped = (cause?: unknown) => {
+    const reason = budget.signal.reason;
+    return reason instanceof WindowedError
+      ? new WindowedError(reason.code, `Backfill ${range}: ${reason.message}`, { cause: cause ?? reason })
+      : new WindowedError('ABORTED', `Backfill ${range} was stopped before it finished.`, { cause });
+  };
   let result: BackfillResult;
   try {
-    result = await job.backfill({
-      from: payload.from,
-      to: payload.to,
-      signal: budget.signal,
-      ...(payload.force ? { force: true } : {}),
-    });
+    // Every statement the backfill starts is bounded by the deadline as a scheduled run's are.
+    result = await budget.run(() =>
+      job.backfill({
+        from: payload.from,
+        to: payload.to,
+        signal: budget.signal,
+        ...(payload.force ? { force: true } : {}),
+      }),
+    );
+  } catch (error) {
+    throw budget.signal.aborted ? stopped(error) : error;
   } finally {
     budget.dispose();
   }
-  const range = `${payload.from} to ${payload.to}`;
-  if (result.aborted) {
-    const reason = budget.signal.reason;
-    throw reason instanceof WindowedError
-      ? new WindowedError(reason.code, `Backfill ${range}: ${reason.message}`, { cause: reason })
-      : new WindowedError('ABORTED', `Backfill ${range} was stopped before it finished.`);
-  }
-  if (result.failed > 0) {
+  // Only a chunk whose every window is done succeeded: one the deadline cut short may report no
+  // failed window at all (the windows it never reached).
+  const incomplete = result.computed + result.skipped < result.total;
+  if (incomplete && budget.signal.aborted) throw stopped();
+  if (incomplete) {
     const first = result.windows.find((w) => w.status === 'failed');
     throw new WindowedError(
-      first?.error?.code ?? 'SOURCE_FAILED',
-      `Backfill ${range}: ${result.failed} of ${result.total} windows failed${first ? `, first ${first.window.key}: ${first.error?.message ?? 'unknown error'}` : ''}.`,
+      first?.error?.code ?? 'ABORTED',
+      `Backfill ${range}: ${result.total - result.computed - result.skipped} of ${result.total} windows not done${first ? `, first failed ${first.window.key}: ${first.error?.message ?? 'unknown error'}` : ''}.`,
     );
   }
   return {
