@@ -33,7 +33,8 @@ export function backfillCommand(run: CliRun): Command {
     .summary('compute every window in a range (resumable)')
     .description(
       'Computes the windows in [--from, --to), skipping those the ledger says already succeeded (unless --force).\n' +
-        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.',
+        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.\n' +
+        'With --remote (--target aws|aliyun) the deployed function computes the range: chunks sent as asynchronous invocations, at most --parallel in flight, progress read from the ledger; Ctrl-C stops sending and names the chunks in flight.',
     )
     .requiredOption('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
     .requiredOption('--to <ISO>', 'end of the range (exclusive)')
