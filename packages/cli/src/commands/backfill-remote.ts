@@ -154,7 +154,15 @@ class RemoteRun {
   }
 
   private async send(chunk: Chunk): Promise<void> {
-    const baseline = await this.attempts(chunk);
+    const status = await this.job.status({ from: chunk.from, to: chunk.to });
+    // Done by an earlier run (a resumed backfill): nothing to send.
+    if ((status.succeeded ?? 0) >= chunk.windows) {
+      this.settled.set(chunk.label, 'succeeded');
+      return;
+    }
+    const baseline = new Map(
+      [...status.failed, ...status.running].map((e) => [e.windowStart.getTime(), e.attempts]),
+    );
     const payload = backfillPayload(this.job.name, chunk.from, chunk.to);
     const { requestId } = await this.remote.invokeAsync(payload);
     this.inFlight.set(chunk.label, {
@@ -164,12 +172,6 @@ class RemoteRun {
       changedAt: Date.now(),
       seen: '',
     });
-  }
-
-  /** Attempts per window start of the chunk's failed and running ledger rows. */
-  private async attempts(chunk: Chunk): Promise<Map<number, number>> {
-    const status = await this.job.status({ from: chunk.from, to: chunk.to });
-    return new Map([...status.failed, ...status.running].map((e) => [e.windowStart.getTime(), e.attempts]));
   }
 
   /** Settles chunks the ledger shows done, failed on every attempt, or silent for too long. */

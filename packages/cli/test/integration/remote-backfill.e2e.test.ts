@@ -172,6 +172,8 @@ describe.each([
       /chunk 2026-11-27T12:00:00.000Z\/2026-11-27T12:30:00.000Z failed on every attempt/,
     );
     await cloud.invocations.idle();
+    // The two chunks the first run completed were not sent again.
+    expect(new Set(cloud.invocations.attempts.map((a) => a.requestId)).size).toBe(6);
     const failures = (from: string) =>
       cloud.invocations.attempts.filter((a) => a.error?.includes(from)).length;
     expect(failures('2026-11-27T11:00')).toBe(2);
