@@ -20,6 +20,13 @@ for _ in $(seq 1 60); do
     mysql --protocol=tcp -h127.0.0.1 -uroot -e 'CREATE DATABASE IF NOT EXISTS test' >/dev/null 2>&1
     psql -h 127.0.0.1 -U postgres -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='test'" 2>/dev/null | grep -q 1 ||
       psql -h 127.0.0.1 -U postgres -d postgres -c 'CREATE DATABASE test' >/dev/null 2>&1
+    # Members of windowed_password_login must give their password (the secret-rotation tests need a
+    # refused login, 28P01); every other login stays trusted.
+    hba="$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'SHOW hba_file' 2>/dev/null)"
+    if [ -n "$hba" ] && ! grep -q windowed_password_login "$hba"; then
+      sed -i '0,/^host/s//host all +windowed_password_login 127.0.0.1\/32 scram-sha-256\n&/' "$hba" &&
+        psql -h 127.0.0.1 -U postgres -d postgres -c 'SELECT pg_reload_conf()' >/dev/null 2>&1
+    fi
     echo "MariaDB and PostgreSQL accept connections"
     exit 0
   fi

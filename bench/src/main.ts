@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { backfill } from './benchmarks/backfill.js';
+import { coldSecret } from './benchmarks/cold-secret.js';
 import { coldStart } from './benchmarks/cold-start.js';
 import { embedded } from './benchmarks/embedded.js';
 import { embeddedLarge } from './benchmarks/embedded-large.js';
@@ -17,7 +18,7 @@ import type { BenchContext, Benchmark } from './lib/context.js';
 import { connectBenchDb, type Db } from './lib/mariadb.js';
 import { type BenchResult, formatTable, machine, writeResults } from './lib/results.js';
 
-const ALL: Benchmark[] = [warm, coldStart, backfill, embedded, growth, embeddedLarge];
+const ALL: Benchmark[] = [warm, coldStart, coldSecret, backfill, embedded, growth, embeddedLarge];
 
 function usage(): string {
   return [

@@ -1,4 +1,5 @@
-import { registerSourceType } from '@windowed/core';
+import { registerSecretResolver, registerSourceType, secretResolver } from '@windowed/core';
+import { aliyunSecretResolver } from './secrets.js';
 import type { SlsSourceOptions } from './sls/options.js';
 import { createSlsSource } from './sls/source.js';
 
@@ -32,6 +33,7 @@ export {
 } from './handler.js';
 export { type DrainMnsOptions, type DrainMnsResult, drainMnsFailureQueue } from './mns.js';
 export { aliyunRuntime } from './platform.js';
+export { type AliyunSecretResolverOptions, aliyunSecretResolver } from './secrets.js';
 export {
   compileSlsMultiQuery,
   compileSlsQuery,
@@ -42,3 +44,7 @@ export {
 } from './sls/compile.js';
 export type { SlsSourceOptions } from './sls/options.js';
 export { createSlsSource } from './sls/source.js';
+
+// Password references (`passwordSecret=`) read through KMS Secrets Manager once this package is
+// imported, unless another resolver was registered first.
+if (!secretResolver()) registerSecretResolver(aliyunSecretResolver());

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { FcDeployOptions } from '@windowed/adapter-aliyun/deploy';
 import type { LambdaDeployOptionsInput } from '@windowed/adapter-aws/deploy';
-import type { JobSpec, SinkConfig, SourceConfig, WindowedJob } from '@windowed/core';
+import {
+  type JobSpec,
+  passwordReferenceSchema,
+  type SinkConfig,
+  type SourceConfig,
+  type WindowedJob,
+} from '@windowed/core';
 import { z } from 'zod';
 import { CliError, EXIT } from './errors.js';
 
@@ -79,7 +85,14 @@ export function isWindowedJob(value: unknown): value is WindowedJob {
 const sourceSchema = z.union([z.string().min(1), z.looseObject({ type: z.string().min(1) })]);
 const sinkSchema = z.union([
   z.string().min(1),
-  z.object({ url: z.string().min(1), table: z.string().min(1).optional() }).strict(),
+  z
+    .object({
+      url: z.string().min(1),
+      table: z.string().min(1).optional(),
+      // Where the URL's password lives: { secret } or { parameter } (core's schema).
+      password: z.optional(passwordReferenceSchema),
+    })
+    .strict(),
   z.custom<object>(
     (v) => typeof v === 'object' && v !== null && isFunction((v as { write?: unknown }).write),
     {

@@ -1,5 +1,6 @@
 import { WindowedError } from './errors.js';
 import type { DeployResources } from './platform.js';
+import { sinkUrl } from './sinks/create.js';
 
 /**
  * The environment a deployed function reads its resources from (`WINDOWED_SOURCE`,
@@ -15,9 +16,10 @@ export function resourceEnvironment(resources: DeployResources = {}): Record<str
   if (sink !== undefined) {
     if (typeof sink === 'string') env.WINDOWED_SINK = sink;
     else if ('url' in sink && typeof sink.url === 'string') {
+      const url = sinkUrl(sink, 'sink URL');
       env.WINDOWED_SINK = sink.table
-        ? `${sink.url}${sink.url.includes('?') ? '&' : '?'}table=${encodeURIComponent(sink.table)}`
-        : sink.url;
+        ? `${url}${url.includes('?') ? '&' : '?'}table=${encodeURIComponent(sink.table)}`
+        : url;
     } else {
       throw new WindowedError(
         'INVALID_CONFIG',

@@ -52,6 +52,25 @@ export { count, countDistinct, max, min, sum } from './query/metrics.js';
 export { columnsOfQuery, normalizeRows } from './query/normalize.js';
 export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, Row } from './query/types.js';
 export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/validate.js';
+export {
+  credentialsOfSecret,
+  type DatabaseCredentials,
+  describeReference,
+  type EnvironmentPasswords,
+  isLoginRefused,
+  PASSWORD_REFERENCE_PARAMS,
+  type PasswordReference,
+  type PasswordReferenceKind,
+  passwordPlace,
+  passwordReferenceOf,
+  passwordReferenceSchema,
+  passwordsOfEnvironment,
+  referenceId,
+  referenceKind,
+  registerSecretResolver,
+  type SecretResolver,
+  secretResolver,
+} from './secrets/index.js';
 export { createSink, defaultSinkUrl } from './sinks/create.js';
 export { SqlSink } from './sinks/sql.js';
 export { StdoutSink } from './sinks/stdout.js';

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { parseDurationMs } from './duration.js';
 import { WindowedError } from './errors.js';
 import { isIdentifier, RESERVED_COLUMNS } from './query/validate.js';
+import { passwordReferenceSchema } from './secrets/reference.js';
 import { isSink } from './sinks/types.js';
 import { isSource } from './sources/types.js';
 import type { JobSpec } from './types.js';
@@ -106,7 +107,11 @@ export const jobSpecSchema = z.strictObject({
     z.union([
       z.string(),
       z.custom((v) => isSink(v), { message: 'expected a Sink object' }),
-      z.strictObject({ url: z.string(), table: z.optional(z.string()) }),
+      z.strictObject({
+        url: z.string(),
+        table: z.optional(z.string()),
+        password: z.optional(passwordReferenceSchema),
+      }),
     ]),
   ),
   state: z.optional(z.string()),

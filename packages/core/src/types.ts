@@ -3,6 +3,7 @@ import type { WindowedError } from './errors.js';
 import type { LedgerEntry } from './ledger/types.js';
 import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
+import type { PasswordReference } from './secrets/reference.js';
 import type { Sink, StoredRow } from './sinks/types.js';
 import type { CsvSourceOptions, NdjsonSourceOptions, ParquetSourceOptions } from './sources/files/options.js';
 import type { MalformedCounts } from './sources/malformed.js';
@@ -21,11 +22,13 @@ export type SourceConfig =
       table: string;
       timeColumn?: string;
       timeType?: 'datetime' | 'epoch_ms' | 'epoch_s';
+      /** Where the URL's password lives (see {@link PasswordReference}). */
+      password?: PasswordReference;
     }
   | { type: string; [option: string]: unknown };
 
 /** A sink URL (`sqlite:./x.db`, `mysql://…?table=t`, `postgres://…`, `stdout:`) or object. */
-export type SinkConfig = string | { url: string; table?: string } | Sink;
+export type SinkConfig = string | { url: string; table?: string; password?: PasswordReference } | Sink;
 
 /** What `defineWindowedJob` takes. */
 export interface JobSpec {

@@ -17,6 +17,7 @@ import { parseSlsSourceOptions } from '../sls/options.js';
 import { createFcApi, type FcApi } from './fc-api.js';
 import type { ResolvedFcDeployOptions } from './options.js';
 import { planFcDeployment } from './plan.js';
+import { secretChecks } from './secret-doctor.js';
 
 const notFound = (error: unknown) =>
   /NotFound|NotExist|failed with 404/.test(
@@ -25,14 +26,14 @@ const notFound = (error: unknown) =>
 
 /**
  * A read-only check of an Alibaba Cloud account against the plan: credentials, function (and FC
- * 2.0 service), timer trigger, async-invoke config, the SLS logstore's index (each field the query
+ * 2.0 service), timer trigger, async-invoke config, the KMS secrets the database URLs name, the SLS logstore's index (each field the query
  * reads indexed with statistics enabled) and (optionally) the sink. RAM has no policy simulation
  * API, so the role is not checked here: compare it with `windowed policy`.
  */
 export async function doctorFc(
   job: Pick<WindowedJob, 'name' | 'windowSpec'> & { query?: DeclarativeQuery | undefined },
   options: ResolvedFcDeployOptions,
-  doctor: DoctorOptions & { api?: FcApi } = {},
+  doctor: DoctorOptions & { api?: FcApi; kmsEndpoint?: string } = {},
 ): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const done = () => ({ target: 'aliyun' as const, ok: checks.every((c) => c.status !== 'fail'), checks });
@@ -80,6 +81,7 @@ export async function doctorFc(
       'RAM offers no policy simulation: compare the role with `windowed policy --target aliyun`.',
     ),
   );
+  checks.push(...(await secretChecks(options, doctor.kmsEndpoint)));
   checks.push(await indexCheck(job, options));
   if (doctor.sink) checks.push(await sinkCheck(doctor.checkSink));
   return done();

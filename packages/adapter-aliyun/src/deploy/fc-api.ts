@@ -60,7 +60,7 @@ export interface FcClientOptions {
 }
 
 /** An `@alicloud/fc2` client (FC 2.0). Throws `INVALID_CONFIG` when no credentials are configured. */
-function credentialsOf(options: FcClientOptions) {
+export function credentialsOf(options: FcClientOptions) {
   const accessKeyId = options.accessKeyId ?? process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const accessKeySecret = options.accessKeySecret ?? process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   const securityToken =

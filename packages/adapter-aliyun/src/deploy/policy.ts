@@ -6,6 +6,7 @@ import {
   type WindowedJob,
 } from '@windowed/core';
 import type { ResolvedFcDeployOptions } from './options.js';
+import { secretGrants } from './secret-grants.js';
 
 type Grant = RolePolicy['actions'][number];
 
@@ -52,7 +53,8 @@ function sourceGrants(
 
 /**
  * The RAM policy of the function's role, derived from its options and the environment the function
- * reads: the source's `log:GetLogStoreLogs`, the destinations' send actions, and (with `logConfig`)
+ * reads: the source's `log:GetLogStoreLogs`, the KMS secrets its database URLs name, the
+ * destinations' send actions, and (with `logConfig`)
  * writing its own logs. The role must trust `fc.aliyuncs.com`: FC assumes it to hand the function
  * STS credentials and to deliver to the destinations. A timer trigger needs no role.
  */
@@ -61,6 +63,7 @@ export function fcPolicies(options: ResolvedFcDeployOptions, job: Pick<WindowedJ
   const source = sourceOfEnvironment(options.environmentVariables);
   const grants: Grant[] = [
     ...sourceGrants(source, options.region, accountId),
+    ...secretGrants(options.environmentVariables, options.region, accountId),
     ...destinationGrants(
       options.destination,
       'deliver the record of a failed invocation to the onFailure destination',

@@ -44,6 +44,9 @@ export const BUNDLE_EXTERNALS = [
   '@aws-sdk/client-scheduler',
   '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-sqs',
+  // The Node.js runtimes ship the whole AWS SDK v3: a password reference reads through it.
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-ssm',
 ];
 
 /** Imports that must never reach a function bundle: they are deploy-time code. */

@@ -20,6 +20,7 @@ import { createLambdaDeployClients, destroyLambdaDeployClients, type LambdaDeplo
 import { type LambdaDeployOptions, lambdaIdentity } from './options.js';
 import { planLambdaDeployment } from './plan.js';
 import { lambdaPolicies } from './policy.js';
+import { secretChecks } from './secret-doctor.js';
 
 const missing = (error: unknown) =>
   ['ResourceNotFoundException', 'NoSuchEntityException', 'QueueDoesNotExist'].includes(
@@ -29,7 +30,8 @@ const missing = (error: unknown) =>
 /**
  * A read-only check of an AWS account against the plan: credentials, function, invoke config and
  * destination, schedule, roles (by `iam:SimulatePrincipalPolicy` with the actions `windowed
- * policy` lists), the source's log groups and (optionally) the sink. Nothing is created or changed.
+ * policy` lists), the secrets the database URLs name (they exist, the role may read them), the
+ * source's log groups and (optionally) the sink. Nothing is created or changed.
  */
 export async function doctorLambda(
   job: Pick<WindowedJob, 'name' | 'windowSpec'>,
@@ -74,6 +76,15 @@ export async function doctorLambda(
       scheduler: id.schedulerRoleArn,
     };
     checks.push(...(await roleChecks(clients, lambdaPolicies(options, job), arns)));
+    checks.push(
+      ...(await secretChecks(
+        config,
+        clients,
+        options.environment,
+        { partition: id.partition, region: options.region, accountId: id.accountId },
+        id.executionRoleArn,
+      )),
+    );
     checks.push(await logGroupsCheck(config, options));
     if (doctor.sink) checks.push(await sinkCheck(doctor.checkSink));
     return report(checks);

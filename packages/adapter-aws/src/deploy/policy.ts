@@ -7,6 +7,7 @@ import {
   type WindowedJob,
 } from '@windowed/core';
 import { type LambdaDeployOptions, lambdaIdentity } from './options.js';
+import { secretGrants } from './secret-grants.js';
 
 type Grant = RolePolicy['actions'][number];
 
@@ -85,7 +86,8 @@ function trust(service: string, accountId: string): PolicyDocument {
 /**
  * The least-privilege policies a deployed job needs, derived from its options (destination,
  * schedule, function) and the environment the function reads (its source):
- * - `execution`: the function's own logs, the source's Logs Insights calls, the destination's send;
+ * - `execution`: the function's own logs, the source's Logs Insights calls, the destination's send,
+ *   the read of the secrets its database URLs name;
  * - `scheduler` (EventBridge Scheduler): `lambda:InvokeFunction` on the function (and the schedule's
  *   dead-letter queue); a legacy rule needs no role, it invokes through the function's resource policy.
  */
@@ -99,6 +101,7 @@ export function lambdaPolicies(options: LambdaDeployOptions, job: Pick<WindowedJ
     { action: 'logs:CreateLogStream', resource: `${logGroup}:*`, why: 'write the function logs' },
     { action: 'logs:PutLogEvents', resource: `${logGroup}:*`, why: 'write the function logs' },
     ...sourceGrants(source, options.region, partition, accountId),
+    ...secretGrants(options.environment, { partition, region: options.region, accountId }),
     ...destinationGrants(options.onFailure.destination),
   ];
   const notes: string[] = [];

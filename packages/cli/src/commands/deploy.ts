@@ -4,6 +4,7 @@ import { ALLOW_CLOCK_HELP, checkFunctionClock } from '../clock-check.js';
 import { type CliContext, note, print } from '../context.js';
 import { EXIT, type ExitCode } from '../errors.js';
 import { FC_VERSION_HELP, loadDeployTarget, runPreflight } from './deploy-target.js';
+import { checkDatabasePasswords, STRICT_HELP } from './password-check.js';
 import { printRequiredGrants } from './policy.js';
 import { action, type CliRun } from './shared.js';
 
@@ -17,6 +18,7 @@ interface DeployOptions {
   dryRun?: boolean;
   json?: boolean;
   allowClock?: boolean;
+  strict?: boolean;
 }
 
 export function planCommand(run: CliRun): Command {
@@ -44,6 +46,7 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
     .option('--fc-version <2|3>', FC_VERSION_HELP)
     .option('--json', 'print the plan as JSON')
     .option('--allow-clock', ALLOW_CLOCK_HELP)
+    .option('--strict', STRICT_HELP)
     .action(action<DeployOptions>(run, (ctx, options) => deployAction(ctx, options, apply)));
 }
 
@@ -57,6 +60,7 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
       allow: options.allowClock === true,
     });
     await runPreflight(ctx, input);
+    checkDatabasePasswords(ctx, input, options.strict === true);
     printRequiredGrants(ctx, platform.policy(input));
     if (!apply || options.dryRun) {
       const plan = await platform.plan(input, { dryRun: options.dryRun === true });

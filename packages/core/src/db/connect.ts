@@ -1,4 +1,12 @@
 import { redact, registerSecret, WindowedError } from '../errors.js';
+import { SecretCredentialsClient } from '../secrets/client.js';
+import {
+  describeReference,
+  PASSWORD_REFERENCE_PARAMS,
+  type PasswordReference,
+  passwordReferenceOf,
+} from '../secrets/reference.js';
+import type { DatabaseCredentials } from '../secrets/resolver.js';
 import type { Dialect, SqlClient } from './client.js';
 import { MysqlClient } from './mysql.js';
 import { PostgresClient } from './postgres.js';
@@ -16,6 +24,8 @@ export interface DatabaseUrl {
   params: URLSearchParams;
   /** `scheme://user@host:port/db` without password, for logs. */
   display: string;
+  /** Where the password lives when the URL names it (`passwordSecret=` / `passwordParameter=`). */
+  password?: PasswordReference;
 }
 
 const SCHEMES: Record<string, Dialect> = {
@@ -27,7 +37,7 @@ const SCHEMES: Record<string, Dialect> = {
 };
 
 /** windowed's own parameters, removed before the URL reaches the driver. */
-const OWN_PARAMS = ['table', 'timeColumn', 'timeType', 'state'];
+const OWN_PARAMS = ['table', 'timeColumn', 'timeType', 'state', ...Object.values(PASSWORD_REFERENCE_PARAMS)];
 
 /**
  * Parses `sqlite:<path>` (`sqlite:./x.db`, `sqlite:///abs/x.db`, `sqlite::memory:`),
@@ -46,6 +56,11 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
   }
   if (dialect === 'sqlite') {
     const [pathPart = '', query = ''] = input.slice(scheme.length).split('?', 2);
+    if (passwordReferenceOf(new URLSearchParams(query), what))
+      throw new WindowedError(
+        'INVALID_CONFIG',
+        `The ${what} "${redact(input)}" is a SQLite file, which has no password: remove passwordSecret / passwordParameter.`,
+      );
     let filename = pathPart.startsWith('//') ? pathPart.slice(2) : pathPart;
     if (filename === '') filename = ':memory:';
     return databaseUrl({
@@ -77,9 +92,21 @@ export function parseDatabaseUrl(input: string, what = 'database URL'): Database
   const params = new URLSearchParams(url.search);
   const passwordParam = params.get('password');
   if (passwordParam) registerSecret(passwordParam);
+  const reference = passwordReferenceOf(params, what);
+  if (reference && (url.password || passwordParam))
+    throw new WindowedError(
+      'INVALID_CONFIG',
+      `The ${what} "${redact(input)}" gives a password and also names one (${describeReference(reference)}): keep the reference and remove the password from the URL.`,
+    );
   for (const key of OWN_PARAMS) url.searchParams.delete(key);
   const display = `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
-  return databaseUrl({ dialect, url: url.toString(), params, display });
+  return databaseUrl({
+    dialect,
+    url: url.toString(),
+    params,
+    display,
+    ...(reference ? { password: reference } : {}),
+  });
 }
 
 /**
@@ -135,34 +162,41 @@ function databaseUrl(fields: DatabaseUrl): DatabaseUrl {
  */
 export function openDatabase(db: DatabaseUrl): SqlClient {
   const poolMax = Number(db.params.get('poolMax') ?? 10);
-  switch (db.dialect) {
-    case 'sqlite':
-      return new SqliteClient(db.filename ?? ':memory:');
-    case 'mysql': {
-      const url = new URL(db.url);
-      // The key holds the password: it only ever lives in this process's memory.
-      return sharedClient(
-        `mysql ${poolMax} ${db.url}`,
-        () =>
-          new MysqlClient({
-            connection: {
-              host: url.hostname,
-              port: url.port ? Number(url.port) : 3306,
-              user: decodeURIComponent(url.username),
-              password: decodeURIComponent(url.password),
-              database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
-            },
-            poolMax,
-            multipleStatements: true,
-          }),
-      );
-    }
-    case 'postgres':
-      return sharedClient(
-        `postgres ${poolMax} ${db.url}`,
-        () => new PostgresClient({ connectionString: db.url, poolMax }),
-      );
-  }
+  if (db.dialect === 'sqlite') return new SqliteClient(db.filename ?? ':memory:');
+  const reference = db.password;
+  const create = (credentials?: DatabaseCredentials) =>
+    db.dialect === 'mysql'
+      ? mysqlClient(db, poolMax, credentials)
+      : new PostgresClient({ connectionString: withCredentials(db.url, credentials), poolMax });
+  // The key holds the password (or the reference): it only ever lives in this process's memory.
+  const key = `${db.dialect} ${poolMax} ${db.url}${reference ? ` ${JSON.stringify(reference)}` : ''}`;
+  return sharedClient(key, () =>
+    reference ? new SecretCredentialsClient(db.dialect, db.dialect === 'mysql', reference, create) : create(),
+  );
+}
+
+function mysqlClient(db: DatabaseUrl, poolMax: number, credentials?: DatabaseCredentials): MysqlClient {
+  const url = new URL(db.url);
+  return new MysqlClient({
+    connection: {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      user: credentials?.username ?? decodeURIComponent(url.username),
+      password: credentials?.password ?? decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
+    },
+    poolMax,
+    multipleStatements: true,
+  });
+}
+
+/** The URL with a secret's password (and user name, when the secret holds one). */
+function withCredentials(input: string, credentials: DatabaseCredentials | undefined): string {
+  if (!credentials) return input;
+  const url = new URL(input);
+  if (credentials.username) url.username = encodeURIComponent(credentials.username);
+  url.password = encodeURIComponent(credentials.password);
+  return url.toString();
 }
 
 export function closeDatabase(client: SqlClient): Promise<void> {

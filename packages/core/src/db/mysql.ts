@@ -25,6 +25,10 @@ const SESSION_SETUP =
 
 type Queryable = Pick<PoolConnection, 'query'>;
 
+/** How long a cancellation's own connection may take to connect, and its KILL QUERY to answer. */
+const CANCEL_TIMEOUT_MS = 5_000;
+type Mysql = typeof import('mysql2');
+
 /**
  * MySQL/MariaDB through a mysql2 pool (opened on the first statement). A pooled connection whose
  * session the server drops is safe to hold: mysql2's PoolConnection listens for its 'error' itself
@@ -34,6 +38,7 @@ export class MysqlClient implements SqlClient {
   readonly dialect = 'mysql';
   readonly multipleStatements: boolean;
   private pool: Promise<Pool> | undefined;
+  private driver: Promise<Mysql> | undefined;
 
   constructor(private readonly options: MysqlClientOptions) {
     this.multipleStatements = options.multipleStatements;
@@ -47,7 +52,7 @@ export class MysqlClient implements SqlClient {
     const pool = await this.open();
     const limit = statementLimit(options.timeoutMs);
     if (!limit) return rowsOf(await send(pool, sql, params)) as T[];
-    const lease = await Lease.take(() => connect(pool), limit);
+    const lease = await Lease.take(() => this.connect(pool), limit);
     try {
       return rowsOf(await lease.send(sql, params)) as T[];
     } finally {
@@ -96,11 +101,56 @@ export class MysqlClient implements SqlClient {
 
   private async lease(): Promise<Lease> {
     const pool = await this.open();
-    return Lease.take(() => connect(pool), statementLimit(undefined));
+    return Lease.take(() => this.connect(pool), statementLimit(undefined));
+  }
+
+  /** A connection of the pool; a statement on it is cancelled with {@link killQuery}. */
+  private connect(pool: Pool): Promise<PooledConnection> {
+    return new Promise((resolve, reject) =>
+      pool.getConnection((error, connection) => {
+        if (error) return reject(error);
+        resolve({
+          send: (sql, params) => send(connection, sql, params),
+          cancel: () => this.killQuery(connection.threadId),
+          release: (broken) => (broken ? connection.destroy() : connection.release()),
+        });
+      }),
+    );
+  }
+
+  /**
+   * `KILL QUERY` from a connection opened for it, outside the pool: when a statement must be
+   * stopped, the pool's connections may all be taken — by statements waiting as this one does,
+   * or by invocations waiting for the pool — and a cancellation queued behind them would reach
+   * the server only after the run had settled.
+   */
+  private async killQuery(threadId: number): Promise<void> {
+    const mysql = await this.loadDriver();
+    const connection = mysql.createConnection({
+      ...this.options.connection,
+      connectTimeout: CANCEL_TIMEOUT_MS,
+    });
+    connection.on('error', () => undefined);
+    try {
+      await new Promise((resolve, reject) =>
+        connection.query(
+          { sql: 'KILL QUERY ?', timeout: CANCEL_TIMEOUT_MS },
+          [threadId],
+          (error: Error | null) => (error ? reject(error) : resolve(undefined)),
+        ),
+      );
+    } finally {
+      connection.destroy();
+    }
+  }
+
+  private loadDriver(): Promise<Mysql> {
+    this.driver ??= loadDriver<Mysql>('mysql');
+    return this.driver;
   }
 
   private open(): Promise<Pool> {
-    this.pool ??= loadDriver<typeof import('mysql2')>('mysql').then((mysql) => {
+    this.pool ??= this.loadDriver().then((mysql) => {
       const pool = mysql.createPool({
         ...this.options.connection,
         timezone: 'Z',
@@ -124,20 +174,6 @@ export class MysqlClient implements SqlClient {
     });
     return this.pool;
   }
-}
-
-/** A connection of the pool; a statement on it is cancelled with `KILL QUERY` from another one. */
-function connect(pool: Pool): Promise<PooledConnection> {
-  return new Promise((resolve, reject) =>
-    pool.getConnection((error, connection) => {
-      if (error) return reject(error);
-      resolve({
-        send: (sql, params) => send(connection, sql, params),
-        cancel: () => send(pool, 'KILL QUERY ?', [connection.threadId]),
-        release: (broken) => (broken ? connection.destroy() : connection.release()),
-      });
-    }),
-  );
 }
 
 function send(target: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {

@@ -20,6 +20,9 @@ export interface PostgresClientOptions {
 type Pg = typeof import('pg');
 type Queryable = Pick<PoolClient, 'query'>;
 
+/** How long a cancellation's own connection may take to connect, and its statement to answer. */
+const CANCEL_TIMEOUT_MS = 5_000;
+
 const INT8 = 20;
 const NUMERIC = 1700;
 
@@ -28,6 +31,7 @@ export class PostgresClient implements SqlClient {
   readonly dialect = 'postgres';
   readonly multipleStatements = false;
   private pool: Promise<Pool> | undefined;
+  private driver: Promise<Pg> | undefined;
 
   constructor(private readonly options: PostgresClientOptions) {}
 
@@ -40,7 +44,7 @@ export class PostgresClient implements SqlClient {
     const limit = statementLimit(options.timeoutMs);
     // pg's own pool.query listens for a dropped connection while it holds the client.
     if (!limit) return (await send(pool, sql, params)) as T[];
-    const lease = await Lease.take(() => connect(pool), limit);
+    const lease = await Lease.take(() => this.connect(pool), limit);
     try {
       return (await lease.send(sql, params)) as T[];
     } finally {
@@ -50,7 +54,7 @@ export class PostgresClient implements SqlClient {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const pool = await this.open();
-    const lease = await Lease.take(() => connect(pool), statementLimit(undefined));
+    const lease = await Lease.take(() => this.connect(pool), statementLimit(undefined));
     return inTransaction(lease, 'BEGIN', () => fn(lease.executor('postgres', (rows) => rows as SqlRow[])));
   }
 
@@ -65,8 +69,61 @@ export class PostgresClient implements SqlClient {
     await open?.end();
   }
 
+  /**
+   * A client taken out of the pool. pg's pool listens for a client's 'error' only while the client
+   * is idle in it; a checked-out client whose connection drops (a server-side kill, a reset, a
+   * failover) emits 'error' with no listener, which ends the process. This listens for as long as
+   * the client is out: the statement in flight rejects on its own, and the client is then discarded
+   * instead of going back to the pool. A statement on it is cancelled with {@link cancelBackend}.
+   */
+  private async connect(pool: Pool): Promise<PooledConnection> {
+    const client = await pool.connect();
+    let dropped: Error | undefined;
+    const onError = (error: Error) => {
+      dropped ??= error;
+    };
+    client.on('error', onError);
+    const pid = (client as unknown as { processID?: number }).processID;
+    return {
+      send: (sql, params) => send(client, sql, params),
+      cancel: () => (pid === undefined ? Promise.resolve() : this.cancelBackend(pid)),
+      release(broken) {
+        client.off('error', onError);
+        client.release(broken ?? dropped);
+      },
+    };
+  }
+
+  /**
+   * `pg_cancel_backend` from a connection opened for it, outside the pool: when a statement must be
+   * stopped, the pool's connections may all be taken — by statements waiting as this one does, or
+   * by invocations waiting for the pool — and a cancellation queued behind them would reach the
+   * server only after the run had settled (a backend waiting for a lock does not notice that its
+   * client closed the connection, so it would go on waiting).
+   */
+  private async cancelBackend(pid: number): Promise<void> {
+    const pg = await this.loadDriver();
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: CANCEL_TIMEOUT_MS,
+      query_timeout: CANCEL_TIMEOUT_MS,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('select pg_cancel_backend($1)', [pid]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private loadDriver(): Promise<Pg> {
+    this.driver ??= loadDriver<Pg>('postgres');
+    return this.driver;
+  }
+
   private open(): Promise<Pool> {
-    this.pool ??= loadDriver<Pg>('postgres').then((pg) => {
+    this.pool ??= this.loadDriver().then((pg) => {
       const pool = new pg.Pool({
         connectionString: this.options.connectionString,
         options: '-c timezone=UTC',
@@ -80,31 +137,6 @@ export class PostgresClient implements SqlClient {
     });
     return this.pool;
   }
-}
-
-/**
- * A client taken out of the pool. pg's pool listens for a client's 'error' only while the client is
- * idle in it; a checked-out client whose connection drops (a server-side kill, a reset, a failover)
- * emits 'error' with no listener, which ends the process. This listens for as long as the client is
- * out: the statement in flight rejects on its own, and the client is then discarded instead of going
- * back to the pool. A statement on it is cancelled with `pg_cancel_backend` from another connection.
- */
-async function connect(pool: Pool): Promise<PooledConnection> {
-  const client = await pool.connect();
-  let dropped: Error | undefined;
-  const onError = (error: Error) => {
-    dropped ??= error;
-  };
-  client.on('error', onError);
-  const pid = (client as unknown as { processID?: number }).processID;
-  return {
-    send: (sql, params) => send(client, sql, params),
-    cancel: () => (pid === undefined ? Promise.resolve() : pool.query('select pg_cancel_backend($1)', [pid])),
-    release(broken) {
-      client.off('error', onError);
-      client.release(broken ?? dropped);
-    },
-  };
 }
 
 /**

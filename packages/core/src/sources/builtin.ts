@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { WindowedError } from '../errors.js';
 import { IDENTIFIER } from '../query/validate.js';
+import { passwordReferenceSchema } from '../secrets/reference.js';
 import { zodMessages as messages } from '../zod-messages.js';
 import { csvSourceConfig, ndjsonSourceConfig, parquetSourceConfig } from './files/options.js';
 import { createFileSource } from './files/source.js';
@@ -31,6 +32,7 @@ export const sqlSourceConfig = z.strictObject({
   timeType: z.optional(
     z.enum(['datetime', 'epoch_ms', 'epoch_s'], { error: 'expected "datetime", "epoch_ms" or "epoch_s"' }),
   ),
+  password: z.optional(passwordReferenceSchema),
 });
 
 function parseConfig<T>(

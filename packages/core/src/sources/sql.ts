@@ -11,6 +11,7 @@ import {
 } from '../query/sql-compile.js';
 import type { DeclarativeQuery, Row } from '../query/types.js';
 import { assertValidQuery, IDENTIFIER } from '../query/validate.js';
+import { type PasswordReference, withPasswordReference } from '../secrets/reference.js';
 import { uniformRuns } from '../window/runs.js';
 import type { Window } from '../window/types.js';
 import type { MultiWindowResult, Source, SourceQueryOptions, SourceResult } from './types.js';
@@ -28,6 +29,8 @@ export interface SqlSourceOptions {
    * `epoch_s`: seconds.
    */
   timeType?: 'datetime' | 'epoch_ms' | 'epoch_s';
+  /** Where the URL's password lives instead of in the URL: `{ secret }` or `{ parameter }`. */
+  password?: PasswordReference;
 }
 
 /** `table` or `schema.table`, each part an identifier. */
@@ -59,7 +62,10 @@ export function createSqlSource(options: SqlSourceOptions): Source {
       `sql source: timeType ${JSON.stringify(timeType)}; expected "datetime", "epoch_ms" or "epoch_s".`,
     );
   }
-  const db: DatabaseUrl = parseDatabaseUrl(options.url, 'sql source URL');
+  const db: DatabaseUrl = parseDatabaseUrl(
+    withPasswordReference(options.url, options.password, 'sql source URL'),
+    'sql source URL',
+  );
   let client: SqlClient | undefined;
   const target: SqlLogTable = { dialect: db.dialect, table, timeColumn, timeType };
   let unitChecked: Promise<void> | undefined;

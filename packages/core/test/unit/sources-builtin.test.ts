@@ -70,7 +70,10 @@ describe('built-in source factories', () => {
     expect(invalid('sql', { ...base, timeType: 'unix' })).toMatch(
       /timeType: expected "datetime", "epoch_ms" or "epoch_s"/,
     );
-    expect(invalid('sql', { ...base, password: 'x' })).toMatch(/unknown option "password"/);
+    // `password` names where the password lives; a literal one belongs in the URL.
+    expect(invalid('sql', { ...base, password: 'x' })).toMatch(
+      /password: expected where the password lives: \{ secret: '<name or ARN>' \} or \{ parameter/,
+    );
     expect(invalid('sql', { ...base, url: 'oracle://u:hunter2@h/db' })).not.toContain('hunter2');
   });
 

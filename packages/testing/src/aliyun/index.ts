@@ -10,6 +10,7 @@ export {
   type FcTriggerState,
   startFcServer,
 } from './fc-server.js';
+export { type KmsLoopbackServer, type KmsServerOptions, startKmsServer } from './kms-server.js';
 export { type MnsLoopbackServer, type MnsServerOptions, startMnsServer } from './mns-server.js';
 export {
   type RamLoopbackServer,

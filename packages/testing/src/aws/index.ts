@@ -6,6 +6,7 @@ export { type LambdaAttempt, LambdaInvocations } from './lambda-invoke.js';
 export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus } from './logs.js';
 export { AwsServiceError } from './protocol.js';
 export { SchedulerLoopback } from './scheduler.js';
+export { ParameterStoreLoopback, SecretsManagerLoopback } from './secrets.js';
 export {
   AWS_LOOPBACK_CREDENTIALS,
   type AwsLoopback,

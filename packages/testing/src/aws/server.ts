@@ -10,6 +10,7 @@ import { LambdaInvocations } from './lambda-invoke.js';
 import { LogsLoopback } from './logs.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
 import { SchedulerLoopback } from './scheduler.js';
+import { ParameterStoreLoopback, SecretsManagerLoopback } from './secrets.js';
 import { type AwsLoopbackCredentials, verifySigV4 } from './sigv4.js';
 import { SqsLoopback } from './sqs.js';
 
@@ -24,7 +25,7 @@ export interface AwsLoopbackOptions {
 }
 
 export interface AwsLoopbackRequest {
-  service: 'lambda' | 'scheduler' | 'events' | 'logs' | 'sqs' | 'iam' | 'sts';
+  service: 'lambda' | 'scheduler' | 'events' | 'logs' | 'sqs' | 'iam' | 'sts' | 'secretsmanager' | 'ssm';
   operation: string;
   status: number;
 }
@@ -43,6 +44,10 @@ export interface AwsLoopback {
   sqs: SqsLoopback;
   /** IAM roles and policies (Lambda checks them); STS GetCallerIdentity. */
   iam: IamLoopback;
+  /** Secrets Manager: GetSecretValue, DescribeSecret (a role session needs the read permission). */
+  secretsManager: SecretsManagerLoopback;
+  /** SSM Parameter Store: GetParameter. */
+  ssm: ParameterStoreLoopback;
   /** Every request, in order (rejected ones too). */
   requests: AwsLoopbackRequest[];
   /** Operation names called on a service, in order. */
@@ -69,6 +74,8 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   const scheduler = new SchedulerLoopback(region, accountId);
   const events = new EventBridgeLoopback(region, accountId);
   const logs = new LogsLoopback(accountId);
+  const secretsManager = new SecretsManagerLoopback(region, accountId);
+  const ssm = new ParameterStoreLoopback(region, accountId);
   let endpoint = '';
   const sqs = new SqsLoopback(() => endpoint, accountId);
   lambda.invocations = new LambdaInvocations(region, {
@@ -125,6 +132,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
       const input =
         body.length && !invoke ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       if (session) authorize(iam, region, session.roleArn, route, input);
+      if (session) authorizeSecretRead(iam, session.roleArn, route, input, secretsManager, ssm);
       let response: LoopbackResponse;
       if (route.service === 'lambda' || route.service === 'scheduler') {
         const url = new URL(req.url ?? '/', 'http://loopback');
@@ -137,6 +145,9 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
           headers: req.headers,
         };
         response = route.service === 'lambda' ? await lambda.handle(rest) : scheduler.handle(rest);
+      } else if (route.service === 'secretsmanager' || route.service === 'ssm') {
+        const store = route.service === 'ssm' ? ssm : secretsManager;
+        response = { body: store.handle(route.operation, input) };
       } else {
         const described =
           route.service === 'logs' || route.service === 'sqs'
@@ -192,6 +203,8 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
     logs,
     sqs,
     iam,
+    secretsManager,
+    ssm,
     requests,
     operations: (service) =>
       requests.filter((r) => !service || r.service === service).map((r) => r.operation),
@@ -209,6 +222,43 @@ interface Route {
   protocol: 'json' | 'rest' | 'query';
 }
 
+/** The JSON protocol services by their `X-Amz-Target` prefix (the rest is CloudWatch Logs). */
+const TARGET_SERVICES: Record<string, AwsLoopbackRequest['service']> = {
+  AWSEvents: 'events',
+  AmazonSQS: 'sqs',
+  secretsmanager: 'secretsmanager',
+  AmazonSSM: 'ssm',
+};
+
+/**
+ * A role session reading a secret needs `secretsmanager:GetSecretValue` on the secret's ARN
+ * (`ssm:GetParameter` on the parameter's), and `kms:Decrypt` on the customer-managed key that
+ * encrypts it. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+ * ("Required permissions"), https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+ */
+function authorizeSecretRead(
+  iam: IamLoopback,
+  roleArn: string,
+  route: Route,
+  input: Record<string, unknown>,
+  secretsManager: SecretsManagerLoopback,
+  ssm: ParameterStoreLoopback,
+): void {
+  if (route.service !== 'secretsmanager' && route.service !== 'ssm') return;
+  const isSecret = route.service === 'secretsmanager';
+  const resource = isSecret ? secretsManager.arnOf(input.SecretId) : ssm.arnOf(String(input.Name ?? ''));
+  const checks: Array<[string, string]> = [[`${route.service}:${route.operation}`, resource]];
+  const key = isSecret ? secretsManager.keyOf(input.SecretId) : ssm.keyOf(String(input.Name ?? ''));
+  if (key && route.operation !== 'DescribeSecret') checks.push(['kms:Decrypt', key]);
+  for (const [action, arn] of checks) {
+    if (iam.evaluate(roleArn, action, arn) !== 'allowed')
+      throw new AwsServiceError(
+        'AccessDeniedException',
+        `User: ${roleArn} is not authorized to perform: ${action} on resource: ${arn} because no identity-based policy allows the ${action} action`,
+      );
+  }
+}
+
 function routeOf(req: IncomingMessage, target: string | undefined, body: Buffer): Route {
   if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
     // The Query protocol (IAM, STS): the service is the signature's scope, the operation `Action`.
@@ -223,7 +273,7 @@ function routeOf(req: IncomingMessage, target: string | undefined, body: Buffer)
   if (target) {
     const [prefix = '', operation = ''] = target.split('.');
     return {
-      service: prefix === 'AWSEvents' ? 'events' : prefix === 'AmazonSQS' ? 'sqs' : 'logs',
+      service: TARGET_SERVICES[prefix] ?? 'logs',
       operation,
       protocol: 'json',
     };
