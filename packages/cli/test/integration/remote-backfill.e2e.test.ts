@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  AWS_LOOPBACK_CREDENTIALS,
-  startAwsLoopback,
-  startFcServer,
-  startMnsServer,
-  uniqueName,
-} from '@windowed/testing';
+import { startAwsLoopback, startFcServer, startMnsServer, uniqueName } from '@windowed/testing';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedMetrics, LOG_MINUTES, LOG_START, windowed, writeLogs } from '../helpers/cli.js';
+import {
+  awsLoopbackEnv,
+  expectedMetrics,
+  LOG_MINUTES,
+  LOG_START,
+  windowed,
+  writeLogs,
+} from '../helpers/cli.js';
 
 const PROJECT = resolve(import.meta.dirname, '../fixtures/remote');
 const FROM = '2026-11-27T10:00:00Z';
@@ -45,14 +46,7 @@ async function awsCloud(): Promise<Cloud> {
   ]);
   return {
     target: 'aws',
-    env: {
-      AWS_ACCESS_KEY_ID: AWS_LOOPBACK_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: AWS_LOOPBACK_CREDENTIALS.secretAccessKey,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_REGION: 'us-east-1',
-      WINDOWED_AWS_ENDPOINT: aws.endpoint,
-    },
+    env: awsLoopbackEnv(aws.endpoint),
     queue: `${aws.endpoint}/123456789012/remote-failures`,
     queued: () => aws.sqs.messages('remote-failures').length,
     invocations: aws.lambda.invocations!,
