@@ -9,8 +9,9 @@ import {
 } from '@windowed/core';
 import { Command } from 'commander';
 import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
-import { EXIT, type ExitCode } from '../errors.js';
+import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
+import { remoteBackfill } from './backfill-remote.js';
 import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
@@ -21,6 +22,9 @@ interface BackfillOptions {
   force?: boolean;
   target: string;
   json?: boolean;
+  remote?: boolean;
+  parallel?: string;
+  chunk?: string;
 }
 
 export function backfillCommand(run: CliRun): Command {
@@ -28,7 +32,8 @@ export function backfillCommand(run: CliRun): Command {
     .summary('compute every window in a range (resumable)')
     .description(
       'Computes the windows in [--from, --to), skipping those the ledger says already succeeded (unless --force).\n' +
-        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.',
+        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.\n' +
+        'With --remote (--target aws|aliyun) the deployed function computes the range: chunks sent as asynchronous invocations, at most --parallel in flight, progress read from the ledger; Ctrl-C stops sending and names the chunks in flight.',
     )
     .requiredOption('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
     .requiredOption('--to <ISO>', 'end of the range (exclusive)')
@@ -36,11 +41,38 @@ export function backfillCommand(run: CliRun): Command {
     .option('--force', 're-compute windows that already succeeded')
     .option('-t, --target <name>', TARGET_HELP, 'local')
     .option('--json', 'print the result as JSON')
+    .option('--remote', 'run the chunks on the deployed function (--target aws|aliyun), asynchronously')
+    .option(
+      '--parallel <N>',
+      'with --remote: chunks in flight at once (default 10, capped by the source and sink)',
+    )
+    .option(
+      '--chunk <duration>',
+      "with --remote: each invocation's share, e.g. 6h (default: a quarter of the timeout's worth)",
+    )
     .action(action<BackfillOptions>(run, backfillAction));
 }
 
 async function backfillAction(ctx: CliContext, options: BackfillOptions): Promise<ExitCode> {
   const { from, to } = parseRange(options);
+  if (options.remote && options.force)
+    // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
+    throw new CliError(
+      '--force cannot be used with --remote yet.',
+      EXIT.usage,
+      'run a forced backfill locally',
+    );
+  if (options.remote)
+    return remoteBackfill(ctx, {
+      from,
+      to,
+      target: options.target,
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+      ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
+      json: options.json === true,
+    });
+  if (options.parallel !== undefined || options.chunk !== undefined)
+    throw new CliError('--parallel and --chunk go with --remote.', EXIT.usage);
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
 

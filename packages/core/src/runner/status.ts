@@ -12,8 +12,11 @@ export async function jobStatus(rt: JobRuntime, range: { from?: Date; to?: Date 
   const lastSucceeded = await ledger.lastSucceeded(rt.name);
   const byStart = new Map<number, LedgerEntry>(entries.map((e) => [e.windowStart.getTime(), e]));
   const gaps: Window[] = [];
-  if (entries[0] && lastSucceeded) {
-    for (const w of windowsInRange(entries[0].windowStart, lastSucceeded.windowEnd, rt.windowSpec)) {
+  // Gaps end at the last success, and within the range asked for (entries beyond it were not read).
+  const end =
+    lastSucceeded && range.to && range.to < lastSucceeded.windowEnd ? range.to : lastSucceeded?.windowEnd;
+  if (entries[0] && end && entries[0].windowStart < end) {
+    for (const w of windowsInRange(entries[0].windowStart, end, rt.windowSpec)) {
       if (byStart.get(w.start.getTime())?.status !== 'succeeded') gaps.push(w);
     }
   }
@@ -21,6 +24,7 @@ export async function jobStatus(rt: JobRuntime, range: { from?: Date; to?: Date 
     job: rt.name,
     ledger: true,
     ...(lastSucceeded ? { lastSucceeded } : {}),
+    succeeded: entries.filter((e) => e.status === 'succeeded').length,
     failed: entries.filter((e) => e.status === 'failed'),
     running: entries.filter((e) => e.status === 'running'),
     gaps,
