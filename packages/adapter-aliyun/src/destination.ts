@@ -1,5 +1,5 @@
-import { type FailureRecord, redact, WindowedError } from '@windowed/core';
-import { fromFcTimerEvent } from './event.js';
+import { backfillFailureOf, type FailureRecord, redact, WindowedError } from '@windowed/core';
+import { decodeFcEvent, fromFcTimerEvent } from './event.js';
 
 /**
  * What FC delivers to an async invocation's destination.
@@ -96,13 +96,16 @@ function parseText(text: string): unknown {
 export function parseFcDestinationRecord(record: unknown): FcFailureRecord {
   const payload = unwrap(record);
   const context = payload.requestContext;
-  const trigger = fromFcTimerEvent(payload.requestPayload);
+  const event = decodeFcEvent(payload.requestPayload);
+  const chunk = backfillFailureOf(event);
+  const trigger = chunk ? chunk.trigger : fromFcTimerEvent(event);
   const attempts = Number(context.approximateInvokeCount);
   const error = errorText(payload.responsePayload);
   const timestamp = Number(payload.timestamp);
   return {
     provider: 'aliyun',
     trigger,
+    ...(chunk ? { backfill: chunk.backfill } : {}),
     condition: String(context.condition ?? payload.responseContext?.functionError ?? 'unknown'),
     attempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 1,
     ...(context.requestId ? { requestId: String(context.requestId) } : {}),

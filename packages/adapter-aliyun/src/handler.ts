@@ -1,6 +1,14 @@
-import type { RunContext, RunResult, WindowedJob } from '@windowed/core';
+import {
+  type BackfillChunkSummary,
+  isBackfillPayload,
+  parseBackfillPayload,
+  type RunContext,
+  type RunResult,
+  runBackfillPayload,
+  type WindowedJob,
+} from '@windowed/core';
 import { setFcCredentials } from './credentials.js';
-import { fromFcTimerEvent } from './event.js';
+import { decodeFcEvent, fromFcTimerEvent } from './event.js';
 
 /** The `context` FC passes a Node.js handler (the fields windowed reads). */
 export interface FcContext {
@@ -28,11 +36,12 @@ export interface FcHandlerOptions {
  * Resolves with the run's result; rejects when the run failed, so FC retries the async invocation
  * and finally delivers it to the onFailure destination. Everything time-dependent is computed per
  * invocation; only the job (and its pooled connections) is shared across warm invocations.
+ * A backfill payload (`windowed backfill --remote`) runs its chunk of windows on the same ledger.
  */
 export function fcAsyncHandler(
   job: WindowedJob,
   options: FcHandlerOptions = {},
-): (event: unknown, context?: FcContext) => Promise<RunResult> {
+): (event: unknown, context?: FcContext) => Promise<RunResult | BackfillChunkSummary> {
   return async (event, context) => {
     const start = Date.now();
     const ctx = context ?? {};
@@ -48,8 +57,13 @@ export function fcAsyncHandler(
           : undefined,
       );
     }
+    const decoded = decodeFcEvent(event);
+    if (isBackfillPayload(decoded)) {
+      const { deadline } = runContext(event, ctx, start);
+      return runBackfillPayload(job, parseBackfillPayload(decoded, job), deadline ? { deadline } : {});
+    }
     // The trigger id comes from the event (timer name and time), never from the request id.
-    return job.run(fromFcTimerEvent(event), runContext(event, ctx, start));
+    return job.run(fromFcTimerEvent(decoded), runContext(event, ctx, start));
   };
 }
 

@@ -1,4 +1,11 @@
-import { type FailureRecord, redact, type TriggerEvent, WindowedError } from '@windowed/core';
+import {
+  type BackfillPayload,
+  backfillFailureOf,
+  type FailureRecord,
+  redact,
+  type TriggerEvent,
+  WindowedError,
+} from '@windowed/core';
 import { fromScheduledEvent } from './event.js';
 
 /** A failed invocation as a Lambda failure destination received it, ready for `windowed replay`. */
@@ -34,8 +41,11 @@ export function parseLambdaDestinationRecord(input: unknown): LambdaFailureRecor
   const record = unwrap(input);
   const context = record.requestContext;
   let trigger: TriggerEvent;
+  let backfill: BackfillPayload | undefined;
   try {
-    trigger = fromScheduledEvent(record.requestPayload);
+    const chunk = backfillFailureOf(record.requestPayload);
+    backfill = chunk?.backfill;
+    trigger = chunk ? chunk.trigger : fromScheduledEvent(record.requestPayload);
   } catch (cause) {
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',
@@ -48,6 +58,7 @@ export function parseLambdaDestinationRecord(input: unknown): LambdaFailureRecor
   return {
     provider: 'aws',
     trigger,
+    ...(backfill ? { backfill } : {}),
     condition: typeof context.condition === 'string' ? context.condition : 'Unknown',
     attempts: Number.isSafeInteger(attempts) && attempts > 0 ? attempts : 1,
     ...(typeof context.requestId === 'string' ? { requestId: context.requestId } : {}),

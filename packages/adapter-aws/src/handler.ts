@@ -1,4 +1,12 @@
-import type { Logger, RunResult, WindowedJob } from '@windowed/core';
+import {
+  type BackfillChunkSummary,
+  isBackfillPayload,
+  type Logger,
+  parseBackfillPayload,
+  type RunResult,
+  runBackfillPayload,
+  type WindowedJob,
+} from '@windowed/core';
 import { fromScheduledEvent } from './event.js';
 
 /** The parts of the Lambda context object windowed reads. */
@@ -28,7 +36,10 @@ export interface LambdaRunSummary {
   durationMs: number;
 }
 
-export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise<LambdaRunSummary>;
+export type LambdaHandler = (
+  event: unknown,
+  context?: LambdaContext,
+) => Promise<LambdaRunSummary | BackfillChunkSummary>;
 
 /**
  * The Lambda handler for a job: `export const handler = lambdaHandler(job)`.
@@ -36,18 +47,24 @@ export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise
  * Each invocation normalizes its own event, so a warm container never reuses a window; the job's
  * connections are what it reuses. The remaining time becomes the run's deadline (the runner stops
  * early enough to record a failure). Failures reject, so Lambda retries the async event and finally
- * hands it to the OnFailure destination.
+ * hands it to the OnFailure destination. A backfill payload (`windowed backfill --remote`) runs its
+ * chunk of windows the same way, on the same ledger.
  */
 export function lambdaHandler(job: WindowedJob, options: LambdaHandlerOptions = {}): LambdaHandler {
   const functionTimeoutMs = options.functionTimeoutMs ?? envTimeoutMs();
   return async (event, context) => {
-    const trigger = fromScheduledEvent(event);
     const remaining = context?.getRemainingTimeInMillis?.();
+    const deadline =
+      typeof remaining === 'number' && Number.isFinite(remaining) ? Date.now() + remaining : undefined;
+    if (isBackfillPayload(event)) {
+      const payload = parseBackfillPayload(event, job);
+      // The job's own logger: `options.logger` is per run, and a backfill is not a run.
+      return runBackfillPayload(job, payload, deadline !== undefined ? { deadline } : {});
+    }
+    const trigger = fromScheduledEvent(event);
     const result = await job.run(trigger, {
       rawEvent: event,
-      ...(typeof remaining === 'number' && Number.isFinite(remaining)
-        ? { deadline: Date.now() + remaining }
-        : {}),
+      ...(deadline !== undefined ? { deadline } : {}),
       ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
       ...(functionTimeoutMs ? { functionTimeoutMs } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

@@ -1,3 +1,14 @@
+export {
+  type BackfillChunkSummary,
+  type BackfillPayload,
+  backfillFailureOf,
+  backfillPayload,
+  backfillPayloadSchema,
+  isBackfillPayload,
+  MAX_BACKFILL_CHUNK_WINDOWS,
+  parseBackfillPayload,
+  runBackfillPayload,
+} from './backfill-payload.js';
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
 export { grantsDocument, resourceEnvironment, sourceOfEnvironment } from './deploy-env.js';
 export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';
@@ -45,6 +56,7 @@ export type {
   PolicyDocument,
   PolicySet,
   QueuedInvocation,
+  RemoteFunction,
   RolePolicy,
   RuntimePlatform,
   SimulationModel,

@@ -1,3 +1,4 @@
+import type { BackfillPayload } from './backfill-payload.js';
 /**
  * The platform contract: what each adapter (`@windowed/adapter-aws`, `@windowed/adapter-aliyun`)
  * implements with the same names and shapes, so that the CLI, the simulator and the conformance
@@ -279,6 +280,26 @@ export interface SimulationModel {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Remote backfill: the deployed function as the engine
+
+/** What `windowed backfill --remote` needs of a deployed function. */
+export interface RemoteFunction {
+  /** The function, for messages (`pv_uv`, `windowed/pv_uv`). */
+  readonly name: string;
+  /** The function's configured timeout, ms: a chunk must finish well inside it. */
+  readonly timeoutMs: number;
+  /** Most chunks in flight the job's source allows (its concurrent-query quota), and why. */
+  readonly sourceLimit: { max: number; reason: string };
+  /**
+   * Hands one payload to the platform's asynchronous invocation queue; resolves once the platform
+   * accepted it (HTTP 202), before the function runs. Retries and the failure destination are the
+   * platform's from then on.
+   */
+  invokeAsync(payload: BackfillPayload): Promise<{ requestId?: string }>;
+  close(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The whole contract
 
 /**
@@ -307,4 +328,6 @@ export interface Platform extends RuntimePlatform {
   simulation(deploy: unknown, job: Pick<WindowedJob, 'name'>): SimulationModel;
   /** The native events of a schedule configured by these deploy options. */
   events(deploy?: unknown): PlatformEvents;
+  /** The deployed function, for `windowed backfill --remote` (needs credentials). */
+  remote(input: DeployInput, options?: { endpoint?: string }): Promise<RemoteFunction>;
 }

@@ -1,3 +1,4 @@
+import type { BackfillPayload } from './backfill-payload.js';
 import type { WindowedError } from './errors.js';
 import type { JobSummary, StatusOptions, WindowRecord } from './ledger/state.js';
 import type { Logger } from './logger.js';
@@ -209,8 +210,13 @@ export interface WindowedJob {
  */
 export interface FailureRecord {
   provider: 'aliyun' | 'aws';
-  /** The trigger of the failed invocation; `job.windowFor(trigger)` names the window. */
+  /**
+   * The trigger of the failed invocation; `job.windowFor(trigger)` names the window. For a backfill
+   * chunk (`backfill` set) it is a manual trigger at the chunk's end, standing for its last window.
+   */
   trigger: TriggerEvent;
+  /** Set when the failed invocation was a `windowed backfill --remote` chunk: replay re-runs the range. */
+  backfill?: BackfillPayload;
   /** Why the platform gave up: `RetriesExhausted`, `EventAgeExceeded`, an FC error code, ... */
   condition: string;
   /** How many times the platform invoked the function with this event. */

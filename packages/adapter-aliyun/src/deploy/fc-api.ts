@@ -37,6 +37,13 @@ export interface FcClientLike {
     options: Record<string, unknown>,
   ): Promise<unknown>;
   getFunctionAsyncConfig(serviceName: string, functionName: string, qualifier?: string): Promise<unknown>;
+  invokeFunction(
+    serviceName: string,
+    functionName: string,
+    event: string,
+    headers?: Record<string, string>,
+    qualifier?: string,
+  ): Promise<{ headers?: Record<string, string>; data?: unknown }>;
 }
 
 export interface FcClientOptions {

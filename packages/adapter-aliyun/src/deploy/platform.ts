@@ -7,6 +7,7 @@ import { aliyunEvents } from './events.js';
 import { exportServerlessDevs } from './export.js';
 import { type FcDeployOptions, resolveFcDeployOptions } from './options.js';
 import { fcPolicies } from './policy.js';
+import { fcRemote } from './remote.js';
 import { type AliyunSimulationOptions, aliyunSimulation } from './simulation.js';
 
 /** `WINDOWED_FC_ENDPOINT` points the FC client elsewhere (a VPC endpoint, a local emulator). */
@@ -71,6 +72,10 @@ export const aliyunPlatform: Platform = {
       ...(input.cwd ? { cwd: input.cwd } : {}),
     });
     return exportServerlessDevs(input.job, options, code, outDir);
+  },
+  async remote(input, options = {}) {
+    const endpoint = endpointFrom(options.endpoint);
+    return fcRemote(resolveFcDeployOptions(fcOptionsOf(input), input.job.name), endpoint ? { endpoint } : {});
   },
   simulation: (deploy, job) => aliyunSimulation((deploy ?? {}) as AliyunSimulationOptions, job.name),
   events: (deploy) => {

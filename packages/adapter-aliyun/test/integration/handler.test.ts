@@ -1,4 +1,5 @@
 import {
+  backfillPayload,
   count,
   countDistinct,
   defineWindowedJob,
@@ -17,7 +18,13 @@ import {
 import type { Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // The package entry: importing it registers the `sls` source type, as a user's handler does.
-import { type FcContext, fcAsyncHandler, fcHandler, setFcCredentials } from '../../src/index.js';
+import {
+  type FcContext,
+  fcAsyncHandler,
+  fcHandler,
+  parseFcDestinationRecord,
+  setFcCredentials,
+} from '../../src/index.js';
 
 const timerEvent = (triggerTime: string) =>
   Buffer.from(JSON.stringify({ triggerTime, triggerName: 'pv_uv-timer', payload: '' }));
@@ -193,7 +200,7 @@ describe('fcAsyncHandler (FC 3.0, Node.js 18+)', () => {
   it('resolves with the run result and rejects on failure', async () => {
     const job = makeJob();
     const handler = fcAsyncHandler(job);
-    const result = await handler(timerEvent('2026-11-27T10:02:30Z'), context());
+    const result = (await handler(timerEvent('2026-11-27T10:02:30Z'), context())) as RunResult;
     expect(result.windows.map((w) => [w.window.key, w.status, w.rows])).toEqual([
       ['2026-11-27T10:01:00.000Z', 'succeeded', 1],
     ]);
@@ -202,11 +209,50 @@ describe('fcAsyncHandler (FC 3.0, Node.js 18+)', () => {
 
   it('accepts a manual invocation naming the time (windowed replay / fc invoke)', async () => {
     const job = makeJob();
-    const result = await fcAsyncHandler(job)(
+    const result = (await fcAsyncHandler(job)(
       Buffer.from('{"scheduledTime":"2026-11-27T10:03:30Z"}'),
       context(),
-    );
+    )) as RunResult;
     expect(result.trigger.source).toBe('manual');
     expect(result.window.key).toBe('2026-11-27T10:02:00.000Z');
+  });
+});
+
+describe('a backfill payload (windowed backfill --remote)', () => {
+  const payload = (job: string) =>
+    backfillPayload(job, new Date('2026-11-27T10:00:00Z'), new Date('2026-11-27T10:03:00Z'));
+
+  it('FC 2.0: computes the chunk from SLS on the ledger; a redelivery skips what succeeded', async () => {
+    const job = makeJob();
+    const handler = fcHandler(job);
+    const bytes = Buffer.from(JSON.stringify(payload(job.name)));
+    expect(await invoke(handler, bytes, context())).toMatchObject({ total: 3, computed: 3, skipped: 0 });
+    expect(await invoke(handler, bytes, context())).toMatchObject({ total: 3, computed: 0, skipped: 3 });
+    expect(await rowsOf(job)).toEqual([
+      { start: '2026-11-27T10:00:00.000Z', pv: 3, uv: 2 },
+      { start: '2026-11-27T10:01:00.000Z', pv: 1, uv: 1 },
+      { start: '2026-11-27T10:02:00.000Z', pv: 4, uv: 4 },
+    ]);
+  });
+
+  it("refuses another job's chunk with INVALID_TRIGGER_EVENT", async () => {
+    const job = makeJob();
+    await expect(fcAsyncHandler(job)(payload('another_job'), context())).rejects.toMatchObject({
+      code: 'INVALID_TRIGGER_EVENT',
+    });
+  });
+
+  it('parseFcDestinationRecord carries the chunk for replay', () => {
+    const record = {
+      timestamp: 1_764_237_600_000,
+      requestContext: { requestId: 'r-1', condition: 'UnhandledInvocationError', approximateInvokeCount: 4 },
+      requestPayload: JSON.stringify(payload('pv_uv')),
+    };
+    expect(parseFcDestinationRecord(JSON.stringify(record))).toMatchObject({
+      provider: 'aliyun',
+      backfill: payload('pv_uv'),
+      trigger: { scheduledTime: '2026-11-27T10:03:00.000Z', source: 'manual' },
+      attempts: 4,
+    });
   });
 });

@@ -7,6 +7,7 @@ import { awsEvents } from './events.js';
 import { exportCloudFormation, unknownFormat } from './export.js';
 import { type LambdaDeployOptions, resolveLambdaDeployOptions } from './options.js';
 import { lambdaPolicies } from './policy.js';
+import { lambdaRemote } from './remote.js';
 import { type AwsSimulationOptions, awsSimulation } from './simulation.js';
 
 /** `WINDOWED_AWS_ENDPOINT` points the control-plane clients elsewhere (a VPC endpoint, a local emulator). */
@@ -61,6 +62,9 @@ export const awsPlatform: Platform = {
       ...(input.cwd ? { cwd: input.cwd } : {}),
     });
     return exportCloudFormation(input.job, options, bundle, outDir);
+  },
+  async remote(input, options = {}) {
+    return lambdaRemote(lambdaOptionsOf(input), input.job, endpointFrom(options.endpoint));
   },
   simulation: (deploy, job) => awsSimulation((deploy ?? {}) as AwsSimulationOptions, job.name),
   events(deploy) {

@@ -12,7 +12,7 @@ import {
 import { type AwsLoopback, startAwsLoopback, uniqueName } from '@windowed/testing';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaHandler } from '../../src/index.js';
+import { type LambdaRunSummary, lambdaHandler } from '../../src/index.js';
 import { fixture } from '../fixtures.js';
 import { lambdaContext } from '../lambda-context.js';
 
@@ -132,7 +132,7 @@ describe('lambdaHandler', () => {
       executionId: 'e-1',
       attemptNumber: '1',
     };
-    const summary = await lambdaHandler(job)(event, lambdaContext());
+    const summary = (await lambdaHandler(job)(event, lambdaContext())) as LambdaRunSummary;
     expect(summary.window).toEqual({ start: '2026-11-27T02:00:00.000Z', end: '2026-11-27T02:01:00.000Z' });
     const db = knexFactory({
       client: 'better-sqlite3',

@@ -120,7 +120,7 @@ async function invokeAll(job: WindowedJob, firings: Date[]): Promise<LambdaRunSu
       attemptNumber: '1',
       scheduleArn: SCHEDULE_ARN,
     };
-    summaries.push(await handler(event, lambdaContext()));
+    summaries.push((await handler(event, lambdaContext())) as LambdaRunSummary);
   }
   return summaries;
 }

@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { type CliContext, loadProject, note, parsePositiveInt, parseRange, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
 import { ProgressBar } from '../ui/progress.js';
+import { remoteBackfill } from './backfill-remote.js';
 import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
@@ -23,6 +24,9 @@ interface BackfillOptions {
   stale?: boolean;
   target: string;
   json?: boolean;
+  remote?: boolean;
+  parallel?: string;
+  chunk?: string;
 }
 
 export function backfillCommand(run: CliRun): Command {
@@ -31,7 +35,8 @@ export function backfillCommand(run: CliRun): Command {
     .description(
       'Computes the windows in [--from, --to), skipping those the ledger says already succeeded (unless --force).\n' +
         'With --stale, recomputes exactly the stale windows (computed under another query, window or source than the current one), in [--from, --to) or everywhere the ledger knows.\n' +
-        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.',
+        'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.\n' +
+        'With --remote (--target aws|aliyun) the deployed function computes the range: chunks sent as asynchronous invocations, at most --parallel in flight, progress read from the ledger; Ctrl-C stops sending and names the chunks in flight.',
     )
     .option('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
     .option('--to <ISO>', 'end of the range (exclusive)')
@@ -40,6 +45,15 @@ export function backfillCommand(run: CliRun): Command {
     .option('--stale', 're-compute only the stale windows (see windowed status)')
     .option('-t, --target <name>', TARGET_HELP, 'local')
     .option('--json', 'print the result as JSON')
+    .option('--remote', 'run the chunks on the deployed function (--target aws|aliyun), asynchronously')
+    .option(
+      '--parallel <N>',
+      'with --remote: chunks in flight at once (default 10, capped by the source and sink)',
+    )
+    .option(
+      '--chunk <duration>',
+      "with --remote: each invocation's share, e.g. 6h (default: a quarter of the timeout's worth)",
+    )
     .action(action<BackfillOptions>(run, backfillAction));
 }
 
@@ -51,6 +65,32 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     );
   if (!options.stale && (options.from === undefined || options.to === undefined))
     throw new CliError('backfill needs --from and --to (only --stale may leave them out).', EXIT.usage);
+  if (options.stale && options.remote)
+    throw new CliError(
+      '--stale cannot be used with --remote yet.',
+      EXIT.usage,
+      'run backfill --stale locally',
+    );
+  if (options.remote) {
+    const { from, to } = parseRange({ from: options.from!, to: options.to! });
+    if (options.force)
+      // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
+      throw new CliError(
+        '--force cannot be used with --remote yet.',
+        EXIT.usage,
+        'run a forced backfill locally',
+      );
+    return remoteBackfill(ctx, {
+      from,
+      to,
+      target: options.target,
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+      ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
+      json: options.json === true,
+    });
+  }
+  if (options.parallel !== undefined || options.chunk !== undefined)
+    throw new CliError('--parallel and --chunk go with --remote.', EXIT.usage);
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
   let range: { from: Date; to: Date } | undefined;

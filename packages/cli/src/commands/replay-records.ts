@@ -43,6 +43,7 @@ export function parseFailureRecord(raw: unknown): FailedInvocation {
       return {
         provider: r.provider,
         trigger: r.trigger,
+        ...(r.backfill ? { backfill: r.backfill } : {}),
         condition: r.condition,
         attempts: r.attempts,
         ...(r.error ? { error: r.error } : {}),

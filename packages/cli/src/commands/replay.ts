@@ -6,6 +6,7 @@ import { type CliContext, loadProject, note, print } from '../context.js';
 import { CliError, EXIT, type ExitCode, isWindowedErrorLike } from '../errors.js';
 import { formatLocal } from '../ui/format.js';
 import { renderTable } from '../ui/table.js';
+import { replayChunk, replayedRange } from './replay-backfill.js';
 import { drainFailureQueue } from './replay-queue.js';
 import { type FailedInvocation, parseOne, splitRecords } from './replay-records.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
@@ -79,9 +80,7 @@ async function replayAction(ctx: CliContext, options: ReplayOptions, args: strin
       problems.push(...drained.invalid);
     } else {
       // Oldest window first, like catch-up.
-      records.sort(
-        (a, b) => job.windowFor(a.trigger).start.getTime() - job.windowFor(b.trigger).start.getTime(),
-      );
+      records.sort((a, b) => replayedRange(job, a).start.getTime() - replayedRange(job, b).start.getTime());
       for (const record of records) await replayer.replay(record).catch(() => {});
     }
   } finally {
@@ -127,7 +126,7 @@ class Replayer {
   ) {}
 
   replay(record: FailedInvocation): Promise<void> {
-    const window = this.job.windowFor(record.trigger);
+    const window = replayedRange(this.job, record);
     const known = this.byWindow.get(window.key);
     if (known) {
       known.outcome.records.push(record);
@@ -138,7 +137,11 @@ class Replayer {
       records: [record],
       status: this.dryRun ? 'listed' : 'succeeded',
     };
-    const done = this.dryRun ? Promise.resolve() : this.run(record.trigger, window, outcome);
+    const done = this.dryRun
+      ? Promise.resolve()
+      : record.backfill
+        ? replayChunk(this.job, record.backfill, outcome)
+        : this.run(record.trigger, window, outcome);
     this.byWindow.set(window.key, { outcome, done });
     return done;
   }

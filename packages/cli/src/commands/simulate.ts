@@ -8,6 +8,7 @@ import { renderSummary } from '../simulator/report.js';
 import { simulate } from '../simulator/simulate.js';
 import { FC_VERSION_HELP, fcVersionOf } from './deploy-target.js';
 import { action, type CliRun } from './shared.js';
+import { simulateRemoteBackfill } from './simulate-remote.js';
 
 interface SimulateCliOptions {
   target?: string;
@@ -30,6 +31,11 @@ interface SimulateCliOptions {
   env?: string[];
   out?: string;
   json?: boolean;
+  remoteBackfill?: boolean;
+  parallel?: string;
+  chunk?: string;
+  queryMs?: string;
+  windowMs?: string;
 }
 
 export function simulateCommand(run: CliRun): Command {
@@ -74,12 +80,38 @@ export function simulateCommand(run: CliRun): Command {
     .option('--env <KEY=VALUE...>', 'environment variables for the functions')
     .option('--out <file>', 'write the failure destination records there (NDJSON, for `windowed replay`)')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--remote-backfill',
+      'instead: estimate the wall time of `backfill --remote` over the range for each --parallel (nothing runs)',
+    )
+    .option('--parallel <list>', 'with --remote-backfill: chunks in flight to compare', '1,10,50')
+    .option(
+      '--chunk <duration>',
+      "with --remote-backfill: each invocation's share (default as backfill --remote)",
+    )
+    .option('--query-ms <N>', "with --remote-backfill: one source query's fixed latency, ms", '2000')
+    .option('--window-ms <N>', "with --remote-backfill: each window's share of query and write, ms", '20')
     .action(action<SimulateCliOptions>(run, simulateAction));
 }
 
 async function simulateAction(ctx: CliContext, o: SimulateCliOptions): Promise<ExitCode> {
   const target = platformName(o.target, 'simulated');
   const { from, to } = parseRange(o);
+  if (o.remoteBackfill)
+    return simulateRemoteBackfill(ctx, {
+      target,
+      from,
+      to,
+      parallel: o.parallel ?? '1,10,50',
+      ...(o.chunk ? { chunk: o.chunk } : {}),
+      ...(o.timeout ? { timeout: o.timeout } : {}),
+      coldStartMs: parseNonNegative(o.coldStartMs ?? '400', '--cold-start-ms'),
+      queryMs: parseNonNegative(o.queryMs ?? '2000', '--query-ms'),
+      windowMs: parseNonNegative(o.windowMs ?? '20', '--window-ms'),
+      failRate: parseProbability(o.failRate ?? '0', '--fail-rate'),
+      seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+      json: o.json === true,
+    });
   const env: Record<string, string> = {};
   for (const pair of o.env ?? []) {
     const eq = pair.indexOf('=');

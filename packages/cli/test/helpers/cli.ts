@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AWS_LOOPBACK_CREDENTIALS } from '@windowed/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built executable: `npm test` in this package runs tsup first. */
@@ -118,5 +119,17 @@ export function capture() {
       columns: 120,
     },
     text: () => text,
+  };
+}
+
+/** The environment of a CLI child talking to the AWS loopback at `endpoint` (no profile, no session). */
+export function awsLoopbackEnv(endpoint: string): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: AWS_LOOPBACK_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_LOOPBACK_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: 'us-east-1',
+    WINDOWED_AWS_ENDPOINT: endpoint,
   };
 }

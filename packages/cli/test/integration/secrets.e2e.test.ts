@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AWS_LOOPBACK_CREDENTIALS, type AwsLoopback, startAwsLoopback } from '@windowed/testing';
+import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliOutput, windowed } from '../helpers/cli.js';
+import { awsLoopbackEnv, type CliOutput, windowed } from '../helpers/cli.js';
 
 /**
  * A job whose sink password lives in a secret: plan, deploy, policy, doctor and export carry the
@@ -19,14 +19,7 @@ describe('windowed CLI with a database password in the secret store', () => {
     outputs.push(out);
     return out;
   };
-  const awsEnv = () => ({
-    AWS_ACCESS_KEY_ID: AWS_LOOPBACK_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: AWS_LOOPBACK_CREDENTIALS.secretAccessKey,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_REGION: 'us-east-1',
-    WINDOWED_AWS_ENDPOINT: aws.endpoint,
-  });
+  const awsEnv = () => awsLoopbackEnv(aws.endpoint);
 
   beforeAll(async () => {
     aws = await startAwsLoopback();

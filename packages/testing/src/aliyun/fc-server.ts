@@ -2,6 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLoopbackServer } from '../http.js';
+import { FcInvocations } from './fc-invoke.js';
 import {
   describeFunction,
   type FcAsyncConfigState,
@@ -36,7 +37,12 @@ export interface FcCall {
 
 export interface FcServerOptions {
   accountId?: string;
+  region?: string;
   credentials?: LoopbackCredentials[];
+  /** Wait before retry `n` of a failed async invocation (see FcInvocations). */
+  retryDelayMs?: (n: number) => number;
+  /** Where async destination records go (an MNS loopback's `sendMessage`, by queue ARN). */
+  deliver?: (arn: string, record: string) => void;
 }
 
 export interface FcLoopbackServer {
@@ -58,6 +64,8 @@ export interface FcLoopbackServer {
     asyncConfig(fn: string, qualifier?: string): FcAsyncConfigState | undefined;
     counts(): { functions: number; triggers: number; asyncConfigs: number };
   };
+  /** InvokeFunction: runs the functions' code (sync and async, with retries and destinations). */
+  invocations: FcInvocations;
   close(): Promise<void>;
 }
 
@@ -79,6 +87,12 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
   const asyncConfigs = new Map<string, FcAsyncConfigState>();
   const calls: FcCall[] = [];
   const fc3 = createFc3Routes(credentials);
+  const invocations = new FcInvocations({
+    region: options.region ?? 'cn-hangzhou',
+    accountId,
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.deliver ? { deliver: options.deliver } : {}),
+  });
 
   const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -98,18 +112,23 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
         Object.assign(call, { operation: answer.operation, status: answer.status });
         return send(res, answer.status, answer.body);
       }
-      try {
-        authenticate(req, url, body);
-        const result = route(req.method ?? 'GET', url.pathname.slice(`/${API_VERSION}`.length), body, call);
-        call.status = result.status;
-        send(res, result.status, result.body);
-      } catch (error) {
+      const failed = (error: unknown) => {
         const e =
           error instanceof FcError
             ? error
             : new FcError(500, 'InternalServerError', String((error as Error)?.message));
         call.status = e.status;
         send(res, e.status, { ErrorCode: e.code, ErrorMessage: e.message });
+      };
+      try {
+        authenticate(req, url, body);
+        const answer = route(req, url.pathname.slice(`/${API_VERSION}`.length), body, call);
+        Promise.resolve(answer).then((result) => {
+          call.status = result.status;
+          send(res, result.status, result.body, result.headers);
+        }, failed);
+      } catch (error) {
+        failed(error);
       }
     });
   });
@@ -161,7 +180,9 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
       );
   }
 
-  function route(method: string, path: string, raw: Buffer, call: FcCall): { status: number; body: unknown } {
+  type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+  function route(req: IncomingMessage, path: string, raw: Buffer, call: FcCall): Answer | Promise<Answer> {
+    const method = req.method ?? 'GET';
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     const json = () => parseBody(raw);
     const now = new Date().toISOString();
@@ -265,6 +286,16 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
         return { status: 200, body: describeFunction(updated) };
       }
     }
+    if (parts[4] === 'invocations' && parts.length === 5 && method === 'POST') {
+      const config = asyncConfigs.get(`${fnKey}/${qualifier ?? 'LATEST'}`);
+      return invocations.invoke(
+        serviceName,
+        fn,
+        config,
+        header(req, 'x-fc-invocation-type'),
+        raw.toString('utf8'),
+      );
+    }
     if (parts[4] === 'async-invoke-config' && parts.length === 5) {
       const key = `${fnKey}/${qualifier ?? 'LATEST'}`;
       if (method === 'PUT') {
@@ -326,6 +357,7 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
     fn: (service, name) => functions.get(`${service}/${name}`),
     trigger: (service, fn, name) => triggers.get(`${service}/${fn}/${name}`),
     asyncConfig: (service, fn, qualifier) => asyncConfigs.get(`${service}/${fn}/${qualifier ?? 'LATEST'}`),
+    invocations,
     fc3: {
       fn: (name) => fc3.state.functions.get(name),
       trigger: (fn, name) => fc3.state.triggers.get(`${fn}/${name}`),
@@ -357,6 +389,7 @@ function operationFor(method: string, parts: string[]): string {
         method
       ] ?? 'Unknown'
     );
+  if (parts[4] === 'invocations') return 'InvokeFunction';
   if (parts[4] === 'async-invoke-config')
     return { GET: 'GetFunctionAsyncInvokeConfig', PUT: 'PutFunctionAsyncInvokeConfig' }[method] ?? 'Unknown';
   if (parts[4] === 'triggers') {
@@ -366,13 +399,19 @@ function operationFor(method: string, parts: string[]): string {
   return 'Unknown';
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...(text
       ? { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }
       : {}),
     'x-fc-request-id': randomUUID(),
+    ...headers,
   });
   res.end(text);
 }

@@ -1,4 +1,5 @@
 export { installLoopbackDns } from './dns.js';
+export { type FcAttempt, FcInvocations } from './fc-invoke.js';
 export {
   type FcAsyncConfigState,
   type FcCall,

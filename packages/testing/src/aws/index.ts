@@ -2,6 +2,7 @@ export { EventBridgeLoopback } from './eventbridge.js';
 export { type EvalDecision, IamLoopback, type IamRole } from './iam.js';
 export { evaluateInsightsQuery, parseInsightsQuery } from './insights.js';
 export { type LambdaFunctionRecord, LambdaLoopback } from './lambda.js';
+export { type LambdaAttempt, LambdaInvocations } from './lambda-invoke.js';
 export { type LogEventInput, LogsLoopback, type LoopbackQuery, type QueryStatus } from './logs.js';
 export { AwsServiceError } from './protocol.js';
 export { SchedulerLoopback } from './scheduler.js';

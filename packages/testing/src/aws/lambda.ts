@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IamLoopback } from './iam.js';
+import type { LambdaInvocations } from './lambda-invoke.js';
 import {
   AwsServiceError,
   inRange,
@@ -21,6 +22,8 @@ export interface LambdaFunctionRecord {
 /** Lambda's state in the loopback: functions by name. */
 export class LambdaLoopback {
   readonly functions = new Map<string, LambdaFunctionRecord>();
+  /** Runs functions' code for Invoke (set by the server). */
+  invocations?: LambdaInvocations;
 
   constructor(
     private readonly region: string,
@@ -31,10 +34,18 @@ export class LambdaLoopback {
     private readonly iam?: IamLoopback,
   ) {}
 
-  handle(req: RestRequest): LoopbackResponse {
+  handle(req: RestRequest): LoopbackResponse | Promise<LoopbackResponse> {
     const [version, collection, name, sub] = req.segments;
     if (collection !== 'functions')
       throw new AwsServiceError('UnknownOperationException', 'Unknown operation', 404);
+    if (version === '2015-03-31' && sub === 'invocations' && req.method === 'POST' && this.invocations) {
+      const type = req.headers?.['x-amz-invocation-type'];
+      return this.invocations.invoke(
+        this.find(name!),
+        typeof type === 'string' ? type : undefined,
+        req.raw ?? '',
+      );
+    }
     if (version === '2015-03-31') {
       if (!name && req.method === 'POST') return this.createFunction(req.body);
       if (name && !sub && req.method === 'GET') return this.getFunction(name);

@@ -23,6 +23,10 @@ export interface RestRequest {
   segments: string[];
   query: URLSearchParams;
   body: Record<string, unknown>;
+  /** The body as sent (Invoke's payload). */
+  raw?: string;
+  /** Lower-cased request headers. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export function requireString(body: Record<string, unknown>, key: string): string {

@@ -6,6 +6,7 @@ import { describeCall } from './describe.js';
 import { EventBridgeLoopback } from './eventbridge.js';
 import { IamLoopback, queryError } from './iam.js';
 import { LambdaLoopback } from './lambda.js';
+import { LambdaInvocations } from './lambda-invoke.js';
 import { LogsLoopback } from './logs.js';
 import { AwsServiceError, type LoopbackResponse } from './protocol.js';
 import { SchedulerLoopback } from './scheduler.js';
@@ -19,6 +20,8 @@ export interface AwsLoopbackOptions {
   accountId?: string;
   /** GetFunction polls that still see Pending / InProgress after each create or update. Default 0. */
   lambdaSettlePolls?: number;
+  /** Wait before retry `n` of a failed async invocation. Default Lambda's: n minutes. */
+  lambdaRetryDelayMs?: (n: number) => number;
 }
 
 export interface AwsLoopbackRequest {
@@ -75,6 +78,14 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
   const ssm = new ParameterStoreLoopback(region, accountId);
   let endpoint = '';
   const sqs = new SqsLoopback(() => endpoint, accountId);
+  lambda.invocations = new LambdaInvocations(region, {
+    ...(options.lambdaRetryDelayMs ? { retryDelayMs: options.lambdaRetryDelayMs } : {}),
+    // Only SQS destinations are delivered (the others are accepted by the config and dropped).
+    deliver: (arn, record) => {
+      const [, , service, , , queue] = arn.split(':');
+      if (service === 'sqs' && queue) sqs.send(queue, record);
+    },
+  });
   const requests: AwsLoopbackRequest[] = [];
 
   const server = createLoopbackServer((req, res) => {
@@ -117,7 +128,9 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
         res.end(answer);
         return;
       }
-      const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+      const invoke = route.operation === 'Invoke';
+      const input =
+        body.length && !invoke ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       if (session) authorize(iam, region, session.roleArn, route, input);
       if (session) authorizeSecretRead(iam, session.roleArn, route, input, secretsManager, ssm);
       let response: LoopbackResponse;
@@ -128,8 +141,10 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
           segments: url.pathname.split('/').filter(Boolean).map(decodeURIComponent),
           query: url.searchParams,
           body: input,
+          raw: body.toString('utf8'),
+          headers: req.headers,
         };
-        response = route.service === 'lambda' ? lambda.handle(rest) : scheduler.handle(rest);
+        response = route.service === 'lambda' ? await lambda.handle(rest) : scheduler.handle(rest);
       } else if (route.service === 'secretsmanager' || route.service === 'ssm') {
         const store = route.service === 'ssm' ? ssm : secretsManager;
         response = { body: store.handle(route.operation, input) };
@@ -147,7 +162,7 @@ export async function startAwsLoopback(options: AwsLoopbackOptions = {}): Promis
         'x-amzn-requestid': randomUUID(),
         ...response.headers,
       });
-      res.end(JSON.stringify(response.body ?? {}));
+      res.end(typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? {}));
     } catch (error) {
       const failure =
         error instanceof AwsServiceError
@@ -320,6 +335,7 @@ function contentType(route: Route): string {
 
 function lambdaOperation(method: string, path: string): string {
   const sub = path.split('/').filter(Boolean)[3];
+  if (sub === 'invocations') return 'Invoke';
   if (path.includes('event-invoke-config'))
     return method === 'PUT' ? 'PutFunctionEventInvokeConfig' : `${method} EventInvokeConfig`;
   if (sub === 'code') return 'UpdateFunctionCode';
