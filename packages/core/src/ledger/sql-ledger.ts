@@ -86,13 +86,17 @@ export class SqlLedger implements Ledger {
         return;
       } catch (error) {
         // Anything but a missing table or column (a dropped connection, a refused login) is the answer.
-        if (!isMissingSchema(error)) throw error;
-        // Current now: another process created or migrated it since.
+        if (!isMissingSchema(error) && !isDenied(error)) throw error;
         if ((await ledgerTableState(this.db)) === 'current') {
+          // Denied on the table of the connection's own schema: that is the answer too.
+          if (!isMissingSchema(error)) throw error;
+          // Current now: another process created or migrated it since.
           await this.db.query(sql, params);
           this.ready = Promise.resolve();
           return;
         }
+        // PostgreSQL: a table of that name further down the search path (another role's, in
+        // `public`) answered; windowed's goes in the connection's own schema, as a probe would find.
       }
     }
     this.ready ??= prepareLedgerTable(this.db).catch((error) => {
@@ -328,6 +332,12 @@ function isMissingSchema(error: unknown): boolean {
   if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR') return true;
   if (code === '42P01' || code === '42703') return true;
   return typeof message === 'string' && /no such (table|column)/i.test(message);
+}
+
+/** The table exists but this user may not write it. */
+function isDenied(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '42501' || code === 'ER_TABLEACCESS_DENIED_ERROR';
 }
 
 const UPSERT_COLUMNS = [
