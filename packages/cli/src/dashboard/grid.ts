@@ -1,0 +1,171 @@
+import {
+  nominalSizeMs,
+  parseWindowSpec,
+  type WindowSpec,
+  windowContaining,
+  windowsInRange,
+} from '@windowed/core';
+import { formatLocal } from '../ui/format.js';
+import type { WindowRecord, WindowState } from './data.js';
+
+/** Bounds on what one response carries, whatever the range: a year of minutes is 525,600 windows. */
+export const MAX_ROWS = 62;
+export const MAX_COLS = 96;
+export const MAX_PROBLEMS = 200;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Which state a cell of several windows shows: the one that most needs a look. */
+const PRIORITY: readonly WindowState[] = [
+  'failed',
+  'stale',
+  'missing',
+  'running',
+  'late',
+  'succeeded',
+  'none',
+];
+const PROBLEM_STATES: ReadonlySet<WindowState> = new Set(['failed', 'missing', 'stale', 'running']);
+
+export type StateCounts = Partial<Record<WindowState, number>>;
+
+export interface GridCell {
+  row: number;
+  col: number;
+  state: WindowState;
+  counts: StateCounts;
+  /** Start of the cell's first window and end of its last (UTC ISO). */
+  from: string;
+  to: string;
+  windows: number;
+}
+
+export interface Grid {
+  /** One row per local day (per hour when zoomed in on short windows), or per several past MAX_ROWS. */
+  rows: Array<{ label: string; from: string; to: string }>;
+  /** Columns: time of day or of the hour (local), each covering `colMinutes`. */
+  cols: string[];
+  colMinutes: number;
+  windowsPerCell: number;
+  cells: GridCell[];
+  counts: StateCounts;
+  total: number;
+}
+
+export interface ProblemRange {
+  state: WindowState;
+  from: string;
+  to: string;
+  windows: number;
+  attempts: number | null;
+  lastError: string | null;
+}
+
+/** The windows laid out as days × times of day, bucketed so the grid never exceeds MAX_ROWS × MAX_COLS. */
+export function buildGrid(windows: readonly WindowRecord[], spec: WindowSpec): Grid {
+  const counts: StateCounts = {};
+  for (const w of windows) counts[w.state] = (counts[w.state] ?? 0) + 1;
+  if (windows.length === 0)
+    return { rows: [], cols: [], colMinutes: 0, windowsPerCell: 0, cells: [], counts, total: 0 };
+  const perDay = Math.max(1, Math.round(DAY_MS / nominalSizeMs(spec.size)));
+  // Zoomed in on windows shorter than a day's MAX_COLS-th: a row per local hour, a cell per window.
+  const byHour = perDay > MAX_COLS && windows.length <= MAX_ROWS * (perDay / 24);
+  const periodMs = byHour ? HOUR_MS : DAY_MS;
+  const periodSpec = parseWindowSpec({ size: byHour ? '1h' : '1d', timeZone: spec.timeZone });
+  const first = windowContaining(windows[0]!.start, periodSpec).start;
+  const last = windowContaining(windows[windows.length - 1]!.start, periodSpec).end;
+  const periods = windowsInRange(first, last, periodSpec);
+  const perRow = Math.ceil(periods.length / MAX_ROWS);
+  const perPeriod = Math.max(1, Math.round(periodMs / nominalSizeMs(spec.size)));
+  const colCount = Math.min(MAX_COLS, perPeriod);
+  const colMs = periodMs / colCount;
+
+  const rows: Grid['rows'] = [];
+  for (let i = 0; i < periods.length; i += perRow) {
+    const group = periods.slice(i, i + perRow);
+    const label = formatLocal(group[0]!.start, spec.timeZone).slice(0, byHour ? 16 : 10);
+    rows.push({
+      label: group.length > 1 ? `${label} +${group.length - 1}${byHour ? 'h' : 'd'}` : label,
+      from: group[0]!.start.toISOString(),
+      to: group[group.length - 1]!.end.toISOString(),
+    });
+  }
+  const cols = Array.from({ length: colCount }, (_, c) => {
+    const minutes = Math.round((c * colMs) / 60_000);
+    const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+    const mm = String(minutes % 60).padStart(2, '0');
+    return byHour ? `:${mm}` : `${hh}:${mm}`;
+  });
+
+  const cells = new Map<number, GridCell>();
+  let period = 0;
+  for (const w of windows) {
+    const t = w.start.getTime();
+    while (period < periods.length - 1 && t >= periods[period]!.end.getTime()) period++;
+    const row = Math.floor(period / perRow);
+    // A 25-hour local day folds its last hour into the last column.
+    const col = Math.min(colCount - 1, Math.floor((t - periods[period]!.start.getTime()) / colMs));
+    const key = row * colCount + col;
+    const cell = cells.get(key);
+    if (!cell) {
+      cells.set(key, {
+        row,
+        col,
+        state: w.state,
+        counts: { [w.state]: 1 },
+        from: w.start.toISOString(),
+        to: w.end.toISOString(),
+        windows: 1,
+      });
+      continue;
+    }
+    cell.counts[w.state] = (cell.counts[w.state] ?? 0) + 1;
+    cell.windows++;
+    if (w.end.toISOString() > cell.to) cell.to = w.end.toISOString();
+    if (PRIORITY.indexOf(w.state) < PRIORITY.indexOf(cell.state)) cell.state = w.state;
+  }
+  return {
+    rows,
+    cols,
+    colMinutes: colMs / 60_000,
+    windowsPerCell: Math.ceil(perPeriod / colCount) * perRow,
+    cells: [...cells.values()],
+    counts,
+    total: windows.length,
+  };
+}
+
+/** Failed, missing, stale and running windows as ranges (consecutive windows with the same state and error). */
+export function problemRanges(windows: readonly WindowRecord[]): { ranges: ProblemRange[]; total: number } {
+  const ranges: ProblemRange[] = [];
+  let total = 0;
+  let open: ProblemRange | undefined;
+  for (const w of windows) {
+    if (!PROBLEM_STATES.has(w.state)) {
+      open = undefined;
+      continue;
+    }
+    if (
+      open &&
+      open.state === w.state &&
+      open.lastError === w.lastError &&
+      open.to === w.start.toISOString()
+    ) {
+      open.to = w.end.toISOString();
+      open.windows++;
+      open.attempts = Math.max(open.attempts ?? 0, w.attempts ?? 0) || null;
+      continue;
+    }
+    total++;
+    open = {
+      state: w.state,
+      from: w.start.toISOString(),
+      to: w.end.toISOString(),
+      windows: 1,
+      attempts: w.attempts,
+      lastError: w.lastError,
+    };
+    if (ranges.length < MAX_PROBLEMS) ranges.push(open);
+  }
+  return { ranges, total };
+}
