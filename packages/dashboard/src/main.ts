@@ -17,18 +17,12 @@ import { el, localFormatter, utc } from './time.js';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let status: Status;
+let ready: Promise<Status> | undefined;
 let local: (iso: string | number) => string = (iso) => utc(iso);
 let range: { from: string; to: string } | null = null;
 
 async function start(): Promise<void> {
-  status = await get<Status>('status');
-  local = localFormatter(status.timeZone);
-  document.title = `${status.job} · windowed`;
-  $('title').textContent = status.job;
-  $('spec').textContent = `${status.windowSize} windows · ${status.timeZone}`;
-  $('mode').hidden = !status.readOnly;
-  if (status.readOnly) document.body.classList.add('read-only');
-  renderSummary();
+  // Listeners first: a submit before the status answers must not reload the page.
   $('range').addEventListener('submit', (event) => {
     event.preventDefault();
     void show({ from: $<HTMLInputElement>('from').value, to: $<HTMLInputElement>('to').value });
@@ -44,10 +38,23 @@ async function start(): Promise<void> {
   $('rerun-range').addEventListener('click', () => {
     if (range) void rerun(range.from, range.to);
   });
+  ready = get<Status>('status');
+  status = await ready;
+  local = localFormatter(status.timeZone);
+  document.title = `${status.job} · windowed`;
+  $('title').textContent = status.job;
+  $('spec').textContent = `${status.windowSize} windows · ${status.timeZone}`;
+  $('mode').hidden = !status.readOnly;
+  if (status.readOnly) document.body.classList.add('read-only');
+  renderSummary();
   if (!status.ledger) say('The job keeps no run ledger: set a SQL sink or `state` to see its windows.');
   else if (!status.defaultRange)
     say('No windows recorded yet: run `windowed backfill` or `windowed run` first.');
-  await show(status.defaultRange);
+  // A range in the address (?from=…&to=…) opens there; otherwise the latest windows.
+  const params = new URLSearchParams(location.search);
+  const from = params.get('from');
+  const to = params.get('to');
+  if (range === null) await show(from && to ? { from, to } : status.defaultRange);
 }
 
 function renderSummary(): void {
@@ -59,13 +66,19 @@ function renderSummary(): void {
   );
 }
 
+let asked = 0;
+
 async function show(next: { from: string; to: string } | null): Promise<void> {
   if (!next) return;
+  // Only the latest request draws: an earlier, slower answer must not replace a newer range.
+  const request = ++asked;
   try {
+    await ready;
     const [windows, series] = await Promise.all([
       get<WindowsResponse>('windows', next),
       get<SeriesResponse>('series', next),
     ]);
+    if (request !== asked) return;
     range = { from: windows.from, to: windows.to };
     $<HTMLInputElement>('from').value = windows.from;
     $<HTMLInputElement>('to').value = windows.to;
@@ -92,7 +105,10 @@ async function pick(cell: GridCell): Promise<void> {
   await showDetail(cell.from);
 }
 
+let detailAt: string | undefined;
+
 async function showDetail(at: string): Promise<void> {
+  detailAt = at;
   const box = $('details');
   try {
     const w = await get<WindowDetail>('window', { at });
@@ -204,7 +220,7 @@ async function rerun(from: string, to: string): Promise<void> {
     status = await get<Status>('status');
     renderSummary();
     await show(range);
-    if ($('details').hidden === false) await showDetail(from);
+    if (detailAt) await showDetail(detailAt);
   } catch (error) {
     say(message(error), true);
   }
