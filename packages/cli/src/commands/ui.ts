@@ -29,7 +29,12 @@ async function uiAction(ctx: CliContext, options: UiOptions): Promise<ExitCode> 
     throw new CliError(`--port expects a number from 0 to 65535, got "${options.port}".`, EXIT.usage);
   const { job } = await loadProject(ctx, options.target);
   try {
-    const server = await startDashboard({ job, readOnly: options.readOnly === true, port });
+    const server = await startDashboard({
+      job,
+      readOnly: options.readOnly === true,
+      port,
+      onBuild: () => note(ctx, 'Building the dashboard page (first use in this checkout)…'),
+    });
     print(ctx, `${job.name}: dashboard at ${server.url}${options.readOnly ? ' (read-only)' : ''}`);
     note(ctx, ctx.errColors.dim('Ctrl-C to stop.'));
     await new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -22,10 +23,29 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** The page's static files, as `npm run build` left them in @windowed/dashboard's dist. */
-export function dashboardAssets(): string {
+/**
+ * The page's static files, as `npm run build` left them in @windowed/dashboard's dist. In a fresh
+ * checkout nothing is built yet: the page is built there on first use (the package's own Vite).
+ */
+export function dashboardAssets(onBuild: () => void = () => {}): string {
   const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve('@windowed/dashboard/package.json')), 'dist');
+  const root = dirname(require.resolve('@windowed/dashboard/package.json'));
+  const dir = join(root, 'dist');
+  if (!existsSync(join(dir, 'index.html')) && existsSync(join(root, 'vite.config.ts'))) {
+    onBuild();
+    const vite = join(
+      dirname(createRequire(join(root, 'package.json')).resolve('vite/package.json')),
+      'bin',
+      'vite.js',
+    );
+    const built = spawnSync(process.execPath, [vite, 'build'], { cwd: root, encoding: 'utf8' });
+    if (built.status !== 0)
+      throw new CliError(
+        `Building the dashboard page failed: ${(built.stderr || built.stdout || String(built.error)).trim()}`,
+        EXIT.failure,
+        'run `npm run build` in the repository and read its output',
+      );
+  }
   if (!existsSync(join(dir, 'index.html')))
     throw new CliError(
       `The dashboard page is not built (${dir} has no index.html).`,
@@ -46,8 +66,10 @@ export async function startDashboard(options: {
   readOnly: boolean;
   port: number;
   host?: string;
+  /** Called before the page is built on first use in a fresh checkout. */
+  onBuild?: () => void;
 }): Promise<DashboardServer> {
-  const assets = dashboardAssets();
+  const assets = dashboardAssets(options.onBuild);
   const api = new DashboardApi(options.job, options.readOnly);
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
