@@ -10,7 +10,7 @@ import {
 } from '@windowed/core';
 import { z } from 'zod';
 import { formatLocal, formatOffset } from '../ui/format.js';
-import { readOverview, readRows, readWindows } from './data.js';
+import { readOverview, readRows, readStateRuns, readWindow } from './data.js';
 import { buildGrid, problemRanges } from './grid.js';
 import { buildSeries, inferColumns } from './series.js';
 
@@ -91,12 +91,12 @@ export class DashboardApi {
 
   private async windows(q: z.infer<typeof rangeQuery>) {
     const { from, to } = await this.range(q);
-    const windows = await readWindows(this.job, from, to);
+    const runs = await readStateRuns(this.job, from, to);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
-      grid: buildGrid(windows, this.job.windowSpec),
-      problems: problemRanges(windows),
+      grid: buildGrid(runs, this.job.windowSpec),
+      problems: problemRanges(runs),
     };
   }
 
@@ -117,7 +117,7 @@ export class DashboardApi {
   private async window(q: z.infer<typeof atQuery>) {
     const at = parseInstant(q.at, 'at');
     const w = windowContaining(at, this.job.windowSpec);
-    const [record] = await readWindows(this.job, w.start, w.end);
+    const record = await readWindow(this.job, w);
     const rows = await readRows(this.job, w.start, w.end);
     const tz = this.job.windowSpec.timeZone;
     const local = (d: Date) => `${formatLocal(d, tz, true)} ${formatOffset(d, tz)}`;
@@ -126,11 +126,11 @@ export class DashboardApi {
       end: w.end.toISOString(),
       startLocal: local(w.start),
       endLocal: local(w.end),
-      state: record?.state ?? 'none',
-      attempts: record?.attempts ?? null,
-      lastError: record?.lastError ?? null,
-      updatedAt: record?.updatedAt?.toISOString() ?? null,
-      computedAt: record?.computedAt?.toISOString() ?? null,
+      state: record.state,
+      attempts: record.attempts,
+      lastError: record.lastError,
+      updatedAt: record.updatedAt?.toISOString() ?? null,
+      computedAt: record.computedAt?.toISOString() ?? null,
       rows: rows.slice(0, 50).map((r) => r.values),
       moreRows: Math.max(0, rows.length - 50),
     };

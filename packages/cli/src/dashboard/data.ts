@@ -3,15 +3,18 @@ import {
   type LedgerEntry,
   nominalSizeMs,
   type StoredRow,
+  type Window,
   type WindowedJob,
   windowsInRange,
 } from '@windowed/core';
 
 /**
  * Everything the dashboard reads from the job goes through this module, so that it can move to the
- * ledger's summary methods (`job.status()` with ranges, `job.windows({ from, to })`) in one place.
- * Today it infers each window's state from `job.status()` (failed, running, gaps up to the last
- * success) and the sink's rows (`job.results()`, whose `computedAt` tells a late recompute).
+ * ledger's summary methods (`job.status()` with ranges, `job.windows({ from, to })`) in one place:
+ * the rest of the dashboard sees state runs (`readStateRuns`), one window (`readWindow`) and the
+ * sink's rows (`readRows`). Today each window's state is inferred from `job.status()` (failed,
+ * running, gaps up to the last success) and the sink's rows (`job.results()`, whose `computedAt`
+ * tells a late recompute), window by window.
  */
 
 export const WINDOW_STATES = ['succeeded', 'late', 'failed', 'missing', 'running', 'stale', 'none'] as const;
@@ -55,8 +58,54 @@ export async function readOverview(job: WindowedJob): Promise<LedgerOverview> {
   };
 }
 
+/** Consecutive windows of one state (and, for failed ones, one error). */
+export interface StateRun {
+  state: WindowState;
+  start: Date;
+  end: Date;
+  windows: number;
+  /** The most attempts of a window in the run, where the ledger counts them. */
+  attempts: number | null;
+  lastError: string | null;
+}
+
+/** The windows of `[from, to)` as runs of one state, oldest first. */
+export async function readStateRuns(job: WindowedJob, from: Date, to: Date): Promise<StateRun[]> {
+  const runs: StateRun[] = [];
+  let open: StateRun | undefined;
+  for (const w of await inferWindows(job, from, to)) {
+    if (
+      open &&
+      open.state === w.state &&
+      open.lastError === w.lastError &&
+      open.end.getTime() === w.start.getTime()
+    ) {
+      open.end = w.end;
+      open.windows++;
+      if (w.attempts !== null) open.attempts = Math.max(open.attempts ?? 0, w.attempts);
+      continue;
+    }
+    open = {
+      state: w.state,
+      start: w.start,
+      end: w.end,
+      windows: 1,
+      attempts: w.attempts,
+      lastError: w.lastError,
+    };
+    runs.push(open);
+  }
+  return runs;
+}
+
+/** One window as the ledger and the sink know it. */
+export async function readWindow(job: WindowedJob, window: Window): Promise<WindowRecord> {
+  const [record] = await inferWindows(job, window.start, window.end);
+  return record!;
+}
+
 /** Every window in `[from, to)` with its state, oldest first (at most 1,000,000: core refuses more). */
-export async function readWindows(job: WindowedJob, from: Date, to: Date): Promise<WindowRecord[]> {
+async function inferWindows(job: WindowedJob, from: Date, to: Date): Promise<WindowRecord[]> {
   const status = await job.status({ from, to });
   const rows = await readRows(job, from, to);
   const computed = new Map<number, Date>();

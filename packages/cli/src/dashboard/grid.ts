@@ -1,12 +1,13 @@
 import {
   nominalSizeMs,
   parseWindowSpec,
+  type Window,
   type WindowSpec,
   windowContaining,
   windowsInRange,
 } from '@windowed/core';
 import { formatLocal } from '../ui/format.js';
-import type { WindowRecord, WindowState } from './data.js';
+import type { StateRun, WindowState } from './data.js';
 
 /** Bounds on what one response carries, whatever the range: a year of minutes is 525,600 windows. */
 export const MAX_ROWS = 62;
@@ -62,18 +63,21 @@ export interface ProblemRange {
 }
 
 /** The windows laid out as days × times of day, bucketed so the grid never exceeds MAX_ROWS × MAX_COLS. */
-export function buildGrid(windows: readonly WindowRecord[], spec: WindowSpec): Grid {
+export function buildGrid(runs: readonly StateRun[], spec: WindowSpec): Grid {
   const counts: StateCounts = {};
-  for (const w of windows) counts[w.state] = (counts[w.state] ?? 0) + 1;
-  if (windows.length === 0)
-    return { rows: [], cols: [], colMinutes: 0, windowsPerCell: 0, cells: [], counts, total: 0 };
+  let total = 0;
+  for (const r of runs) {
+    counts[r.state] = (counts[r.state] ?? 0) + r.windows;
+    total += r.windows;
+  }
+  if (total === 0) return { rows: [], cols: [], colMinutes: 0, windowsPerCell: 0, cells: [], counts, total };
   const perDay = Math.max(1, Math.round(DAY_MS / nominalSizeMs(spec.size)));
   // Zoomed in on windows shorter than a day's MAX_COLS-th: a row per local hour, a cell per window.
-  const byHour = perDay > MAX_COLS && windows.length <= MAX_ROWS * (perDay / 24);
+  const byHour = perDay > MAX_COLS && total <= MAX_ROWS * (perDay / 24);
   const periodMs = byHour ? HOUR_MS : DAY_MS;
   const periodSpec = parseWindowSpec({ size: byHour ? '1h' : '1d', timeZone: spec.timeZone });
-  const first = windowContaining(windows[0]!.start, periodSpec).start;
-  const last = windowContaining(windows[windows.length - 1]!.start, periodSpec).end;
+  const first = windowContaining(runs[0]!.start, periodSpec).start;
+  const last = windowContaining(new Date(runs[runs.length - 1]!.end.getTime() - 1), periodSpec).end;
   const periods = windowsInRange(first, last, periodSpec);
   const perRow = Math.ceil(periods.length / MAX_ROWS);
   const perPeriod = Math.max(1, Math.round(periodMs / nominalSizeMs(spec.size)));
@@ -99,7 +103,7 @@ export function buildGrid(windows: readonly WindowRecord[], spec: WindowSpec): G
 
   const cells = new Map<number, GridCell>();
   let period = 0;
-  for (const w of windows) {
+  const place = (w: Window, state: WindowState) => {
     const t = w.start.getTime();
     while (period < periods.length - 1 && t >= periods[period]!.end.getTime()) period++;
     const row = Math.floor(period / perRow);
@@ -111,19 +115,20 @@ export function buildGrid(windows: readonly WindowRecord[], spec: WindowSpec): G
       cells.set(key, {
         row,
         col,
-        state: w.state,
-        counts: { [w.state]: 1 },
+        state,
+        counts: { [state]: 1 },
         from: w.start.toISOString(),
         to: w.end.toISOString(),
         windows: 1,
       });
-      continue;
+      return;
     }
-    cell.counts[w.state] = (cell.counts[w.state] ?? 0) + 1;
+    cell.counts[state] = (cell.counts[state] ?? 0) + 1;
     cell.windows++;
-    if (w.end.toISOString() > cell.to) cell.to = w.end.toISOString();
-    if (PRIORITY.indexOf(w.state) < PRIORITY.indexOf(cell.state)) cell.state = w.state;
-  }
+    cell.to = w.end.toISOString();
+    if (PRIORITY.indexOf(state) < PRIORITY.indexOf(cell.state)) cell.state = state;
+  };
+  for (const run of runs) for (const w of windowsInRange(run.start, run.end, spec)) place(w, run.state);
   return {
     rows,
     cols,
@@ -131,41 +136,22 @@ export function buildGrid(windows: readonly WindowRecord[], spec: WindowSpec): G
     windowsPerCell: Math.ceil(perPeriod / colCount) * perRow,
     cells: [...cells.values()],
     counts,
-    total: windows.length,
+    total,
   };
 }
 
-/** Failed, missing, stale and running windows as ranges (consecutive windows with the same state and error). */
-export function problemRanges(windows: readonly WindowRecord[]): { ranges: ProblemRange[]; total: number } {
-  const ranges: ProblemRange[] = [];
-  let total = 0;
-  let open: ProblemRange | undefined;
-  for (const w of windows) {
-    if (!PROBLEM_STATES.has(w.state)) {
-      open = undefined;
-      continue;
-    }
-    if (
-      open &&
-      open.state === w.state &&
-      open.lastError === w.lastError &&
-      open.to === w.start.toISOString()
-    ) {
-      open.to = w.end.toISOString();
-      open.windows++;
-      open.attempts = Math.max(open.attempts ?? 0, w.attempts ?? 0) || null;
-      continue;
-    }
-    total++;
-    open = {
-      state: w.state,
-      from: w.start.toISOString(),
-      to: w.end.toISOString(),
-      windows: 1,
-      attempts: w.attempts,
-      lastError: w.lastError,
-    };
-    if (ranges.length < MAX_PROBLEMS) ranges.push(open);
-  }
-  return { ranges, total };
+/** Failed, missing, stale and running runs, the first MAX_PROBLEMS of them. */
+export function problemRanges(runs: readonly StateRun[]): { ranges: ProblemRange[]; total: number } {
+  const problems = runs.filter((r) => PROBLEM_STATES.has(r.state));
+  return {
+    ranges: problems.slice(0, MAX_PROBLEMS).map((r) => ({
+      state: r.state,
+      from: r.start.toISOString(),
+      to: r.end.toISOString(),
+      windows: r.windows,
+      attempts: r.attempts,
+      lastError: r.lastError,
+    })),
+    total: problems.length,
+  };
 }
