@@ -16,6 +16,8 @@ import { buildSeries, inferColumns } from './series.js';
 
 /** The most windows one click re-runs; a longer range is `windowed backfill --force`'s job. */
 export const MAX_RERUN_WINDOWS = 10_080;
+/** The longest range one request reads, in windows (as core's `windowsInRange`). */
+export const MAX_RANGE_WINDOWS = 1_000_000;
 const DAY_MS = 86_400_000;
 
 export interface ApiResponse {
@@ -194,6 +196,12 @@ export class DashboardApi {
       throw new WindowedError(
         'INVALID_ARGUMENT',
         `from (${from.toISOString()}) must be before to (${to.toISOString()}).`,
+      );
+    // Refused before anything is read: the ledger and the sink are read window by window today.
+    if ((to.getTime() - from.getTime()) / nominalSizeMs(spec.size) > MAX_RANGE_WINDOWS)
+      throw new WindowedError(
+        'INVALID_ARGUMENT',
+        `${from.toISOString()} to ${to.toISOString()} holds more than ${MAX_RANGE_WINDOWS} ${spec.size.label} windows; choose a shorter range.`,
       );
     return { from, to };
   }
