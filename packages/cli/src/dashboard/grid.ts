@@ -101,14 +101,21 @@ export function buildGrid(runs: readonly StateRun[], spec: WindowSpec): Grid {
     return byHour ? `:${mm}` : `${hh}:${mm}`;
   });
 
+  // Where a window sits in its row is its wall-clock time: on the day clocks go back, the repeated
+  // hour's windows share its cells; on the day they go forward, the skipped hour's cells stay empty.
+  const sinceMidnight = (t: number, p: Window) => {
+    const elapsed = t - p.start.getTime();
+    if (p.end.getTime() - p.start.getTime() === periodMs) return elapsed;
+    const [hh, mm] = formatLocal(new Date(t), spec.timeZone).slice(11).split(':').map(Number);
+    return (hh! * 60 + mm!) * 60_000 + (elapsed % 60_000);
+  };
   const cells = new Map<number, GridCell>();
   let period = 0;
   const place = (w: Window, state: WindowState) => {
     const t = w.start.getTime();
     while (period < periods.length - 1 && t >= periods[period]!.end.getTime()) period++;
     const row = Math.floor(period / perRow);
-    // A 25-hour local day folds its last hour into the last column.
-    const col = Math.min(colCount - 1, Math.floor((t - periods[period]!.start.getTime()) / colMs));
+    const col = Math.min(colCount - 1, Math.floor(sinceMidnight(t, periods[period]!) / colMs));
     const key = row * colCount + col;
     const cell = cells.get(key);
     if (!cell) {
