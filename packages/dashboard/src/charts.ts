@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { SeriesResponse } from './api.js';
+import type { SeriesAnswer } from './contract.js';
 import { el } from './time.js';
 
 const COLORS = ['#2563eb', '#db2777', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#4b5563'];
@@ -10,7 +10,7 @@ let plots: uPlot[] = [];
 /** One chart per metric, a line per group; `onPointer` gets the instant under the pointer (ms). */
 export function renderCharts(
   target: HTMLElement,
-  data: SeriesResponse,
+  data: SeriesAnswer,
   timeZone: string,
   onPointer: (ms: number) => void,
 ): void {

@@ -1,4 +1,4 @@
-import type { GridCell, StateCounts, WindowState, WindowsResponse } from './api.js';
+import type { GridCell, StateCounts, WindowState, WindowsAnswer } from './contract.js';
 import { el } from './time.js';
 
 export const STATE_LABELS: Record<WindowState, string> = {
@@ -28,7 +28,7 @@ export function renderLegend(target: HTMLElement, counts: StateCounts, total: nu
 /** Days down, times of day across; every cell a button carrying its range and state. */
 export function renderGrid(
   target: HTMLElement,
-  data: WindowsResponse,
+  data: WindowsAnswer,
   local: (iso: string) => string,
   onPick: (cell: GridCell) => void,
 ): void {

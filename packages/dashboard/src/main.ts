@@ -1,23 +1,21 @@
 import './style.css';
-import {
-  ApiError,
-  type GridCell,
-  get,
-  post,
-  type RerunResult,
-  type SeriesResponse,
-  type Status,
-  type WindowDetail,
-  type WindowsResponse,
-} from './api.js';
+import { ApiError, get, post } from './api.js';
 import { renderCharts } from './charts.js';
+import type {
+  GridCell,
+  RerunAnswer,
+  SeriesAnswer,
+  StatusAnswer,
+  WindowAnswer,
+  WindowsAnswer,
+} from './contract.js';
 import { renderGrid, renderLegend, STATE_LABELS } from './grid.js';
 import { el, localFormatter, utc } from './time.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-let status: Status;
-let ready: Promise<Status> | undefined;
+let status: StatusAnswer;
+let ready: Promise<StatusAnswer> | undefined;
 let local: (iso: string | number) => string = (iso) => utc(iso);
 let range: { from: string; to: string } | null = null;
 
@@ -38,7 +36,7 @@ async function start(): Promise<void> {
   $('rerun-range').addEventListener('click', () => {
     if (range) void rerun(range.from, range.to);
   });
-  ready = get<Status>('status');
+  ready = get<StatusAnswer>('status');
   status = await ready;
   local = localFormatter(status.timeZone);
   document.title = `${status.job} · windowed`;
@@ -75,8 +73,8 @@ async function show(next: { from: string; to: string } | null): Promise<void> {
   try {
     await ready;
     const [windows, series] = await Promise.all([
-      get<WindowsResponse>('windows', next),
-      get<SeriesResponse>('series', next),
+      get<WindowsAnswer>('windows', next),
+      get<SeriesAnswer>('series', next),
     ]);
     if (request !== asked) return;
     range = { from: windows.from, to: windows.to };
@@ -111,7 +109,7 @@ async function showDetail(at: string): Promise<void> {
   detailAt = at;
   const box = $('details');
   try {
-    const w = await get<WindowDetail>('window', { at });
+    const w = await get<WindowAnswer>('window', { at });
     box.hidden = false;
     box.replaceChildren(
       el('h2', { text: 'Window' }),
@@ -126,7 +124,7 @@ async function showDetail(at: string): Promise<void> {
   }
 }
 
-function describeWindow(w: WindowDetail): HTMLElement {
+function describeWindow(w: WindowAnswer): HTMLElement {
   const rows: Array<[string, string]> = [
     ['start', `${w.startLocal} (${utc(w.start)})`],
     ['end', `${w.endLocal} (${utc(w.end)})`],
@@ -160,7 +158,7 @@ function pointAt(ms: number): void {
   pointerTimer = setTimeout(async () => {
     const at = new Date(ms).toISOString();
     try {
-      const w = await get<WindowDetail>('window', { at });
+      const w = await get<WindowAnswer>('window', { at });
       if (w.start === pointerShown) return;
       pointerShown = w.start;
       $('pointer').replaceChildren(describeWindow(w));
@@ -170,7 +168,7 @@ function pointAt(ms: number): void {
   }, 120);
 }
 
-function renderProblems(data: WindowsResponse): void {
+function renderProblems(data: WindowsAnswer): void {
   const { ranges, total } = data.problems;
   if (total === 0) {
     $('problems').replaceChildren(el('p', { text: 'None in this range.' }));
@@ -211,13 +209,13 @@ function renderProblems(data: WindowsResponse): void {
 async function rerun(from: string, to: string): Promise<void> {
   say(`Re-running ${local(from)} → ${local(to)} …`);
   try {
-    const result = await post<RerunResult>('rerun', { from, to });
+    const result = await post<RerunAnswer>('rerun', { from, to });
     say(
       `Re-ran ${result.total} window(s): ${result.computed} computed, ${result.failed} failed` +
         (result.failures[0]?.error ? ` (${result.failures[0].error})` : ''),
       result.failed > 0,
     );
-    status = await get<Status>('status');
+    status = await get<StatusAnswer>('status');
     renderSummary();
     await show(range);
     if (detailAt) await showDetail(detailAt);

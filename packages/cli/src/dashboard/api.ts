@@ -8,6 +8,13 @@ import {
   windowContaining,
   windowsInRange,
 } from '@windowed/core';
+import type {
+  RerunAnswer,
+  SeriesAnswer,
+  StatusAnswer,
+  WindowAnswer,
+  WindowsAnswer,
+} from '@windowed/dashboard/contract';
 import { z } from 'zod';
 import { formatLocal, formatOffset } from '../ui/format.js';
 import { readOverview, readRows, readStateRuns, readWindow } from './data.js';
@@ -66,7 +73,7 @@ export class DashboardApi {
     }
   }
 
-  private async status() {
+  private async status(): Promise<StatusAnswer> {
     const spec = this.job.windowSpec;
     const overview = await readOverview(this.job);
     const end = overview.latestEnd;
@@ -91,7 +98,7 @@ export class DashboardApi {
     };
   }
 
-  private async windows(q: z.infer<typeof rangeQuery>) {
+  private async windows(q: z.infer<typeof rangeQuery>): Promise<WindowsAnswer> {
     const { from, to } = await this.range(q);
     const runs = await readStateRuns(this.job, from, to);
     return {
@@ -102,7 +109,7 @@ export class DashboardApi {
     };
   }
 
-  private async series(q: z.infer<typeof rangeQuery>) {
+  private async series(q: z.infer<typeof rangeQuery>): Promise<SeriesAnswer> {
     const { from, to } = await this.range(q);
     const starts = windowsInRange(from, to, this.job.windowSpec).map((w) => w.start.getTime());
     const rows = await readRows(this.job, from, to);
@@ -116,7 +123,7 @@ export class DashboardApi {
     };
   }
 
-  private async window(q: z.infer<typeof atQuery>) {
+  private async window(q: z.infer<typeof atQuery>): Promise<WindowAnswer> {
     const at = parseInstant(q.at, 'at');
     const w = windowContaining(at, this.job.windowSpec);
     const record = await readWindow(this.job, w);
@@ -154,7 +161,7 @@ export class DashboardApi {
     this.rerunning = true;
     try {
       const result = await this.job.backfill({ from, to, force: true });
-      return ok({
+      return ok<RerunAnswer>({
         from: from.toISOString(),
         to: to.toISOString(),
         total: result.total,
@@ -222,7 +229,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, where: string): z
   throw new WindowedError('INVALID_ARGUMENT', `Invalid ${where}: ${what}.`);
 }
 
-function ok(body: unknown): ApiResponse {
+function ok<T>(body: T): ApiResponse {
   return { status: 200, body };
 }
 

@@ -7,6 +7,7 @@ import {
   type WindowedJob,
   windowsInRange,
 } from '@windowed/core';
+import type { WindowState } from '@windowed/dashboard/contract';
 
 /**
  * Everything the dashboard reads from the job goes through this module, so that it can move to the
@@ -16,10 +17,6 @@ import {
  * running, gaps up to the last success) and the sink's rows (`job.results()`, whose `computedAt`
  * tells a late recompute), window by window.
  */
-
-export const WINDOW_STATES = ['succeeded', 'late', 'failed', 'missing', 'running', 'stale', 'none'] as const;
-/** `none`: the ledger has not reached the window (before the first recorded, after the last). */
-export type WindowState = (typeof WINDOW_STATES)[number];
 
 export interface WindowRecord {
   start: Date;

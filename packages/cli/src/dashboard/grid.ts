@@ -6,8 +6,9 @@ import {
   windowContaining,
   windowsInRange,
 } from '@windowed/core';
+import type { Grid, GridCell, ProblemRange, StateCounts, WindowState } from '@windowed/dashboard/contract';
 import { formatLocal } from '../ui/format.js';
-import type { StateRun, WindowState } from './data.js';
+import type { StateRun } from './data.js';
 
 /** Bounds on what one response carries, whatever the range: a year of minutes is 525,600 windows. */
 export const MAX_ROWS = 62;
@@ -27,40 +28,6 @@ const PRIORITY: readonly WindowState[] = [
   'none',
 ];
 const PROBLEM_STATES: ReadonlySet<WindowState> = new Set(['failed', 'missing', 'stale', 'running']);
-
-export type StateCounts = Partial<Record<WindowState, number>>;
-
-export interface GridCell {
-  row: number;
-  col: number;
-  state: WindowState;
-  counts: StateCounts;
-  /** Start of the cell's first window and end of its last (UTC ISO). */
-  from: string;
-  to: string;
-  windows: number;
-}
-
-export interface Grid {
-  /** One row per local day (per hour when zoomed in on short windows), or per several past MAX_ROWS. */
-  rows: Array<{ label: string; from: string; to: string }>;
-  /** Columns: time of day or of the hour (local), each covering `colMinutes`. */
-  cols: string[];
-  colMinutes: number;
-  windowsPerCell: number;
-  cells: GridCell[];
-  counts: StateCounts;
-  total: number;
-}
-
-export interface ProblemRange {
-  state: WindowState;
-  from: string;
-  to: string;
-  windows: number;
-  attempts: number | null;
-  lastError: string | null;
-}
 
 /** The windows laid out as days × times of day, bucketed so the grid never exceeds MAX_ROWS × MAX_COLS. */
 export function buildGrid(runs: readonly StateRun[], spec: WindowSpec): Grid {

@@ -1,20 +1,9 @@
 import type { StoredRow } from '@windowed/core';
+import type { Series } from '@windowed/dashboard/contract';
 
 /** Bounds on a series response: points per line and lines (groups) per metric. */
 export const MAX_POINTS = 300;
 export const MAX_GROUPS = 8;
-
-export interface Series {
-  metrics: string[];
-  groupBy: string[];
-  /** How many windows each point stands for; a point's value is the mean over those with rows. */
-  windowsPerPoint: number;
-  /** Start of each point's first window, ms since the epoch (UTC). */
-  t: number[];
-  groups: Array<{ label: string; values: Record<string, Array<number | null>> }>;
-  /** Groups left out (the MAX_GROUPS with the most rows are drawn). */
-  omittedGroups: number;
-}
 
 /**
  * The sink's rows over `windowStarts` (every window of the range, oldest first) as at most

@@ -1,6 +1,7 @@
 import { parseWindowSpec, type StoredRow } from '@windowed/core';
+import type { WindowState } from '@windowed/dashboard/contract';
 import { describe, expect, it } from 'vitest';
-import type { StateRun, WindowState } from '../../src/dashboard/data.js';
+import type { StateRun } from '../../src/dashboard/data.js';
 import { buildGrid, MAX_PROBLEMS, problemRanges } from '../../src/dashboard/grid.js';
 import { buildSeries, inferColumns, MAX_GROUPS, MAX_POINTS } from '../../src/dashboard/series.js';
 
