@@ -34,7 +34,7 @@ async function start(): Promise<void> {
     void show({ from: new Date(from - span).toISOString(), to: new Date(to + span).toISOString() });
   });
   $('rerun-range').addEventListener('click', () => {
-    if (range) void rerun(range.from, range.to);
+    if (range) void rerun(range.from, range.to, true);
   });
   ready = get<StatusAnswer>('status');
   status = await ready;
@@ -161,7 +161,7 @@ function pointAt(ms: number): void {
       const w = await get<WindowAnswer>('window', { at });
       if (w.start === pointerShown) return;
       pointerShown = w.start;
-      $('pointer').replaceChildren(describeWindow(w));
+      $('pointer').replaceChildren(el('h3', { text: 'Under the pointer' }), describeWindow(w));
     } catch {
       // The pointer left the range (before the first window): nothing to show.
     }
@@ -187,7 +187,7 @@ function renderProblems(data: WindowsAnswer): void {
   );
   for (const r of ranges) {
     const button = el('button', { type: 'button', class: 'write', text: 'Re-run' });
-    button.addEventListener('click', () => void rerun(r.from, r.to));
+    button.addEventListener('click', () => void rerun(r.from, r.to, r.windows > 1));
     table.append(
       el(
         'tr',
@@ -206,7 +206,10 @@ function renderProblems(data: WindowsAnswer): void {
   $('problems').replaceChildren(table, ...more);
 }
 
-async function rerun(from: string, to: string): Promise<void> {
+async function rerun(from: string, to: string, ask = false): Promise<void> {
+  // A range re-computes every window in it, succeeded ones included: asked first.
+  if (ask && !window.confirm(`Re-run every window from ${local(from)} to ${local(to)} (${status.timeZone})?`))
+    return;
   say(`Re-running ${local(from)} → ${local(to)} …`);
   try {
     const result = await post<RerunAnswer>('rerun', { from, to });

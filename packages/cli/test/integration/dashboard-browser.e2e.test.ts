@@ -157,6 +157,20 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('windowed ui in a brow
     expect(await stateOf(page, FAILING)).toBe('late');
     expect(await page.textContent('#message')).toContain('1 computed, 0 failed');
     expect(await page.textContent('#details')).toContain('recomputed late');
+
+    // A range from the problem list: asked first, then every window of it re-run.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.click(`#problems tr[data-from="${at(10)}"] button`);
+    await page.waitForFunction(
+      `document.querySelector('.cell[data-from="${at(11)}"]')?.getAttribute('data-state') === 'late'`,
+    );
+    expect(asked).toEqual(['Re-run every window from 2026-11-21 10:00 to 2026-11-21 12:00 (Asia/Shanghai)?']);
+    expect(await stateOf(page, at(10))).toBe('late');
+    expect(await page.textContent('#problems')).not.toContain('missing');
     expect(errors).toEqual([]);
     await page.close();
     await stop(server.child);
@@ -166,7 +180,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('windowed ui in a brow
     server = await serve(dir, ['--read-only']);
     const { page, errors } = await open(server.url);
     expect(await page.isVisible('#mode')).toBe(true);
-    await page.click(`.cell[data-from="${at(10)}"]`);
+    await page.click(`.cell[data-from="${RUNNING}"]`);
     await page.waitForSelector('#details .detail');
     expect(await page.locator('#rerun-window').count()).toBe(0);
     expect(await page.isVisible('#rerun-range')).toBe(false);
@@ -175,13 +189,13 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('windowed ui in a brow
       const res = await fetch('./api/rerun', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from, to: from }),
+        body: JSON.stringify({ from, to: new Date(Date.parse(from) + 3_600_000).toISOString() }),
       });
       return { status: res.status, body: (await res.json()) as { error: { code: string } } };
-    }, at(10));
+    }, RUNNING);
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('READ_ONLY');
-    expect(await stateOf(page, at(10))).toBe('missing');
+    expect(await stateOf(page, RUNNING)).toBe('running');
     await page.close();
   });
 });
