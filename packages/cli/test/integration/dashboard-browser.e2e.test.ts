@@ -92,7 +92,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('windowed ui in a brow
     const db = new Database(join(dir, 'sink.db'));
     // As scheduled runs would have: each window computed when it was due, one run still in flight.
     db.prepare('update orders set computed_at = window_end').run();
+    db.prepare('update windowed_runs set updated_at = window_end').run();
     db.prepare("update windowed_runs set status = 'running' where window_start = ?").run(RUNNING);
+    // A ledger that records until when a running invocation can live: this one is still alive.
+    const columns = db.prepare('pragma table_info(windowed_runs)').all() as Array<{ name: string }>;
+    if (columns.some((c) => c.name === 'expires_at'))
+      db.prepare(
+        "update windowed_runs set expires_at = '9999-12-31T00:00:00.000Z' where window_start = ?",
+      ).run(RUNNING);
     db.close();
     rmSync(join(dir, 'broken'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
