@@ -11,6 +11,7 @@ import type { CliIo, CliRun } from './commands/shared.js';
 import { showCommand } from './commands/show.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
+import { uiCommand } from './commands/ui.js';
 import { verifyCommand } from './commands/verify.js';
 import { createContext, currentJob } from './context.js';
 import { describeFailure, EXIT } from './errors.js';
@@ -61,6 +62,7 @@ export function createProgram(run: CliRun): Command {
     doctorCommand(run),
     exportCommand(run),
     simulateCommand(run),
+    uiCommand(run),
   ]) {
     command.addHelpText('after', EXIT_CODES_HELP);
     program.addCommand(command);
