@@ -11,6 +11,7 @@ import { coldStart } from './benchmarks/cold-start.js';
 import { embedded } from './benchmarks/embedded.js';
 import { embeddedLarge } from './benchmarks/embedded-large.js';
 import { growth } from './benchmarks/growth.js';
+import { status } from './benchmarks/status.js';
 import { warm } from './benchmarks/warm.js';
 import { removeBundles } from './lib/bundles.js';
 import { BENCH_DATABASE, CACHE_DIR, FULL, QUICK, RESULTS_FILE } from './lib/config.js';
@@ -18,7 +19,7 @@ import type { BenchContext, Benchmark } from './lib/context.js';
 import { connectBenchDb, type Db } from './lib/mariadb.js';
 import { type BenchResult, formatTable, machine, writeResults } from './lib/results.js';
 
-const ALL: Benchmark[] = [warm, coldStart, coldSecret, backfill, embedded, growth, embeddedLarge];
+const ALL: Benchmark[] = [warm, coldStart, coldSecret, backfill, embedded, growth, status, embeddedLarge];
 
 function usage(): string {
   return [

@@ -16,7 +16,20 @@ export { parseDurationMs } from './duration.js';
 export { describeError, isWindowedError, redact, WindowedError, type WindowedErrorCode } from './errors.js';
 export { defineWindowedJob } from './job.js';
 export { LEDGER_TABLE, SqlLedger } from './ledger/sql-ledger.js';
-export type { Ledger, LedgerEntry, RunStatus } from './ledger/types.js';
+export {
+  type JobSummary,
+  jobSummarySchema,
+  type StateCounts,
+  type StatusOptions,
+  type SummaryRange,
+  summaryRangeSchema,
+  WINDOW_STATES,
+  type WindowRecord,
+  type WindowState,
+  windowRecordSchema,
+  windowStateSchema,
+} from './ledger/state.js';
+export type { Ledger, LedgerEntry, MarkOptions, RunStatus } from './ledger/types.js';
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
 export type {
   AttemptFailure,

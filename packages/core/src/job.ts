@@ -1,27 +1,46 @@
 import { parseDurationMs } from './duration.js';
 import { WindowedError } from './errors.js';
+import {
+  type JobSummary,
+  parseStatusOptions,
+  type StatusOptions,
+  type WindowRecord,
+} from './ledger/state.js';
 import { createJsonLogger, type Logger, silentLogger } from './logger.js';
 import { sealQuery } from './query/sealed.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import { closeResources, type Resources, resolveResources } from './resources.js';
-import { backfillRange, CatchUpCache, type JobRuntime, jobStatus, runTrigger } from './runner/index.js';
+import {
+  backfillRange,
+  CatchUpCache,
+  type JobRuntime,
+  jobStatus,
+  jobWindows,
+  runTrigger,
+} from './runner/index.js';
 import { validateSinkConfig } from './sinks/create.js';
 import type { StoredRow } from './sinks/types.js';
 import { validateJobSpec } from './spec.js';
+import { parseInstant } from './time/instant.js';
 import { parseTriggerEvent, type TriggerEvent } from './trigger.js';
 import type {
   BackfillOptions,
   BackfillResult,
   JobOverrides,
   JobSpec,
-  JobStatus,
   RunContext,
   RunResult,
   WindowedJob,
 } from './types.js';
 import type { VerifyOptions, VerifyResult } from './verify/types.js';
 import { verifyRange } from './verify/verify.js';
-import { deriveWindow, parseWindowRange, windowsForTrigger } from './window/derive.js';
+import {
+  deriveWindow,
+  isWindowBoundary,
+  parseWindowRange,
+  windowContaining,
+  windowsForTrigger,
+} from './window/derive.js';
 import { parseWindowSpec } from './window/spec.js';
 import type { Window, WindowSpec } from './window/types.js';
 
@@ -82,6 +101,7 @@ class Job implements WindowedJob {
         staleAfterMs: parseDurationMs(spec.catchUp?.staleAfter ?? '15m')!,
         lookbackMs: parseDurationMs(spec.catchUp?.lookback ?? '1d')!,
       },
+      start: spec.start === undefined ? undefined : parseStart(spec.start, windowSpec),
       resources: () => this.resources(),
       cache: new CatchUpCache(windowSpec),
     };
@@ -102,10 +122,12 @@ class Job implements WindowedJob {
   }
 
   async run(trigger: TriggerEvent, ctx: RunContext = {}): Promise<RunResult> {
+    this.assertWritable('run');
     return this.track(runTrigger(this.runtime, parseTriggerEvent(trigger), ctx));
   }
 
   async backfill(options: BackfillOptions): Promise<BackfillResult> {
+    this.assertWritable('backfill');
     const { from, to } = parseWindowRange(options, this.windowSpec, 'backfill');
     return this.track(backfillRange(this.runtime, { ...options, from, to }));
   }
@@ -114,8 +136,15 @@ class Job implements WindowedJob {
     return this.track(verifyRange(this.runtime, options));
   }
 
-  status(range?: { from?: Date; to?: Date }): Promise<JobStatus> {
-    return jobStatus(this.runtime, range);
+  async status(options: StatusOptions = {}): Promise<JobSummary> {
+    return jobStatus(this.runtime, parseStatusOptions(options));
+  }
+
+  async windows(range: { from: Date | string; to: Date | string }): Promise<WindowRecord[]> {
+    return jobWindows(this.runtime, {
+      from: parseInstant(range.from, 'windows from'),
+      to: parseInstant(range.to, 'windows to'),
+    });
   }
 
   async results(options: { limit?: number; from?: Date; to?: Date } = {}): Promise<StoredRow[]> {
@@ -148,6 +177,14 @@ class Job implements WindowedJob {
     if (resources) await closeResources(resources);
   }
 
+  private assertWritable(what: string): void {
+    if (this.overrides.readOnly)
+      throw new WindowedError(
+        'INVALID_ARGUMENT',
+        `${what}: this job was opened read-only (job.with({ readOnly: true })), for status and show; use the job itself to ${what}.`,
+      );
+  }
+
   private track<T>(operation: Promise<T>): Promise<T> {
     this.inFlight.add(operation);
     const done = () => this.inFlight.delete(operation);
@@ -157,7 +194,7 @@ class Job implements WindowedJob {
 
   private resources(): Promise<Resources> {
     this.opened ??= Promise.resolve()
-      .then(() => resolveResources(this.spec, this.overrides, this.runtime.logger))
+      .then(() => resolveResources(this.spec, this.windowSpec, this.overrides, this.runtime.logger))
       .catch((error) => {
         this.opened = undefined;
         throw error;
@@ -175,6 +212,19 @@ function scheduledTimeOf(trigger: TriggerEvent | Date | string): Date {
   if (typeof trigger === 'string')
     return new Date(parseTriggerEvent({ scheduledTime: trigger, source: 'manual' }).scheduledTime);
   return new Date(parseTriggerEvent(trigger).scheduledTime);
+}
+
+/** `start` read by the one instant parser, and a window boundary: the first window exists whole. */
+function parseStart(text: string, spec: WindowSpec): Date {
+  const start = parseInstant(text, 'start', 'INVALID_JOB');
+  if (!isWindowBoundary(start, spec)) {
+    const window = windowContaining(start, spec);
+    throw new WindowedError(
+      'INVALID_JOB',
+      `Invalid job spec at "start": ${start.toISOString()} is inside the ${spec.size.label} window starting ${window.start.toISOString()}; expected a window boundary, e.g. ${window.start.toISOString()} or ${window.end.toISOString()}.`,
+    );
+  }
+  return start;
 }
 
 function resolveLogger(logger: Logger | false | undefined): Logger {

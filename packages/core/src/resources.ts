@@ -1,5 +1,6 @@
 import { openDatabase, parseDatabaseUrl } from './db/connect.js';
 import { WindowedError } from './errors.js';
+import { definitionFingerprint } from './fingerprint.js';
 import { SqlLedger } from './ledger/sql-ledger.js';
 import type { Ledger } from './ledger/types.js';
 import type { Logger } from './logger.js';
@@ -10,6 +11,7 @@ import type { Sink } from './sinks/types.js';
 import { createSource } from './sources/registry.js';
 import type { Source } from './sources/types.js';
 import type { JobOverrides, JobSpec } from './types.js';
+import type { WindowSpec } from './window/types.js';
 
 export interface Resources {
   source: Source | undefined;
@@ -19,6 +21,10 @@ export interface Resources {
   store: WindowStore;
   /** Ledger connections this job opened itself (a `state` URL), closed with the job. */
   ownedLedger: Ledger | undefined;
+  /** The sink the ledger's rows vouch for (`Sink.identity()`). */
+  sinkIdentity: string;
+  /** The job's definition fingerprint (query, window, source): recorded with each succeeded window. */
+  fingerprint: string;
 }
 
 /**
@@ -27,7 +33,12 @@ export interface Resources {
  * Resolved on first use and kept: pooled connections are the right thing to reuse across warm
  * invocations (time is not).
  */
-export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger: Logger): Resources {
+export function resolveResources(
+  spec: JobSpec,
+  windowSpec: WindowSpec,
+  overrides: JobOverrides,
+  logger: Logger,
+): Resources {
   const env = process.env;
   const sourceConfig = env.WINDOWED_SOURCE || overrides.source || spec.source;
   const sinkConfig = env.WINDOWED_SINK || overrides.sink || spec.sink || defaultSinkUrl(spec.name);
@@ -40,11 +51,13 @@ export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger:
       `Job "${spec.name}" has a declarative query but no source: set \`source\` in the job or config, or WINDOWED_SOURCE.`,
     );
   }
-  const sink = createSink(sinkConfig, spec.name, { ledger: !stateUrl });
+  const readOnly = overrides.readOnly === true;
+  const sink = createSink(sinkConfig, spec.name, { ledger: !stateUrl, readOnly });
+  const sinkIdentity = sink.identity?.() ?? sink.describe();
   let ownedLedger: Ledger | undefined;
   if (stateUrl) {
     const db = parseDatabaseUrl(stateUrl, 'state URL');
-    ownedLedger = new SqlLedger(openDatabase(db), db.display, true);
+    ownedLedger = new SqlLedger(openDatabase(db, { readOnly }), db.display, true, sinkIdentity);
   }
   const ledger = ownedLedger ?? sink.ledger;
   if (!ledger) {
@@ -53,7 +66,20 @@ export function resolveResources(spec: JobSpec, overrides: JobOverrides, logger:
       { job: spec.name },
     );
   }
-  return { source, sink, ledger, ownedLedger, store: windowStore(sink, ownedLedger) };
+  const fingerprint = definitionFingerprint(
+    spec.query,
+    windowSpec,
+    source ? (source.identity?.() ?? source.describe()) : 'none',
+  );
+  return {
+    source,
+    sink,
+    ledger,
+    ownedLedger,
+    store: windowStore(sink, ownedLedger),
+    sinkIdentity,
+    fingerprint,
+  };
 }
 
 /**

@@ -115,6 +115,7 @@ export const jobSpecSchema = z.strictObject({
     ]),
   ),
   state: z.optional(z.string()),
+  start: z.optional(z.string()),
   catchUp: z.optional(
     z.strictObject({
       maxWindows: z.optional(z.int().check(z.gte(0), z.lte(10_000))),

@@ -1,6 +1,6 @@
 import type { BackfillPayload } from './backfill-payload.js';
 import type { WindowedError } from './errors.js';
-import type { LedgerEntry } from './ledger/types.js';
+import type { JobSummary, StatusOptions, WindowRecord } from './ledger/state.js';
 import type { Logger } from './logger.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { PasswordReference } from './secrets/reference.js';
@@ -41,10 +41,19 @@ export interface JobSpec {
   sink?: SinkConfig;
   /** Ledger database URL when the sink is not a SQL database (or to keep state elsewhere). */
   state?: string;
+  /**
+   * The job's first window (an instant on a window boundary, e.g. `2026-11-01T00:00:00Z`), like a
+   * partition start: catch-up and status never look before it, and windows from it that were never
+   * recorded are caught up (within `catchUp.lookback`).
+   */
+  start?: string;
   catchUp?: {
     /** Most missed windows one invocation re-runs, oldest first. Default 60; 0 disables catch-up. */
     maxWindows?: number;
-    /** A `running` ledger row older than this is treated as failed (its invocation died). Default `15m`. */
+    /**
+     * How long a `running` mark lives when its invocation has no deadline (a backfill, a run without
+     * one; scheduled runs record their deadline). Past it, catch-up re-runs the window. Default `15m`.
+     */
     staleAfter?: string;
     /** How far back catch-up looks for failed or never-run windows. Default `1d`. */
     lookback?: string;
@@ -118,6 +127,11 @@ export interface BackfillOptions {
   /** Re-compute windows the ledger says already succeeded. */
   force?: boolean;
   /**
+   * Re-compute only the `stale` windows of the range: those that succeeded under another definition
+   * (query, window, source) than the job's current one.
+   */
+  stale?: boolean;
+  /**
    * Windows written per transaction. Default: a day's worth (1440 windows). Without it, an
    * ungrouped query reads up to 50,000 windows per multi-window query (a grouped one, a batch).
    */
@@ -134,22 +148,18 @@ export interface BackfillResult extends MalformedSummary {
   windows: WindowOutcome[];
 }
 
-export interface JobStatus {
-  job: string;
-  ledger: boolean;
-  lastSucceeded?: LedgerEntry;
-  failed: LedgerEntry[];
-  running: LedgerEntry[];
-  /** How many windows in the range asked for succeeded (0 without a ledger). */
-  succeeded?: number;
-  /** Windows between the first recorded and the last succeeded that never succeeded. */
-  gaps: Window[];
-}
+/** What `job.status()` answers: see {@link JobSummary}. */
+export type JobStatus = JobSummary;
 
 export interface JobOverrides {
   source?: SourceConfig | Source | string;
   sink?: SinkConfig;
   state?: string;
+  /**
+   * Only read: `status`, `windows`, `results` work (with a database user that can only SELECT; SQLite
+   * opens its file read-only) and create nothing; `run` and `backfill` are refused.
+   */
+  readOnly?: boolean;
   logger?: Logger | false;
 }
 
@@ -164,7 +174,13 @@ export interface WindowedJob {
   windowsFor(trigger: TriggerEvent | Date | string): Window[];
   run(trigger: TriggerEvent, ctx?: RunContext): Promise<RunResult>;
   backfill(options: BackfillOptions): Promise<BackfillResult>;
-  status(options?: { from?: Date; to?: Date }): Promise<JobStatus>;
+  /**
+   * The ledger summarized in the database: counts and ranges by state (succeeded, stale, failed,
+   * running, missing), never one object per window. Reads only; creates nothing.
+   */
+  status(options?: StatusOptions): Promise<JobSummary>;
+  /** Each window starting in `[from, to)` with its state (at most 100,000 windows). Reads only. */
+  windows(range: { from: Date | string; to: Date | string }): Promise<WindowRecord[]>;
   /**
    * Rows stored for this job, newest window first (`limit` counts windows), read from the sink the
    * job actually writes to (after env and target overrides). INVALID_CONFIG if that sink keeps no rows.

@@ -149,8 +149,8 @@ describe('fcHandler driven like FC 2.0 drives it', () => {
     await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), context());
     await invoke(handler, timerEvent('2026-11-27T10:03:30Z'), context());
     expect(await rowsOf(job)).toEqual([{ start: '2026-11-27T10:02:00.000Z', pv: 4, uv: 4 }]);
-    const status = await job.status();
-    expect(status.lastSucceeded?.triggerId).toBe('pv_uv-timer@2026-11-27T10:03:30.000Z');
+    const [last] = await job.windows({ from: '2026-11-27T10:02:00Z', to: '2026-11-27T10:03:00Z' });
+    expect(last).toMatchObject({ state: 'succeeded', triggerId: 'pv_uv-timer@2026-11-27T10:03:30.000Z' });
   });
 
   it('surfaces a failed run through the callback, so FC retries it and finally sends it to the destination', async () => {
@@ -160,8 +160,7 @@ describe('fcHandler driven like FC 2.0 drives it', () => {
     const error = await invoke(handler, timerEvent('2026-11-27T10:01:30Z'), context()).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
     expect(isWindowedError(error, 'SOURCE_FAILED')).toBe(true);
-    const failed = await job.status();
-    expect(failed.failed.map((e) => e.windowStart.toISOString())).toEqual(['2026-11-27T10:00:00.000Z']);
+    expect(await failedWindows(job)).toEqual(['2026-11-27T10:00:00.000Z']);
     // FC's retry of the same event succeeds and replaces nothing twice.
     await invoke(handler, timerEvent('2026-11-27T10:01:30Z'), context());
     expect(await rowsOf(job)).toEqual([{ start: '2026-11-27T10:00:00.000Z', pv: 3, uv: 2 }]);
@@ -185,13 +184,17 @@ describe('fcHandler driven like FC 2.0 drives it', () => {
     ).catch((e) => e);
     expect(isWindowedError(error, 'DEADLINE_EXCEEDED')).toBe(true);
     expect(Date.now() - started).toBeLessThan(1500);
-    const status = await job.status();
-    expect(status.failed.map((e) => e.windowStart.toISOString())).toEqual(['2026-11-27T10:00:00.000Z']);
+    expect(await failedWindows(job)).toEqual(['2026-11-27T10:00:00.000Z']);
     // Nothing was written: an incomplete answer never reaches the sink.
     if (await knex.schema.hasTable(job.name))
       expect(await knex(job.name).count({ n: '*' })).toEqual([{ n: 0 }]);
   });
 });
+
+async function failedWindows(job: WindowedJob): Promise<string[]> {
+  const windows = await job.windows({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T10:10:00Z' });
+  return windows.filter((w) => w.state === 'failed').map((w) => w.key);
+}
 
 describe('fcAsyncHandler (FC 3.0, Node.js 18+)', () => {
   it('resolves with the run result and rejects on failure', async () => {

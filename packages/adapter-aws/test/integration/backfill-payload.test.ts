@@ -67,7 +67,7 @@ describe('lambdaHandler with a backfill payload (windowed backfill --remote)', (
     await expect(
       lambdaHandler(job)(backfillPayload('other_job', FROM, TO), lambdaContext()),
     ).rejects.toMatchObject({ code: 'INVALID_TRIGGER_EVENT' });
-    expect((await job.status()).succeeded).toBe(0);
+    expect((await job.status()).counts.succeeded).toBe(0);
   });
 
   it("rejects with DEADLINE_EXCEEDED when the function's remaining time is spent", async () => {

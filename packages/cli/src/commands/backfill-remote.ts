@@ -4,6 +4,7 @@ import {
   type RemoteFunction,
   type SimulationModel,
   type WindowedJob,
+  type WindowRecord,
 } from '@windowed/core';
 import { type CliContext, note, parsePositiveInt, print } from '../context.js';
 import { CliError, EXIT, type ExitCode } from '../errors.js';
@@ -140,11 +141,11 @@ class RemoteRun {
         await this.sleep();
         if (this.stopping) break;
         await this.follow();
-        const status = await this.job.status({ from: this.o.from, to: this.o.to });
+        const { counts } = await this.job.status({ from: this.o.from, to: this.o.to });
         const failed = [...this.settled]
           .filter(([, s]) => s !== 'succeeded')
           .reduce((n, [label]) => n + (this.chunks.find((c) => c.label === label)?.windows ?? 0), 0);
-        this.bar.update({ done: status.succeeded ?? 0, total, failed });
+        this.bar.update({ done: counts.succeeded + counts.stale, total, failed });
       }
     } finally {
       this.bar.stop();
@@ -154,14 +155,14 @@ class RemoteRun {
   }
 
   private async send(chunk: Chunk): Promise<void> {
-    const status = await this.job.status({ from: chunk.from, to: chunk.to });
+    const status = await chunkLedger(this.job, chunk);
     // Done by an earlier run (a resumed backfill): nothing to send.
-    if ((status.succeeded ?? 0) >= chunk.windows) {
+    if (status.succeeded >= chunk.windows) {
       this.settled.set(chunk.label, 'succeeded');
       return;
     }
     const baseline = new Map(
-      [...status.failed, ...status.running].map((e) => [e.windowStart.getTime(), e.attempts]),
+      [...status.failed, ...status.running].map((e) => [e.start.getTime(), e.attempts]),
     );
     const payload = backfillPayload(this.job.name, chunk.from, chunk.to);
     const { requestId } = await this.remote.invokeAsync(payload);
@@ -177,8 +178,8 @@ class RemoteRun {
   /** Settles chunks the ledger shows done, failed on every attempt, or silent for too long. */
   private async follow(): Promise<void> {
     for (const [label, t] of this.inFlight) {
-      const status = await this.job.status({ from: t.chunk.from, to: t.chunk.to });
-      const succeeded = status.succeeded ?? 0;
+      const status = await chunkLedger(this.job, t.chunk);
+      const succeeded = status.succeeded;
       const seen = JSON.stringify([succeeded, status.running.length, status.failed.map((e) => e.attempts)]);
       if (seen !== t.seen) {
         t.seen = seen;
@@ -190,9 +191,7 @@ class RemoteRun {
         status.running.length === 0 &&
         status.failed.length > 0 &&
         succeeded + status.failed.length >= t.chunk.windows &&
-        status.failed.every(
-          (e) => e.attempts - (t.baseline.get(e.windowStart.getTime()) ?? 0) >= this.maxAttempts,
-        )
+        status.failed.every((e) => e.attempts - (t.baseline.get(e.start.getTime()) ?? 0) >= this.maxAttempts)
       )
         state = 'failed';
       else if (Date.now() - t.changedAt > this.quietLimitMs) state = 'unknown';
@@ -275,4 +274,20 @@ class RemoteRun {
       );
     return failed.length ? EXIT.failure : EXIT.ok;
   }
+}
+
+/**
+ * A chunk's windows as the ledger has them (a chunk is at most a day of windows): how many are done
+ * (succeeded, or stale — a backfill skips those too), and the failed and running ones.
+ */
+async function chunkLedger(
+  job: WindowedJob,
+  chunk: { from: Date; to: Date },
+): Promise<{ succeeded: number; failed: WindowRecord[]; running: WindowRecord[] }> {
+  const windows = await job.windows({ from: chunk.from, to: chunk.to });
+  return {
+    succeeded: windows.filter((w) => w.state === 'succeeded' || w.state === 'stale').length,
+    failed: windows.filter((w) => w.state === 'failed'),
+    running: windows.filter((w) => w.state === 'running'),
+  };
 }

@@ -2,6 +2,7 @@ import {
   addMalformed as addMalformedCounts,
   type BackfillResult,
   type MalformedReason,
+  parseInstant,
   WindowedError,
   type WindowedJob,
   type WindowOutcome,
@@ -16,10 +17,11 @@ import { malformedNote } from './run.js';
 import { action, type CliRun, TARGET_HELP } from './shared.js';
 
 interface BackfillOptions {
-  from: string;
-  to: string;
+  from?: string;
+  to?: string;
   concurrency?: string;
   force?: boolean;
+  stale?: boolean;
   target: string;
   json?: boolean;
   remote?: boolean;
@@ -32,13 +34,15 @@ export function backfillCommand(run: CliRun): Command {
     .summary('compute every window in a range (resumable)')
     .description(
       'Computes the windows in [--from, --to), skipping those the ledger says already succeeded (unless --force).\n' +
+        'With --stale, recomputes exactly the stale windows (computed under another query, window or source than the current one), in [--from, --to) or everywhere the ledger knows.\n' +
         'Ctrl-C stops cleanly after the windows in flight: nothing is half-written, and running the same command again resumes. A second Ctrl-C exits at once.\n' +
         'With --remote (--target aws|aliyun) the deployed function computes the range: chunks sent as asynchronous invocations, at most --parallel in flight, progress read from the ledger; Ctrl-C stops sending and names the chunks in flight.',
     )
-    .requiredOption('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
-    .requiredOption('--to <ISO>', 'end of the range (exclusive)')
+    .option('--from <ISO>', 'start of the range (inclusive), e.g. 2026-11-27T00:00:00Z')
+    .option('--to <ISO>', 'end of the range (exclusive)')
     .option('-c, --concurrency <N>', 'batches computed at once (1-16)', '1')
     .option('--force', 're-compute windows that already succeeded')
+    .option('--stale', 're-compute only the stale windows (see windowed status)')
     .option('-t, --target <name>', TARGET_HELP, 'local')
     .option('--json', 'print the result as JSON')
     .option('--remote', 'run the chunks on the deployed function (--target aws|aliyun), asynchronously')
@@ -54,15 +58,28 @@ export function backfillCommand(run: CliRun): Command {
 }
 
 async function backfillAction(ctx: CliContext, options: BackfillOptions): Promise<ExitCode> {
-  const { from, to } = parseRange(options);
-  if (options.remote && options.force)
-    // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
+  if (options.stale && options.force)
     throw new CliError(
-      '--force cannot be used with --remote yet.',
+      '--stale and --force exclude each other: --stale recomputes the stale windows, --force every window.',
       EXIT.usage,
-      'run a forced backfill locally',
     );
-  if (options.remote)
+  if (!options.stale && (options.from === undefined || options.to === undefined))
+    throw new CliError('backfill needs --from and --to (only --stale may leave them out).', EXIT.usage);
+  if (options.stale && options.remote)
+    throw new CliError(
+      '--stale cannot be used with --remote yet.',
+      EXIT.usage,
+      'run backfill --stale locally',
+    );
+  if (options.remote) {
+    const { from, to } = parseRange({ from: options.from!, to: options.to! });
+    if (options.force)
+      // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
+      throw new CliError(
+        '--force cannot be used with --remote yet.',
+        EXIT.usage,
+        'run a forced backfill locally',
+      );
     return remoteBackfill(ctx, {
       from,
       to,
@@ -71,10 +88,24 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
       json: options.json === true,
     });
+  }
   if (options.parallel !== undefined || options.chunk !== undefined)
     throw new CliError('--parallel and --chunk go with --remote.', EXIT.usage);
   const concurrency = parsePositiveInt(options.concurrency ?? '1', '--concurrency', 16);
   const { job } = await loadProject(ctx, options.target);
+  let range: { from: Date; to: Date } | undefined;
+  try {
+    range = await backfillRange(job, options);
+  } catch (error) {
+    await job.close();
+    throw error;
+  }
+  if (!range) {
+    await job.close();
+    print(ctx, `${job.name}: no stale windows.`);
+    return EXIT.ok;
+  }
+  const { from, to } = range;
 
   const bar = new ProgressBar({ stream: ctx.stderr, colors: ctx.errColors, label: job.name });
   const controller = new AbortController();
@@ -103,6 +134,7 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
       to,
       concurrency,
       force: options.force === true,
+      stale: options.stale === true,
       signal: controller.signal,
       onProgress: (p) => bar.update(p),
     });
@@ -141,7 +173,7 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     print(
       ctx,
       `${job.name}: ${result.total} windows in [${from.toISOString()}, ${to.toISOString()}): ` +
-        `${c.green(`${result.computed} computed`)}, ${result.skipped} already done, ` +
+        `${c.green(`${result.computed} computed`)}, ${result.skipped} ${options.stale ? 'not stale' : 'already done'}, ` +
         `${result.failed ? c.red(`${result.failed} failed`) : '0 failed'}`,
     );
     const skipped = malformedNote(result);
@@ -185,6 +217,7 @@ async function backfillInChunks(
     to: Date;
     concurrency: number;
     force: boolean;
+    stale: boolean;
     signal: AbortSignal;
     onProgress(p: { done: number; total: number; failed: number }): void;
   },
@@ -212,6 +245,7 @@ async function backfillInChunks(
       to: part[part.length - 1]!.end,
       concurrency: o.concurrency,
       force: o.force,
+      stale: o.stale,
       signal: o.signal,
       onProgress: (p) =>
         o.onProgress({ done: done + p.done, total: windows.length, failed: total.failed + p.failed }),
@@ -229,4 +263,27 @@ async function backfillInChunks(
   }
   total.aborted = o.signal.aborted && total.computed + total.skipped + total.failed < windows.length;
   return total;
+}
+
+/**
+ * `--from`/`--to` as given; with `--stale` alone, the span the ledger summarizes (undefined when it
+ * holds no stale window).
+ */
+async function backfillRange(
+  job: WindowedJob,
+  options: BackfillOptions,
+): Promise<{ from: Date; to: Date } | undefined> {
+  if (options.from !== undefined && options.to !== undefined)
+    return parseRange({ from: options.from, to: options.to });
+  const status = await job.status({
+    ...(options.from !== undefined ? { from: parseInstant(options.from, '--from') } : {}),
+    ...(options.to !== undefined ? { to: parseInstant(options.to, '--to') } : {}),
+  });
+  const stale = status.ranges.filter((r) => r.state === 'stale');
+  if (status.counts.stale === 0) return undefined;
+  if (status.truncated || stale.length === 0) {
+    if (!status.from || !status.to) return undefined;
+    return { from: status.from, to: status.to };
+  }
+  return { from: stale[0]!.from, to: stale[stale.length - 1]!.to };
 }

@@ -47,7 +47,8 @@ async function showAction(ctx: CliContext, options: ShowOptions): Promise<ExitCo
   const last = parsePositiveInt(options.last, '--last', 1_000_000);
   const rowsWanted = options.rows ? parsePositiveInt(options.rows, '--rows', 1_000_000) : Math.min(last, 20);
   const project = await loadProject(ctx, options.target);
-  const { job } = project;
+  // Reads only: creates nothing, works with a database user that can only SELECT.
+  const job = project.job.with({ readOnly: true });
   let stored: StoredRow[];
   let sinkDescription: string;
   try {

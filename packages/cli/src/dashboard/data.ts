@@ -1,22 +1,25 @@
 import {
   isWindowedError,
-  type LedgerEntry,
+  type WindowRecord as LedgerWindow,
   nominalSizeMs,
   type StoredRow,
   type Window,
   type WindowedJob,
+  windowContaining,
   windowsInRange,
 } from '@windowed/core';
 import type { WindowState } from '@windowed/dashboard/contract';
 
 /**
- * Everything the dashboard reads from the job goes through this module, so that it can move to the
- * ledger's summary methods (`job.status()` with ranges, `job.windows({ from, to })`) in one place:
- * the rest of the dashboard sees state runs (`readStateRuns`), one window (`readWindow`) and the
- * sink's rows (`readRows`). Today each window's state is inferred from `job.status()` (failed,
- * running, gaps up to the last success) and the sink's rows (`job.results()`, whose `computedAt`
- * tells a late recompute), window by window.
+ * Everything the dashboard reads from the job goes through this module: the ledger's summary
+ * (`job.status()`: counts and ranges by state, computed in the database), its windows one by one for
+ * a bounded range (`job.windows()`), and the sink's rows (`job.results()`).
  */
+
+/** Most windows read one by one (core's `job.windows()` limit); a longer range is read as ranges. */
+const LISTED_WINDOWS = 100_000;
+/** Failed runs of a long range whose error is looked up (the list shows the first of them). */
+const ERRORS_LOOKED_UP = 50;
 
 export interface WindowRecord {
   start: Date;
@@ -30,28 +33,24 @@ export interface WindowRecord {
 
 export interface LedgerOverview {
   ledger: boolean;
-  /** End of the latest window the ledger recorded (succeeded, failed or running). */
+  /** End of the latest window the ledger recorded. */
   latestEnd: Date | null;
   lastSucceeded: Date | null;
   failed: number;
   running: number;
-  /** Windows before the last success that never ran. */
+  /** Windows inside the recorded span that never ran. */
   missing: number;
 }
 
 export async function readOverview(job: WindowedJob): Promise<LedgerOverview> {
-  const status = await job.status();
-  let latestEnd = status.lastSucceeded?.windowEnd.getTime() ?? Number.NEGATIVE_INFINITY;
-  for (const e of [...status.failed, ...status.running])
-    latestEnd = Math.max(latestEnd, e.windowEnd.getTime());
-  const recorded = new Set([...status.failed, ...status.running].map((e) => e.windowStart.getTime()));
+  const s = await job.status({ maxRanges: 1 });
   return {
-    ledger: status.ledger,
-    latestEnd: Number.isFinite(latestEnd) ? new Date(latestEnd) : null,
-    lastSucceeded: status.lastSucceeded?.windowStart ?? null,
-    failed: status.failed.length,
-    running: status.running.length,
-    missing: status.gaps.filter((w) => !recorded.has(w.start.getTime())).length,
+    ledger: s.ledger,
+    latestEnd: s.to,
+    lastSucceeded: s.lastSucceeded?.start ?? null,
+    failed: s.counts.failed,
+    running: s.counts.running,
+    missing: s.counts.missing,
   };
 }
 
@@ -68,9 +67,102 @@ export interface StateRun {
 
 /** The windows of `[from, to)` as runs of one state, oldest first. */
 export async function readStateRuns(job: WindowedJob, from: Date, to: Date): Promise<StateRun[]> {
+  const span = await recordedSpan(job);
+  if ((to.getTime() - from.getTime()) / nominalSizeMs(job.windowSpec.size) <= LISTED_WINDOWS)
+    return coalesce((await job.windows({ from, to })).map((w) => toRecord(job, w, span)));
+  const summary = await job.status({ from, to, maxRanges: 1_000_000 });
+  const runs: StateRun[] = [];
+  const none = (start: Date, end: Date) => {
+    if (start < end)
+      runs.push({
+        state: 'none',
+        start,
+        end,
+        windows: countIn(job, start, end),
+        attempts: null,
+        lastError: null,
+      });
+  };
+  let cursor = from;
+  for (const r of summary.ranges) {
+    const start = r.from < from ? from : r.from;
+    const end = r.to > to ? to : r.to;
+    if (start >= end) continue;
+    none(cursor, start);
+    const windows = start === r.from && end === r.to ? r.windows : countIn(job, start, end);
+    runs.push({ state: r.state, start, end, windows, attempts: null, lastError: null });
+    cursor = end;
+  }
+  none(cursor, to);
+  // A summary has no errors: the first failed runs get their first window's, as the list shows them.
+  for (const run of runs.filter((r) => r.state === 'failed').slice(0, ERRORS_LOOKED_UP)) {
+    const first = windowContaining(run.start, job.windowSpec);
+    const [w] = await job.windows({ from: first.start, to: first.end });
+    run.attempts = w?.attempts ?? null;
+    run.lastError = w?.lastError ?? null;
+  }
+  return runs;
+}
+
+/** One window as the ledger knows it. */
+export async function readWindow(job: WindowedJob, window: Window): Promise<WindowRecord> {
+  const [w] = await job.windows({ from: window.start, to: window.end });
+  return w
+    ? toRecord(job, w, await recordedSpan(job))
+    : { ...window, state: 'none', attempts: null, lastError: null, updatedAt: null, computedAt: null };
+}
+
+/** The sink's rows for windows starting in `[from, to)`; none when the sink keeps no rows to read. */
+export async function readRows(job: WindowedJob, from: Date, to: Date): Promise<StoredRow[]> {
+  try {
+    return await job.results({ from, to });
+  } catch (error) {
+    if (isWindowedError(error, 'INVALID_CONFIG')) return [];
+    throw error;
+  }
+}
+
+interface Span {
+  from: number;
+  to: number;
+}
+
+/** From the job's `start` (else its first recorded window) to its last recorded window's end. */
+async function recordedSpan(job: WindowedJob): Promise<Span> {
+  const s = await job.status({ maxRanges: 1 });
+  return {
+    from: s.from?.getTime() ?? Number.POSITIVE_INFINITY,
+    to: s.to?.getTime() ?? Number.NEGATIVE_INFINITY,
+  };
+}
+
+function toRecord(job: WindowedJob, w: LedgerWindow, span: Span): WindowRecord {
+  const recorded = w.updatedAt !== null;
+  let state: WindowState = w.state;
+  // `job.windows()` calls every unrecorded window missing; outside the recorded span none is due yet.
+  if (!recorded && (w.start.getTime() < span.from || w.start.getTime() >= span.to)) state = 'none';
+  // Computed more than a window after it was due: caught up, backfilled or re-run.
+  const { delayMs, toleranceMs, size } = job.windowSpec;
+  if (
+    state === 'succeeded' &&
+    w.updatedAt!.getTime() - w.end.getTime() > delayMs + toleranceMs + nominalSizeMs(size)
+  )
+    state = 'late';
+  return {
+    start: w.start,
+    end: w.end,
+    state,
+    attempts: recorded ? w.attempts : null,
+    lastError: w.lastError,
+    updatedAt: w.updatedAt,
+    computedAt: w.state === 'succeeded' || w.state === 'stale' ? w.updatedAt : null,
+  };
+}
+
+function coalesce(records: readonly WindowRecord[]): StateRun[] {
   const runs: StateRun[] = [];
   let open: StateRun | undefined;
-  for (const w of await inferWindows(job, from, to)) {
+  for (const w of records) {
     if (
       open &&
       open.state === w.state &&
@@ -95,59 +187,9 @@ export async function readStateRuns(job: WindowedJob, from: Date, to: Date): Pro
   return runs;
 }
 
-/** One window as the ledger and the sink know it. */
-export async function readWindow(job: WindowedJob, window: Window): Promise<WindowRecord> {
-  const [record] = await inferWindows(job, window.start, window.end);
-  return record!;
-}
-
-/** Every window in `[from, to)` with its state, oldest first (at most 1,000,000: core refuses more). */
-async function inferWindows(job: WindowedJob, from: Date, to: Date): Promise<WindowRecord[]> {
-  const status = await job.status({ from, to });
-  const rows = await readRows(job, from, to);
-  const computed = new Map<number, Date>();
-  for (const r of rows) if (r.computedAt) computed.set(r.windowStart.getTime(), r.computedAt);
-  const entries = new Map<number, LedgerEntry>();
-  for (const e of [...status.failed, ...status.running]) entries.set(e.windowStart.getTime(), e);
-  const gaps = new Set(status.gaps.map((w) => w.start.getTime()));
-  // Spread arguments would overflow the stack over a year of windows: plain loops.
-  let firstKnown = status.gaps[0]?.start.getTime() ?? Number.POSITIVE_INFINITY;
-  for (const start of [...entries.keys(), ...computed.keys()]) if (start < firstKnown) firstKnown = start;
-  const lastSucceededEnd = status.lastSucceeded?.windowEnd.getTime() ?? Number.NEGATIVE_INFINITY;
-  let latestEnd = lastSucceededEnd;
-  for (const e of entries.values()) latestEnd = Math.max(latestEnd, e.windowEnd.getTime());
-  // Computed more than a window after it was due: caught up, backfilled or recomputed for late data.
-  const lateAfterMs =
-    job.windowSpec.delayMs + job.windowSpec.toleranceMs + nominalSizeMs(job.windowSpec.size);
-  return windowsInRange(from, to, job.windowSpec).map((w) => {
-    const start = w.start.getTime();
-    const entry = entries.get(start);
-    const computedAt = computed.get(start) ?? null;
-    let state: WindowState;
-    if (entry) state = entry.status === 'running' ? 'running' : 'failed';
-    else if (gaps.has(start)) state = 'missing';
-    else if (start < firstKnown || start >= latestEnd) state = 'none';
-    else if (w.end.getTime() <= lastSucceededEnd)
-      state = computedAt && computedAt.getTime() - w.end.getTime() > lateAfterMs ? 'late' : 'succeeded';
-    else state = 'missing';
-    return {
-      start: w.start,
-      end: w.end,
-      state,
-      attempts: entry?.attempts ?? null,
-      lastError: entry?.lastError ?? null,
-      updatedAt: entry?.updatedAt ?? null,
-      computedAt,
-    };
-  });
-}
-
-/** The sink's rows for windows starting in `[from, to)`; none when the sink keeps no rows to read. */
-export async function readRows(job: WindowedJob, from: Date, to: Date): Promise<StoredRow[]> {
-  try {
-    return await job.results({ from, to });
-  } catch (error) {
-    if (isWindowedError(error, 'INVALID_CONFIG')) return [];
-    throw error;
-  }
+function countIn(job: WindowedJob, from: Date, to: Date): number {
+  const { size } = job.windowSpec;
+  if (size.unit === 'minute' || size.unit === 'hour')
+    return Math.ceil((to.getTime() - from.getTime()) / nominalSizeMs(size));
+  return windowsInRange(from, to, job.windowSpec).length;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestKnex, testDatabases, uniqueName } from '@windowed/testing';
@@ -181,19 +181,25 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
     expect(status.code).toBe(1);
     expect(hasAnsi(status.stdout)).toBe(false);
     expect(status.stdout).toMatch(/last succeeded\s+2026-11-27T10:49:00\.000Z/);
-    expect(status.stdout).toMatch(/gaps\s+10 window\(s\) in 1 range\(s\)/);
-    expect(status.stdout).toContain('[2026-11-27T10:30:00.000Z, 2026-11-27T10:40:00.000Z)  10 window(s)');
-    expect(status.stdout).toMatch(/2026-11-27T10:54:00\.000Z.*failed\s+2\s.*SOURCE_FAILED/);
+    // Catch-up (5 windows per run here) tried the oldest windows never run, and they failed too.
+    expect(status.stdout).toMatch(/^succeeded 40 {2}failed 6 {2}running 0 {2}missing 9 {2}stale 0$/m);
+    expect(status.stdout).toMatch(/failed\s+2026-11-27T10:30:00\.000Z\s+2026-11-27T10:35:00\.000Z\s.*\s5$/m);
+    expect(status.stdout).toMatch(/missing\s+2026-11-27T10:35:00\.000Z\s+2026-11-27T10:40:00\.000Z\s.*\s5$/m);
+    expect(status.stdout).toMatch(/2026-11-27T10:54:00\.000Z.*\s2\s.*SOURCE_FAILED/);
     const json = JSON.parse((await run(['status', '--json'], own)).stdout) as {
-      failed: Array<{ windowStart: string; attempts: number; lastError: string }>;
+      counts: Record<string, number>;
+      ranges: Array<{ state: string; from: string; to: string; windows: number }>;
     };
-    expect(json.failed).toContainEqual(
-      expect.objectContaining({
-        windowStart: '2026-11-27T10:54:00.000Z',
-        attempts: 2,
-        lastError: expect.stringContaining('SOURCE_FAILED'),
-      }),
-    );
+    expect(json.counts).toEqual({ succeeded: 40, failed: 6, running: 0, missing: 9, stale: 0 });
+    const t = (hhmm: string) => `2026-11-27T${hhmm}:00.000Z`;
+    expect(json.ranges).toEqual([
+      { state: 'succeeded', from: t('10:00'), to: t('10:30'), windows: 30 },
+      { state: 'failed', from: t('10:30'), to: t('10:35'), windows: 5 },
+      { state: 'missing', from: t('10:35'), to: t('10:40'), windows: 5 },
+      { state: 'succeeded', from: t('10:40'), to: t('10:50'), windows: 10 },
+      { state: 'missing', from: t('10:50'), to: t('10:54'), windows: 4 },
+      { state: 'failed', from: t('10:54'), to: t('10:55'), windows: 1 },
+    ]);
 
     // --verbose adds the stack.
     const verbose = await run(['--verbose', 'run', '--at', '2026-11-27T10:55:30Z'], {
@@ -201,6 +207,42 @@ describe.each(databases)('windowed CLI end to end on $dialect', (db) => {
       WINDOWED_SOURCE: `ndjson:${missing}`,
     });
     expect(verbose.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('another sink table is computed there; another source makes windows stale, and backfill --stale recomputes exactly those', async () => {
+    // issue 11 §1–2: a new sink table printed "0 computed, … already done" and was never created.
+    const own = { E2E_JOB: uniqueName('e2e_ledger') };
+    const range = ['--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T10:05:00Z'];
+    expect((await run(['backfill', ...range], own)).code).toBe(0);
+    const other = uniqueName('pv_uv_b');
+    const moved = await run(['backfill', ...range, '--json'], {
+      ...own,
+      E2E_SINK: `${db.url}?table=${other}`,
+    });
+    expect(JSON.parse(moved.stdout)).toMatchObject({ computed: 5, skipped: 0 });
+    expect(Number((await knex(other).count({ n: '*' }))[0]!.n)).toBe(5);
+    await knex.schema.dropTable(other);
+
+    // The same logs read from another place: another source, so the windows were computed under another definition.
+    const copy = join(mkdtempSync(join(tmpdir(), 'windowed-moved-')), 'logs');
+    cpSync(logs, copy, { recursive: true });
+    const moved2 = { ...own, E2E_LOGS: copy };
+    const stale = JSON.parse((await run(['status', '--json'], moved2)).stdout) as {
+      counts: Record<string, number>;
+      ranges: Array<{ state: string; windows: number }>;
+    };
+    expect(stale.counts).toMatchObject({ succeeded: 0, stale: 5 });
+    expect(stale.ranges).toEqual([
+      { state: 'stale', from: '2026-11-27T10:00:00.000Z', to: '2026-11-27T10:05:00.000Z', windows: 5 },
+    ]);
+    const recomputed = await run(['backfill', '--stale'], moved2);
+    expect(recomputed.code, recomputed.stderr).toBe(0);
+    expect(recomputed.stdout).toMatch(/5 computed, 0 not stale/);
+    const after = JSON.parse((await run(['status', '--json'], moved2)).stdout) as {
+      counts: Record<string, number>;
+    };
+    expect(after.counts).toMatchObject({ succeeded: 5, stale: 0 });
+    expect((await run(['backfill', '--stale'], moved2)).stdout).toMatch(/no stale windows/);
   });
 
   it('a source whose times are in another field fails backfill and run (non-zero exit, the field named, did you mean); nothing recorded as succeeded', async () => {
@@ -417,7 +459,10 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
     expect(unknown.stderr).toMatch(/hint: see `windowed backfill --help`/);
     const missing = await windowed(['backfill', '--from', '2026-11-27T00:00:00Z']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/required option '--to <ISO>' not specified/);
+    expect(missing.stderr).toMatch(/backfill needs --from and --to \(only --stale may leave them out\)/);
+    const both = await windowed(['backfill', '--stale', '--force']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--stale and --force exclude each other/);
     const badTime = await windowed(['run', '--at', '2026-11-27 10:00']);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toMatch(

@@ -159,10 +159,13 @@ function databaseUrl(fields: DatabaseUrl): DatabaseUrl {
  * window's rows, commit) travels in one round trip. Every value is still bound and escaped by the
  * driver, never concatenated, and every name is validated before it is quoted: the sink already
  * binds strings read from logs this way, the source binds only the job's own filter values.
+ *
+ * `readOnly`: SQLite opens the file read-only (see SqliteClient). MySQL and PostgreSQL need nothing:
+ * windowed's reads never write, so a user that can only SELECT serves them.
  */
-export function openDatabase(db: DatabaseUrl): SqlClient {
+export function openDatabase(db: DatabaseUrl, options: { readOnly?: boolean } = {}): SqlClient {
   const poolMax = Number(db.params.get('poolMax') ?? 10);
-  if (db.dialect === 'sqlite') return new SqliteClient(db.filename ?? ':memory:');
+  if (db.dialect === 'sqlite') return new SqliteClient(db.filename ?? ':memory:', options.readOnly === true);
   const reference = db.password;
   const create = (credentials?: DatabaseCredentials) =>
     db.dialect === 'mysql'

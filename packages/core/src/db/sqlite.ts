@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type StatementLimit, statementLimit } from './budget.js';
@@ -62,7 +62,11 @@ export class SqliteClient implements SqlClient {
   /** The resolved path (relative to the working directory when opened); undefined for `:memory:`. */
   private readonly key: string | undefined;
 
-  constructor(filename: string) {
+  constructor(
+    filename: string,
+    /** Open the file read-only, creating nothing (no folder, no file, no WAL switch); a missing file reads as empty. */
+    private readonly readOnly = false,
+  ) {
     this.key = filename === ':memory:' ? undefined : resolve(filename);
   }
 
@@ -124,25 +128,42 @@ export class SqliteClient implements SqlClient {
   }
 
   private async acquire(): Promise<SharedHandle> {
-    const key = this.key;
+    const path = this.key;
+    // A read-only handle is shared only with read-only users of the file.
+    const key = path && this.readOnly ? `ro:${path}` : path;
     let pending = key ? shared.get(key) : undefined;
     if (!pending) {
-      pending = openHandle(key);
+      pending = openHandle(path, key, this.readOnly);
       if (key) {
         shared.set(key, pending);
         pending.catch(() => shared.delete(key));
       }
     }
     const handle = await pending;
+    // An empty stand-in for a missing file is not kept: the next user may find the file there.
+    if (key && !handle.key && shared.get(key) === pending) shared.delete(key);
     handle.refs++;
     return handle;
   }
 }
 
-async function openHandle(key: string | undefined): Promise<SharedHandle> {
+async function openHandle(
+  path: string | undefined,
+  key: string | undefined,
+  readOnly: boolean,
+): Promise<SharedHandle> {
   const Database = await loadDriver<typeof BetterSqlite3>('sqlite');
-  if (key) mkdirSync(dirname(key), { recursive: true });
-  const db = new Database(key ?? ':memory:');
+  if (readOnly) {
+    // Nothing there yet: an empty database answers every read ("no table"), and nothing is created.
+    const exists = path !== undefined && existsSync(path);
+    const db = exists
+      ? new Database(path, { readonly: true, fileMustExist: true })
+      : new Database(':memory:');
+    db.pragma('busy_timeout = 5000');
+    return new SharedHandle(db, exists ? key : undefined);
+  }
+  if (path) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path ?? ':memory:');
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');

@@ -1,31 +1,51 @@
 import { type Dialect, quoteName, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
-import { createTableSql, hasTable, type TableDef } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
-import type { Ledger, LedgerEntry, RunStatus } from './types.js';
+import { type SummaryQuery, summarizeLedger, windowRows } from './summary.js';
+import {
+  claimStatement,
+  fitColumn,
+  LEDGER_TABLE,
+  ledgerTableState,
+  prepareLedgerTable,
+  SINK_COLUMN_CHARS,
+  TRIGGER_COLUMN_CHARS,
+} from './table.js';
+import type { Ledger, LedgerEntry, LedgerSummary, MarkOptions, RunStatus } from './types.js';
 
-export const LEDGER_TABLE = 'windowed_runs';
+export { LEDGER_TABLE } from './table.js';
+
 const MAX_ERROR_LENGTH = 2000;
 const CHUNK = 500;
 
-interface UpsertOptions {
+interface UpsertOptions extends MarkOptions {
   now: Date;
   triggerId?: string | undefined;
   error?: string;
-  countAttempt?: boolean;
 }
 
-/** The run ledger as a table `windowed_runs` in a SQL database (usually the sink's own). */
+/**
+ * The run ledger as a table `windowed_runs` in a SQL database (usually the sink's own). One instance
+ * speaks for one sink: its rows vouch for windows written to that sink, and no other.
+ */
 export class SqlLedger implements Ledger {
   private ready: Promise<void> | undefined;
+  /** Jobs whose migrated rows this instance claimed for its sink (once per process and job). */
+  private readonly claimed = new Map<string, Promise<void>>();
+  /** The sink identity as stored (hashed when longer than the column). */
+  readonly sink: string;
 
   constructor(
     private readonly db: SqlClient,
     private readonly display: string,
     /** False when the connection belongs to a sink that closes it. */
-    private readonly ownsConnection = true,
-  ) {}
+    private readonly ownsConnection: boolean,
+    /** The sink this ledger vouches for: `Sink.identity()` (dialect, database, table; no credentials). */
+    sinkIdentity: string,
+  ) {
+    this.sink = fitColumn(sinkIdentity, SINK_COLUMN_CHARS);
+  }
 
   get dialect(): Dialect {
     return this.db.dialect;
@@ -35,29 +55,56 @@ export class SqlLedger implements Ledger {
     return `${this.display} (${LEDGER_TABLE})`;
   }
 
-  /** Creates the table if missing; once per instance. */
-  ensure(): Promise<void> {
-    this.ready ??= this.createTable().catch((error) => {
-      this.ready = undefined;
-      throw new WindowedError(
-        'LEDGER_FAILED',
-        `Could not create ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    });
-    return this.ready;
+  /**
+   * Makes the table usable for `job`: created, or migrated from 0.1, and the job's migrated rows
+   * claimed for this sink. Once per instance and job. The warm path costs one statement, the claim
+   * (it fails on a missing or 0.1 table, which is then prepared and the claim sent again): no
+   * schema probe before it.
+   */
+  ensure(job: string): Promise<void> {
+    let claimed = this.claimed.get(job);
+    if (!claimed) {
+      claimed = this.claim(job).catch((error) => {
+        this.claimed.delete(job);
+        throw new WindowedError(
+          'LEDGER_FAILED',
+          `Could not prepare ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      });
+      this.claimed.set(job, claimed);
+    }
+    return claimed;
   }
 
-  private async createTable(): Promise<void> {
-    if (await hasTable(this.db, LEDGER_TABLE)) return;
-    try {
-      await this.db.query(createTableSql(this.db.dialect, LEDGER_TABLE, LEDGER_TABLE_DEF));
-    } catch (error) {
-      // Another process created it between our check and our CREATE.
-      if (!(await hasTable(this.db, LEDGER_TABLE))) throw error;
+  private async claim(job: string): Promise<void> {
+    const { sql, params } = claimStatement(this.db.dialect, job, this.sink);
+    if (!this.ready) {
+      try {
+        await this.db.query(sql, params);
+        this.ready = Promise.resolve();
+        return;
+      } catch (error) {
+        // Anything but a missing table or column (a dropped connection, a refused login) is the answer.
+        if (!isMissingSchema(error) && !isDenied(error)) throw error;
+        if ((await ledgerTableState(this.db)) === 'current') {
+          // Denied on the table of the connection's own schema: that is the answer too.
+          if (!isMissingSchema(error)) throw error;
+          // Current now: another process created or migrated it since.
+          await this.db.query(sql, params);
+          this.ready = Promise.resolve();
+          return;
+        }
+        // PostgreSQL: a table of that name further down the search path (another role's, in
+        // `public`) answered; windowed's goes in the connection's own schema, as a probe would find.
+      }
     }
+    this.ready ??= prepareLedgerTable(this.db).catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    await this.ready;
+    await this.db.query(sql, params);
   }
 
   async markRunning(
@@ -65,9 +112,10 @@ export class SqlLedger implements Ledger {
     windows: readonly Window[],
     triggerId: string | undefined,
     now: Date,
+    options: MarkOptions = {},
   ): Promise<void> {
     await this.guard('Marking windows running', () =>
-      this.upsert(job, windows, 'running', { triggerId, now, countAttempt: true }),
+      this.upsert(job, windows, 'running', { ...options, triggerId, now, countAttempt: true }),
     );
   }
 
@@ -76,9 +124,10 @@ export class SqlLedger implements Ledger {
     windows: readonly Window[],
     triggerId: string | undefined,
     now: Date,
+    options: MarkOptions = {},
   ): Promise<void> {
     await this.guard('Marking windows succeeded', () =>
-      this.upsert(job, windows, 'succeeded', { triggerId, now }),
+      this.upsert(job, windows, 'succeeded', { ...options, triggerId, now }),
     );
   }
 
@@ -87,7 +136,7 @@ export class SqlLedger implements Ledger {
     windows: readonly Window[],
     error: string,
     now: Date,
-    options: { countAttempt?: boolean } = {},
+    options: MarkOptions = {},
   ): Promise<void> {
     await this.guard('Marking windows failed', () =>
       this.upsert(job, windows, 'failed', {
@@ -100,7 +149,7 @@ export class SqlLedger implements Ledger {
 
   /** Inserts or updates ledger rows (one statement per 500 windows). */
   private async upsert(job: string, windows: readonly Window[], status: RunStatus, options: UpsertOptions) {
-    await this.ensure();
+    await this.ensure(job);
     for (const { sql, params } of this.upsertStatements(job, windows, status, options))
       await this.db.query(sql, params);
   }
@@ -116,8 +165,9 @@ export class SqlLedger implements Ledger {
     options: UpsertOptions,
   ): SqlStatement[] {
     const statements: SqlStatement[] = [];
+    const row = { job, sink: this.sink };
     for (let i = 0; i < windows.length; i += CHUNK)
-      statements.push(upsertStatement(this.db.dialect, job, windows.slice(i, i + CHUNK), status, options));
+      statements.push(upsertStatement(this.db.dialect, row, windows.slice(i, i + CHUNK), status, options));
     return statements;
   }
 
@@ -132,17 +182,18 @@ export class SqlLedger implements Ledger {
     triggerId: string | undefined,
     now: Date,
     count: { from: Date; to: Date },
+    options: MarkOptions = {},
   ): Promise<number> {
-    await this.ensure();
+    await this.ensure(job);
     if (!this.db.multipleStatements || windows.length > CHUNK) {
       const [succeeded] = await Promise.all([
         this.countSucceeded(job, count.from, count.to),
-        this.markRunning(job, windows, triggerId, now),
+        this.markRunning(job, windows, triggerId, now, options),
       ]);
       return succeeded;
     }
     const statements = [
-      ...this.upsertStatements(job, windows, 'running', { triggerId, now, countAttempt: true }),
+      ...this.upsertStatements(job, windows, 'running', { ...options, triggerId, now, countAttempt: true }),
       this.countSucceededStatement(job, count.from, count.to),
     ];
     const results = await this.guard('Marking windows running', () => this.db.batch(statements));
@@ -150,9 +201,9 @@ export class SqlLedger implements Ledger {
   }
 
   async entries(job: string, range: { from?: Date; to?: Date } = {}): Promise<LedgerEntry[]> {
-    await this.ensure();
-    const params: unknown[] = [job];
-    let sql = `select * from ${this.table} where ${this.q('job')} = ?`;
+    await this.ensure(job);
+    const params: unknown[] = [job, this.sink];
+    let sql = `select * from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ?`;
     if (range.from) {
       sql += ` and ${this.q('window_start')} >= ?`;
       params.push(this.time(range.from));
@@ -166,18 +217,18 @@ export class SqlLedger implements Ledger {
   }
 
   async lastSucceeded(job: string): Promise<LedgerEntry | undefined> {
-    await this.ensure();
+    await this.ensure(job);
     const [row] = await this.guard('Reading the last success', () =>
       this.db.query(
-        `select * from ${this.table} where ${this.q('job')} = ? and ${this.q('status')} = ? order by ${this.q('window_start')} desc limit 1`,
-        [job, 'succeeded'],
+        `select * from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ? and ${this.q('status')} = ? order by ${this.q('window_start')} desc limit 1`,
+        [job, this.sink, 'succeeded'],
       ),
     );
     return row ? toEntry(row) : undefined;
   }
 
   async countSucceeded(job: string, from: Date, to: Date): Promise<number> {
-    await this.ensure();
+    await this.ensure(job);
     const { sql, params } = this.countSucceededStatement(job, from, to);
     const [row] = await this.guard('Counting succeeded windows', () => this.db.query(sql, params));
     return Number(row?.n ?? 0);
@@ -187,21 +238,57 @@ export class SqlLedger implements Ledger {
   countSucceededStatement(job: string, from: Date, to: Date): SqlStatement {
     const start = this.q('window_start');
     return {
-      sql: `select count(*) as n from ${this.table} where ${this.q('job')} = ? and ${this.q('status')} = ? and ${start} >= ? and ${start} < ?`,
-      params: [job, 'succeeded', this.time(from), this.time(to)],
+      sql: `select count(*) as n from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ? and ${this.q('status')} = ? and ${start} >= ? and ${start} < ?`,
+      params: [job, this.sink, 'succeeded', this.time(from), this.time(to)],
     };
   }
 
   async firstWindowStart(job: string): Promise<Date | undefined> {
-    await this.ensure();
+    await this.ensure(job);
     const [row] = await this.guard('Reading the first window', () =>
       this.db.query(
-        `select min(${this.q('window_start')}) as ${this.q('first')} from ${this.table} where ${this.q('job')} = ?`,
-        [job],
+        `select min(${this.q('window_start')}) as ${this.q('first')} from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ?`,
+        [job, this.sink],
       ),
     );
     const first = row?.first;
     return first === null || first === undefined ? undefined : fromDbTime(first);
+  }
+
+  /**
+   * Succeeded windows starting in `[from, to)` recorded under another definition than `fingerprint`
+   * (rows from before fingerprints were recorded have none, and are not counted stale).
+   */
+  async staleWindows(job: string, fingerprint: string, range: { from: Date; to: Date }): Promise<Date[]> {
+    await this.ensure(job);
+    const start = this.q('window_start');
+    const fp = this.q('fingerprint');
+    const rows = await this.guard('Reading stale windows', () =>
+      this.db.query(
+        `select ${start} as s from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ? and ${this.q('status')} = ? and ${fp} is not null and ${fp} <> ? and ${start} >= ? and ${start} < ? order by ${start}`,
+        [job, this.sink, 'succeeded', fingerprint, this.time(range.from), this.time(range.to)],
+      ),
+    );
+    return rows.map((r) => fromDbTime(r.s));
+  }
+
+  /**
+   * The job's windows summarized in the database (counts and ranges by state), never listed. Reads
+   * only: a missing table is reported (`ledger: false`), a 0.1 table read as it is.
+   */
+  async summarize(job: string, query: SummaryQuery): Promise<LedgerSummary> {
+    return this.guard('Summarizing the ledger', async () =>
+      summarizeLedger(this.db, await ledgerTableState(this.db), { job, sink: this.sink }, query),
+    );
+  }
+
+  /** The recorded rows of windows starting in `[from, to)`, oldest first. Reads only, like `summarize`. */
+  async rows(job: string, range: { from: Date; to: Date }): Promise<LedgerEntry[] | undefined> {
+    return this.guard('Reading windows', async () => {
+      const state = await ledgerTableState(this.db);
+      if (state === 'absent') return undefined;
+      return (await windowRows(this.db, state, { job, sink: this.sink }, range)).map(toEntry);
+    });
   }
 
   private get table(): string {
@@ -233,26 +320,29 @@ export class SqlLedger implements Ledger {
   }
 
   async close(): Promise<void> {
+    this.claimed.clear();
+    this.ready = undefined;
     if (this.ownsConnection) await closeDatabase(this.db);
   }
 }
 
-const LEDGER_TABLE_DEF = {
-  columns: [
-    { name: 'job', type: { varchar: 64 }, notNull: true },
-    { name: 'window_start', type: 'datetime', notNull: true },
-    { name: 'window_end', type: 'datetime', notNull: true },
-    { name: 'status', type: { varchar: 16 }, notNull: true },
-    { name: 'attempts', type: 'integer', notNull: true, defaultTo: 0 },
-    { name: 'last_error', type: 'text' },
-    { name: 'trigger_id', type: { varchar: 255 } },
-    { name: 'updated_at', type: 'datetime', notNull: true },
-  ],
-  primaryKey: ['job', 'window_start'],
-} as const satisfies TableDef;
+/** The table or one of its columns does not exist (a new database, or a 0.1 table without `sink`). */
+function isMissingSchema(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR') return true;
+  if (code === '42P01' || code === '42703') return true;
+  return typeof message === 'string' && /no such (table|column)/i.test(message);
+}
+
+/** The table exists but this user may not write it. */
+function isDenied(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '42501' || code === 'ER_TABLEACCESS_DENIED_ERROR';
+}
 
 const UPSERT_COLUMNS = [
   'job',
+  'sink',
   'window_start',
   'window_end',
   'status',
@@ -260,6 +350,9 @@ const UPSERT_COLUMNS = [
   'last_error',
   'trigger_id',
   'updated_at',
+  'fingerprint',
+  'failed_at',
+  'expires_at',
 ] as const;
 
 /**
@@ -269,7 +362,7 @@ const UPSERT_COLUMNS = [
  */
 function upsertStatement(
   dialect: Dialect,
-  job: string,
+  row: { job: string; sink: string },
   windows: readonly Window[],
   status: RunStatus,
   options: UpsertOptions,
@@ -277,11 +370,16 @@ function upsertStatement(
   const now = toDbTime(dialect, options.now);
   const attempts = options.countAttempt ? 1 : 0;
   const error = options.error ?? null;
-  const triggerId = options.triggerId ?? null;
+  const triggerId =
+    options.triggerId === undefined ? null : fitColumn(options.triggerId, TRIGGER_COLUMN_CHARS);
+  const fingerprint = status === 'succeeded' ? (options.fingerprint ?? null) : null;
+  const failedAt = status === 'failed' ? now : null;
+  const expiresAt = status === 'running' && options.expiresAt ? toDbTime(dialect, options.expiresAt) : null;
   const params: unknown[] = [];
   for (const w of windows)
     params.push(
-      job,
+      row.job,
+      row.sink,
       toDbTime(dialect, w.start),
       toDbTime(dialect, w.end),
       status,
@@ -289,6 +387,9 @@ function upsertStatement(
       error,
       triggerId,
       now,
+      fingerprint,
+      failedAt,
+      expiresAt,
     );
   const { head, tuple, tail } = upsertShape(dialect, status, options);
   return { sql: `${head}${valuesList(tuple, windows.length)}${tail}`, params };
@@ -302,25 +403,40 @@ interface UpsertShape {
 
 const upsertShapes = new Map<string, UpsertShape>();
 
-/** The upsert's SQL around its values list, built once per dialect and kind of update. */
+/**
+ * The upsert's SQL around its values list, built once per dialect and kind of update. A window that
+ * succeeded stays `succeeded` when it is marked running or failed again (a re-run or a forced
+ * backfill): its rows are still there and right, so it keeps its status and computed time, and a
+ * failure only records its error and when.
+ */
 function upsertShape(dialect: Dialect, status: RunStatus, options: UpsertOptions): UpsertShape {
   const setsTrigger = options.triggerId !== undefined;
-  const setsError = options.error !== undefined || status === 'succeeded';
   const countsAttempt = options.countAttempt === true;
-  const key = `${dialect}/${setsTrigger}/${setsError}/${countsAttempt}`;
+  const key = `${dialect}/${status}/${setsTrigger}/${countsAttempt}`;
   let shape = upsertShapes.get(key);
   if (shape) return shape;
   const q = (name: string) => quoteName(dialect, name);
+  const existing = (name: string) => `${q(LEDGER_TABLE)}.${q(name)}`;
   const inserted = (name: string) => (dialect === 'mysql' ? `values(${q(name)})` : `excluded.${q(name)}`);
-  const set = ['status', 'updated_at'];
-  if (setsTrigger) set.push('trigger_id');
-  if (setsError) set.push('last_error');
-  const assignments = set.map((name) => `${q(name)} = ${inserted(name)}`);
-  if (countsAttempt) assignments.push(`${q('attempts')} = ${q(LEDGER_TABLE)}.${q('attempts')} + 1`);
+  const keepSucceeded = (name: string) =>
+    `case when ${existing('status')} = 'succeeded' then ${existing(name)} else ${inserted(name)} end`;
+  const assignments: string[] = [];
+  const set = (name: string, value = inserted(name)) => assignments.push(`${q(name)} = ${value}`);
+  if (setsTrigger) set('trigger_id');
+  if (countsAttempt) set('attempts', `${existing('attempts')} + 1`);
+  if (status === 'succeeded') {
+    for (const name of ['updated_at', 'last_error', 'fingerprint', 'failed_at', 'expires_at']) set(name);
+  } else {
+    set('updated_at', keepSucceeded('updated_at'));
+    if (status === 'failed') for (const name of ['last_error', 'failed_at']) set(name);
+    set('expires_at');
+  }
+  // Last: MySQL evaluates the assignments in order, and those above read the row's old status.
+  set('status', status === 'succeeded' ? inserted('status') : keepSucceeded('status'));
   const conflict =
     dialect === 'mysql'
       ? 'on duplicate key update'
-      : `on conflict (${q('job')}, ${q('window_start')}) do update set`;
+      : `on conflict (${q('job')}, ${q('sink')}, ${q('window_start')}) do update set`;
   shape = {
     head: `insert into ${q(LEDGER_TABLE)} (${UPSERT_COLUMNS.map(q).join(', ')}) values `,
     tuple: `(${UPSERT_COLUMNS.map(() => '?').join(', ')})`,
@@ -330,7 +446,8 @@ function upsertShape(dialect: Dialect, status: RunStatus, options: UpsertOptions
   return shape;
 }
 
-function toEntry(row: Record<string, unknown>): LedgerEntry {
+export function toEntry(row: Record<string, unknown>): LedgerEntry {
+  const time = (value: unknown) => (value === null || value === undefined ? null : fromDbTime(value));
   return {
     job: String(row.job),
     windowStart: fromDbTime(row.window_start),
@@ -340,5 +457,8 @@ function toEntry(row: Record<string, unknown>): LedgerEntry {
     lastError: (row.last_error as string | null) ?? null,
     triggerId: (row.trigger_id as string | null) ?? null,
     updatedAt: fromDbTime(row.updated_at),
+    fingerprint: (row.fingerprint as string | null | undefined) ?? null,
+    failedAt: time(row.failed_at),
+    expiresAt: time(row.expires_at),
   };
 }

@@ -84,3 +84,23 @@ export function columnsOfRows(rows: readonly Record<string, unknown>[]): ColumnS
   }
   return { dimensions, metrics };
 }
+
+/**
+ * The query as data, independent of how it was written: metrics by name, filters (an AND of
+ * them) and `in` lists and group fields in a fixed order. Equal queries give equal JSON.
+ */
+export function canonicalQuery(query: DeclarativeQuery): unknown {
+  const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+  return {
+    metrics: Object.keys(query.metrics)
+      .sort()
+      .map((name) => {
+        const m = query.metrics[name]!;
+        return [name, m.kind, 'field' in m ? m.field : null, 'approximate' in m ? m.approximate : null];
+      }),
+    where: (query.where ?? [])
+      .map((f) => [f.field, f.op, Array.isArray(f.value) ? [...f.value].sort(byJson) : f.value])
+      .sort(byJson),
+    groupBy: [...(query.groupBy ?? [])].sort(),
+  };
+}

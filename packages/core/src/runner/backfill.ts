@@ -5,6 +5,7 @@ import type { Resources } from '../resources.js';
 import type { BackfillOptions, BackfillResult, WindowOutcome } from '../types.js';
 import { windowsInRange } from '../window/derive.js';
 import type { Window } from '../window/types.js';
+import { runningExpiry } from './catch-up.js';
 import { computeSafely, malformedSummary, stopped } from './compute.js';
 import type { JobRuntime, RunOptions } from './runtime.js';
 import { writeComputed } from './write.js';
@@ -32,13 +33,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
   const all = windowsInRange(from, to, rt.windowSpec);
   const res = await rt.resources();
   const { ledger } = res.store;
-  const succeeded = new Set<number>();
-  if (ledger && !options.force) {
-    for (const e of await ledger.entries(rt.name, { from: all[0]?.start ?? from, to })) {
-      if (e.status === 'succeeded') succeeded.add(e.windowStart.getTime());
-    }
-  }
-  const todo = all.filter((w) => !succeeded.has(w.start.getTime()));
+  const todo = await windowsToDo(rt, res, all, { from: all[0]?.start ?? from, to }, options);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? (res.source?.queryMany ? 1440 : 60), 10_000));
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 16));
   const spanSize = querySpan(rt, res, options, todo.length, batchSize, concurrency);
@@ -74,7 +69,9 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
       await new Promise((resolve) => setImmediate(resolve));
       if (signal.aborted) break;
       try {
-        await ledger?.markRunning(rt.name, span, runOptions.triggerId, new Date());
+        await ledger?.markRunning(rt.name, span, runOptions.triggerId, new Date(), {
+          expiresAt: runningExpiry(rt, {}),
+        });
       } catch (error) {
         await markFailed(rt, ledger, span, error);
         throw error;
@@ -131,6 +128,42 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     ...malformedSummary(malformed),
     windows: outcomes,
   };
+}
+
+/**
+ * The range's windows a backfill computes: all of them when forced; with `stale`, exactly those that
+ * succeeded under another definition; else those that did not succeed.
+ */
+async function windowsToDo(
+  rt: JobRuntime,
+  res: Resources,
+  all: Window[],
+  range: { from: Date; to: Date },
+  options: BackfillOptions,
+): Promise<Window[]> {
+  const { ledger } = res.store;
+  if (options.stale) {
+    if (options.force)
+      throw new WindowedError(
+        'INVALID_ARGUMENT',
+        'backfill: `stale` and `force` exclude each other; `stale` recomputes the stale windows, `force` every window.',
+      );
+    if (!ledger)
+      throw new WindowedError(
+        'INVALID_CONFIG',
+        `backfill stale: the job keeps no run ledger (sink ${res.sink.describe()}), so nothing records which definition computed a window; set \`state\` or WINDOWED_STATE.`,
+      );
+    const stale = new Set(
+      (await ledger.staleWindows(rt.name, res.fingerprint, range)).map((d) => d.getTime()),
+    );
+    return all.filter((w) => stale.has(w.start.getTime()));
+  }
+  if (!ledger || options.force) return all;
+  const succeeded = new Set<number>();
+  for (const e of await ledger.entries(rt.name, range)) {
+    if (e.status === 'succeeded') succeeded.add(e.windowStart.getTime());
+  }
+  return all.filter((w) => !succeeded.has(w.start.getTime()));
 }
 
 /**

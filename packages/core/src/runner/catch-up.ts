@@ -1,3 +1,4 @@
+import { isExpired } from '../ledger/summary.js';
 import type { Ledger } from '../ledger/types.js';
 import type { RunContext } from '../types.js';
 import type { Window } from '../window/types.js';
@@ -5,22 +6,26 @@ import type { CatchUpRange } from './catch-up-cache.js';
 import type { JobRuntime } from './runtime.js';
 import { markRunningAndCount } from './store.js';
 
-/** Where catch-up looks before `before`: the lookback, never before the job's first recorded window. */
+/**
+ * Where catch-up looks before `before`: the lookback, never before the job's `start` — or, without
+ * one, before its first recorded window (windows before it were never meant to run).
+ */
 export async function catchUpRange(
   rt: JobRuntime,
   ledger: Ledger,
   before: Window,
 ): Promise<CatchUpRange | undefined> {
   if (rt.catchUp.maxWindows === 0) return undefined;
-  const first = await rt.cache.firstWindowStart(() => ledger.firstWindowStart(rt.name));
+  const first = rt.start ?? (await rt.cache.firstWindowStart(() => ledger.firstWindowStart(rt.name)));
   if (!first) return undefined;
   const from = new Date(Math.max(first.getTime(), before.start.getTime() - rt.catchUp.lookbackMs));
   return from >= before.start ? undefined : { from, to: before.start };
 }
 
 /**
- * The range's windows that never succeeded — failed, never recorded, or `running` for longer than a
- * function can run — oldest first, at most `maxWindows`.
+ * The range's windows that never succeeded — failed, never recorded, or `running` past the expiry
+ * its invocation recorded (rows without one: written longer ago than a function can run) — oldest
+ * first, at most `maxWindows`.
  */
 export async function findMissed(
   rt: JobRuntime,
@@ -34,15 +39,15 @@ export async function findMissed(
       e,
     ]),
   );
-  const staleMs = ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs;
-  const staleBefore = Date.now() - staleMs;
+  const now = new Date();
+  const staleBefore = new Date(now.getTime() - (ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs));
   return rt.cache
     .expectedIn(range)
     .filter((w) => {
       const entry = entries.get(w.start.getTime());
       if (!entry) return true;
       if (entry.status === 'succeeded') return false;
-      return entry.status === 'failed' || entry.updatedAt.getTime() < staleBefore;
+      return entry.status === 'failed' || isExpired(entry, { now, staleBefore });
     })
     .slice(0, rt.catchUp.maxWindows);
 }
@@ -64,11 +69,12 @@ export async function markRunningAndFindMissed(
     ledger,
     own.reduce((a, b) => (b.start < a.start ? b : a)),
   );
+  const expiry = { expiresAt: runningExpiry(rt, ctx) };
   if (!range) {
-    await ledger.markRunning(rt.name, own, triggerId, new Date());
+    await ledger.markRunning(rt.name, own, triggerId, new Date(), expiry);
     return [];
   }
-  const succeeded = await markRunningAndCount(ledger, rt.name, own, triggerId, range);
+  const succeeded = await markRunningAndCount(ledger, rt.name, own, triggerId, range, expiry);
   if (succeeded >= rt.cache.expectedIn(range).length) return [];
   return markMissedRunning(rt, ledger, range, triggerId, ctx);
 }
@@ -82,6 +88,17 @@ export async function markMissedRunning(
   ctx: RunContext,
 ): Promise<Window[]> {
   const missed = await findMissed(rt, ledger, range, ctx);
-  if (missed.length > 0) await ledger.markRunning(rt.name, missed, triggerId, new Date());
+  if (missed.length > 0)
+    await ledger.markRunning(rt.name, missed, triggerId, new Date(), { expiresAt: runningExpiry(rt, ctx) });
   return missed;
+}
+
+/**
+ * Until when the invocation marking windows `running` can live: its deadline, else (a backfill, a
+ * run without one) the function timeout or `catchUp.staleAfter` from now. Past it, catch-up re-runs
+ * the window.
+ */
+export function runningExpiry(rt: JobRuntime, ctx: Pick<RunContext, 'deadline' | 'functionTimeoutMs'>): Date {
+  if (ctx.deadline !== undefined) return new Date(ctx.deadline);
+  return new Date(Date.now() + (ctx.functionTimeoutMs ?? rt.catchUp.staleAfterMs));
 }

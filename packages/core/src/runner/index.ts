@@ -1,7 +1,7 @@
 export { backfillRange } from './backfill.js';
 export { CatchUpCache } from './catch-up-cache.js';
 export type { JobRuntime } from './runtime.js';
-export { jobStatus } from './status.js';
+export { jobStatus, jobWindows } from './status.js';
 export {
   type CommitRecord,
   type CommitResult,

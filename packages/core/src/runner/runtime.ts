@@ -12,6 +12,8 @@ export interface JobRuntime {
   query: DeclarativeQuery | QueryFn;
   logger: Logger;
   catchUp: { maxWindows: number; staleAfterMs: number; lookbackMs: number };
+  /** The job's first window (`start`): catch-up and status never look before it. */
+  start: Date | undefined;
   resources(): Promise<Resources>;
   /** What this process remembers between runs of the job. */
   cache: CatchUpCache;

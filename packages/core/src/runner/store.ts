@@ -1,6 +1,6 @@
 import type { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
-import type { Ledger } from '../ledger/types.js';
+import type { Ledger, MarkOptions } from '../ledger/types.js';
 import type { SqlSink } from '../sinks/sql.js';
 import type { ColumnSet, Sink, WindowRows } from '../sinks/types.js';
 import type { Window } from '../window/types.js';
@@ -12,6 +12,8 @@ export interface CommitRecord {
   columns: ColumnSet;
   computedAt: Date;
   triggerId: string | undefined;
+  /** The job's definition fingerprint, recorded with each succeeded window. */
+  fingerprint: string;
   /** Count this write as an attempt of each window (they were not marked `running` first). */
   countAttempt?: boolean;
   /** Also count the job's succeeded windows starting in the range, after the write. */
@@ -61,6 +63,7 @@ export class TransactionalSqlStore implements WindowStore {
       computedAt: record.computedAt,
       markSucceeded: {
         triggerId: record.triggerId,
+        fingerprint: record.fingerprint,
         countAttempt: record.countAttempt === true,
         ...(record.countSucceeded ? { countSucceeded: record.countSucceeded } : {}),
       },
@@ -101,6 +104,7 @@ export class SinkThenLedgerStore implements WindowStore {
       windows.filter((w) => !failed?.has(w.window.key)).map((w) => w.window),
       record.triggerId,
       new Date(),
+      { fingerprint: record.fingerprint },
     );
     return failed ? { failed } : {};
   }
@@ -121,12 +125,13 @@ export async function markRunningAndCount(
   windows: readonly Window[],
   triggerId: string | undefined,
   range: CatchUpRange,
+  options: Pick<MarkOptions, 'expiresAt'>,
 ): Promise<number> {
   if (ledger instanceof SqlLedger)
-    return ledger.markRunningAndCountSucceeded(job, windows, triggerId, new Date(), range);
+    return ledger.markRunningAndCountSucceeded(job, windows, triggerId, new Date(), range, options);
   const [succeeded] = await Promise.all([
     ledger.countSucceeded(job, range.from, range.to),
-    ledger.markRunning(job, windows, triggerId, new Date()),
+    ledger.markRunning(job, windows, triggerId, new Date(), options),
   ]);
   return succeeded;
 }

@@ -43,6 +43,7 @@ export async function writeComputed(
         columns: computed.columns,
         computedAt: new Date(),
         triggerId: options.triggerId,
+        fingerprint: res.fingerprint,
         ...record,
       });
       succeededInRange = committed.succeededInRange;

@@ -23,12 +23,16 @@ export function validateSinkConfig(config: SinkConfig, path = 'sink'): void {
 }
 
 /** A sink from a URL, `{ url, table }`, or a Sink object. `ledger: false` leaves the ledger elsewhere. */
-export function createSink(config: SinkConfig, job: string, options: { ledger?: boolean } = {}): Sink {
+export function createSink(
+  config: SinkConfig,
+  job: string,
+  options: { ledger?: boolean; readOnly?: boolean } = {},
+): Sink {
   if (isSink(config)) return config;
   const url = sinkUrl(config, 'sink URL');
   if (url.trim() === 'stdout:') return new StdoutSink();
   const db = parseDatabaseUrl(url, 'sink URL');
   const table = (typeof config === 'object' ? config.table : undefined) ?? db.params.get('table') ?? job;
   if (!table) throw new WindowedError('INVALID_CONFIG', `The sink ${redact(url)} names no table.`);
-  return new SqlSink({ db, table, ledger: options.ledger ?? true });
+  return new SqlSink({ db, table, ledger: options.ledger ?? true, readOnly: options.readOnly === true });
 }

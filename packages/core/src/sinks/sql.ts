@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import { quoteName, runInOrder, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import {
   closeDatabase,
@@ -25,6 +26,8 @@ export interface SqlSinkOptions {
   table: string;
   /** Keep the ledger in this database (default). False when a separate `state` URL holds it. */
   ledger?: boolean;
+  /** Only read (status, show): SQLite opens the file read-only and creates nothing. */
+  readOnly?: boolean;
 }
 
 /** A write that also records its windows in the sink's own ledger (the runner's TransactionalSqlStore). */
@@ -35,6 +38,8 @@ export interface SqlSinkWriteOptions extends SinkWriteOptions {
    */
   markSucceeded?: {
     triggerId: string | undefined;
+    /** The job's definition fingerprint, recorded with each window. */
+    fingerprint?: string;
     /** Count one more attempt for each window (it was not marked `running` before). */
     countAttempt?: boolean;
     /** Also count the job's succeeded windows starting in `[from, to)`, in the same transaction. */
@@ -65,12 +70,26 @@ export class SqlSink implements Sink {
       );
     }
     this.type = options.db.dialect;
-    this.db = openDatabase(options.db);
-    this.ledger = options.ledger === false ? undefined : new SqlLedger(this.db, options.db.display, false);
+    this.db = openDatabase(options.db, { readOnly: options.readOnly === true });
+    this.ledger =
+      options.ledger === false
+        ? undefined
+        : new SqlLedger(this.db, options.db.display, false, this.identity());
   }
 
   describe(): string {
     return `${this.options.db.display} table ${this.options.table}`;
+  }
+
+  /** Dialect, database and table: never the host or the credentials, which differ between machines. */
+  identity(): string {
+    const { db, table } = this.options;
+    // SQLite: the path as the URL writes it (relative paths name the same file wherever the project is).
+    const database =
+      db.dialect === 'sqlite'
+        ? normalize(db.filename ?? ':memory:')
+        : decodeURIComponent(new URL(db.url).pathname.replace(/^\//, ''));
+    return `${db.dialect}:${database}/${table}`;
   }
 
   /** What `util.inspect` shows: where it writes, never the connection settings (they hold the password). */
@@ -87,7 +106,10 @@ export class SqlSink implements Sink {
    */
   async write(windows: readonly WindowRows[], options: SqlSinkWriteOptions): Promise<SinkWriteResult> {
     if (windows.length === 0) return {};
-    const shape = await this.ensureTable(options.columns);
+    const [shape] = await Promise.all([
+      this.ensureTable(options.columns),
+      options.markSucceeded ? this.ledger?.ensure(options.job) : undefined,
+    ]);
     const rules: GroupRules = {
       sink: this.describe(),
       dimensions: options.columns.dimensions,
@@ -194,6 +216,7 @@ export class SqlSink implements Sink {
           now: options.computedAt,
           triggerId: options.markSucceeded.triggerId,
           countAttempt: options.markSucceeded.countAttempt === true,
+          ...(options.markSucceeded.fingerprint ? { fingerprint: options.markSucceeded.fingerprint } : {}),
         }),
       );
     } else if (dialect === 'postgres') {
@@ -337,7 +360,6 @@ export class SqlSink implements Sink {
   }
 
   private async createOrExtendTable(columns: ColumnSet): Promise<TableShape> {
-    await this.ledger?.ensure();
     return prepareTable(this.db, this.options.table, columns);
   }
 }

@@ -51,6 +51,11 @@ export interface Sink {
   /** Stored rows of a job, newest window first (for `windowed show`). */
   read?(job: string, options: { limit?: number; from?: Date; to?: Date }): Promise<StoredRow[]>;
   describe(): string;
+  /**
+   * Where the rows go, stable across machines and credentials: the ledger's rows vouch for windows
+   * written there, and no other sink. Default: `describe()`. The SQL sink: dialect, database, table.
+   */
+  identity?(): string;
   close(): Promise<void>;
 }
 

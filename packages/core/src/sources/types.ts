@@ -50,6 +50,11 @@ export interface Source {
   ): Promise<MultiWindowResult>;
   /** A one-line description for logs, without secrets. */
   describe(): string;
+  /**
+   * What the source reads, stable across machines and credentials: part of the job's definition
+   * fingerprint (windows computed from another source are stale). Default: `describe()`.
+   */
+  identity?(): string;
   close?(): Promise<void>;
 }
 

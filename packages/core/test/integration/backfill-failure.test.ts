@@ -29,9 +29,9 @@ describe.each(databases)('a backfill on $dialect whose ledger fails part-way', (
     await knex.destroy();
   });
 
-  it('stops every worker, leaves nothing running, and rejects only once all have settled', async () => {
+  const pvJob = (name: string) => {
     const job = defineWindowedJob({
-      name: uniqueName('bf'),
+      name,
       window: '1m',
       query: { metrics: { pv: count() } },
       source: { type: 'sql', url: database.url, table: logs, timeColumn: 'ts' },
@@ -39,7 +39,13 @@ describe.each(databases)('a backfill on $dialect whose ledger fails part-way', (
       logger: false,
     });
     jobs.push(job);
-    await job.status(); // creates the ledger table
+    return job;
+  };
+
+  it('stops every worker, leaves nothing running, and rejects only once all have settled', async () => {
+    const job = pvJob(uniqueName('bf'));
+    // Another job's window creates the ledger table (status only reads).
+    await pvJob(uniqueName('mk')).backfill({ from: FROM, to: '2026-11-27T00:01:00Z' });
     // The fifth of 144 spans of ten windows cannot be marked running.
     const fault = await refuseRunningMark(knex, database.dialect, job.name, new Date('2026-11-27T00:40:00Z'));
     const rows = async () => Number((await knex(job.name).count({ n: '*' }))[0]!.n);

@@ -104,6 +104,6 @@ describe('backfill payloads (windowed backfill --remote)', () => {
     await expect(runBackfillPayload(job, payload, { deadline: Date.now() + 100 })).rejects.toMatchObject({
       code: 'DEADLINE_EXCEEDED',
     });
-    expect((await job.status()).succeeded).toBe(0);
+    expect((await job.status()).counts.succeeded).toBe(0);
   });
 });

@@ -141,9 +141,11 @@ describe('catch-up of missed windows', () => {
     await job.run(at('10:01'));
     const old = new Date(Date.now() - 60 * 60_000).toISOString();
     const fresh = new Date().toISOString();
+    const { sink } = (await ledger(job))[0];
     await knex('windowed_runs').insert([
       {
         job: job.name,
+        sink,
         window_start: '2026-11-27T10:01:00.000Z',
         window_end: '2026-11-27T10:02:00.000Z',
         status: 'running',
@@ -152,6 +154,7 @@ describe('catch-up of missed windows', () => {
       },
       {
         job: job.name,
+        sink,
         window_start: '2026-11-27T10:02:00.000Z',
         window_end: '2026-11-27T10:03:00.000Z',
         status: 'running',
@@ -341,16 +344,31 @@ describe('backfill', () => {
     source.failing = true;
     await expect(job.run(at('10:04'))).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
     const broken = await job.status();
-    expect(broken.lastSucceeded?.windowStart.toISOString()).toBe('2026-11-27T10:02:00.000Z');
-    expect(broken.failed.map((e) => [e.windowStart.toISOString(), e.attempts])).toEqual([
-      ['2026-11-27T10:03:00.000Z', 1],
+    expect(broken.lastSucceeded?.start.toISOString()).toBe('2026-11-27T10:02:00.000Z');
+    expect(broken.counts).toMatchObject({ succeeded: 3, failed: 1, missing: 0 });
+    expect(broken.ranges.map((r) => [r.state, r.from.toISOString(), r.windows])).toEqual([
+      ['succeeded', '2026-11-27T10:00:00.000Z', 3],
+      ['failed', '2026-11-27T10:03:00.000Z', 1],
+    ]);
+    const failed = await job.windows({ from: '2026-11-27T10:03:00Z', to: '2026-11-27T10:04:00Z' });
+    expect(failed.map((w) => [w.key, w.state, w.attempts])).toEqual([
+      ['2026-11-27T10:03:00.000Z', 'failed', 1],
     ]);
     source.failing = false;
     await job.run(at('10:06'));
     const healed = await job.status();
-    expect(healed.lastSucceeded?.windowStart.toISOString()).toBe('2026-11-27T10:05:00.000Z');
-    expect(healed.failed).toEqual([]);
-    expect(healed.gaps).toEqual([]);
+    expect(healed.lastSucceeded?.start.toISOString()).toBe('2026-11-27T10:05:00.000Z');
+    expect(healed.counts).toEqual({ succeeded: 6, failed: 0, running: 0, missing: 0, stale: 0 });
+    expect(healed.ranges).toHaveLength(1);
+    // From inside a window: the windows starting at or after it.
+    const later = await job.status({ from: new Date('2026-11-27T10:01:30Z') });
+    expect(later.counts).toMatchObject({ succeeded: 4, missing: 0 });
+    expect(later.ranges.map((r) => [r.state, r.from.toISOString()])).toEqual([
+      ['succeeded', '2026-11-27T10:02:00.000Z'],
+    ]);
+    await expect(job.status({ from: new Date(), bogus: 1 } as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });
 

@@ -123,8 +123,10 @@ describe.each(databases)('group values are stored exactly on $dialect', (databas
     const result = await job.backfill({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T10:03:00Z' });
     expect(result.windows.map((w) => w.status)).toEqual(['succeeded', 'failed', 'succeeded']);
     const status = await job.status();
-    expect(status.failed.map((e) => e.windowStart.toISOString())).toEqual(['2026-11-27T10:01:00.000Z']);
-    expect(status.lastSucceeded?.windowStart.toISOString()).toBe('2026-11-27T10:02:00.000Z');
+    expect(status.ranges.filter((r) => r.state === 'failed').map((r) => r.from.toISOString())).toEqual([
+      '2026-11-27T10:01:00.000Z',
+    ]);
+    expect(status.lastSucceeded?.start.toISOString()).toBe('2026-11-27T10:02:00.000Z');
     expect(await stored(name)).toEqual([
       { path: '/ok', pv: 1 },
       { path: '/ok', pv: 1 },

@@ -1,0 +1,292 @@
+import { quoteName, type SqlClient } from '../db/client.js';
+import { fromDbTime, toDbTime } from '../db/connect.js';
+import type { StateCounts, SummaryQuery, SummaryRange, WindowState } from './state.js';
+import { LEDGER_TABLE, type LedgerTableState } from './table.js';
+
+/** Windows per bucket of the grouped scan. */
+const BUCKET = 1024;
+/** Bucket ranges per detail query. */
+const DETAIL_CHUNK = 400;
+
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+interface Bucket {
+  b: number;
+  n: number;
+  failed: number;
+  running: number;
+  stale: number;
+  /** Sums of the present windows' indexes in the bucket, and of their squares. */
+  s1: number;
+  s2: number;
+  /** The same sums over the windows not `succeeded` (failed, running, stale). */
+  x1: number;
+  x2: number;
+  misaligned: number;
+}
+
+/** Ranges and counts, or undefined when the rows do not sit on one grid (the caller summarizes otherwise). */
+export interface FixedSummary {
+  ranges: SummaryRange[];
+  counts: StateCounts;
+  truncated: boolean;
+  last: Date | null;
+}
+
+/**
+ * The summary for windows of one fixed length (minutes, hours): one grouped scan over the job's rows
+ * counts each bucket of 1,024 consecutive windows — present, failed, running, stale, and the sum of
+ * the present windows' indexes and of their squares. A bucket all in one state is one range as it
+ * is. Elsewhere, up to two missing windows are found from those sums (the missing indexes' sum and
+ * sum of squares determine them); the rows of a bucket's other states are read, and a bucket with
+ * more gaps is read whole. What travels back grows with the number of ranges, not of windows, and
+ * nothing runs per row but inline arithmetic (no window function, no derived table to materialize).
+ */
+export async function summarizeFixed(
+  db: SqlClient,
+  table: Exclude<LedgerTableState, 'absent'>,
+  scope: Sql,
+  query: SummaryQuery & { sizeMs: number },
+  anchor: Date,
+): Promise<FixedSummary | undefined> {
+  const q = (name: string) => quoteName(db.dialect, name);
+  const t = (date: Date) => toDbTime(db.dialect, date);
+  const S = Math.round(query.sizeMs / 1000);
+  const conds = stateConditions(db, table, query);
+  // Seconds from the anchor (a window start, at or before every row).
+  const d =
+    db.dialect === 'mysql'
+      ? `timestampdiff(second, ?, ${q('window_start')})`
+      : db.dialect === 'postgres'
+        ? `(cast(extract(epoch from ${q('window_start')}) as bigint) - ?)`
+        : // better-sqlite3 binds a JS number as a REAL: cast, or the divisions below would not be integer ones.
+          `(cast(strftime('%s', ${q('window_start')}) as integer) - cast(? as integer))`;
+  const anchorParam = db.dialect === 'mysql' ? t(anchor) : Math.round(anchor.getTime() / 1000);
+  const div = (a: string, b: number) => (db.dialect === 'mysql' ? `(${a} div ${b})` : `(${a} / ${b})`);
+  const k = div(d, S);
+  const j = `(${k} % ${BUCKET})`;
+  const count = (cond: Sql): Sql => ({
+    sql: `sum(case when ${cond.sql} then 1 else 0 end)`,
+    params: cond.params,
+  });
+  const parts: Array<[string, Sql]> = [
+    ['b', { sql: div(k, BUCKET), params: [anchorParam] }],
+    ['n', { sql: 'count(*)', params: [] }],
+    ['f', count(conds.failed)],
+    ['r', count(conds.running)],
+    ['st', count(conds.stale)],
+    ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
+    ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+    [
+      'x1',
+      {
+        sql: `sum(case when not ${conds.succeeded.sql} then ${j} else 0 end)`,
+        params: [...conds.succeeded.params, anchorParam],
+      },
+    ],
+    [
+      'x2',
+      {
+        sql: `sum(case when not ${conds.succeeded.sql} then ${j} * ${j} else 0 end)`,
+        params: [...conds.succeeded.params, anchorParam, anchorParam],
+      },
+    ],
+    ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
+    ['t', { sql: `max(${q('window_end')})`, params: [] }],
+  ];
+  const rows = await db.query(
+    `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from ${q(LEDGER_TABLE)} where ${scope.sql} group by 1 order by 1`,
+    [...parts.flatMap(([, p]) => p.params), ...scope.params],
+  );
+  const buckets: Bucket[] = rows.map((r) => ({
+    b: Number(r.b),
+    n: Number(r.n),
+    failed: Number(r.f),
+    running: Number(r.r),
+    stale: Number(r.st),
+    s1: Number(r.s1),
+    s2: Number(r.s2),
+    x1: Number(r.x1),
+    x2: Number(r.x2),
+    misaligned: Number(r.mis),
+  }));
+  if (buckets.some((x) => x.misaligned > 0)) return undefined;
+  const last = rows.reduce<Date | null>((max, r) => {
+    const end = fromDbTime(r.t);
+    return !max || end > max ? end : max;
+  }, null);
+  const counts: StateCounts = { succeeded: 0, failed: 0, running: 0, missing: 0, stale: 0 };
+  if (!last) return { ranges: [], counts, truncated: false, last };
+  const sizeMs = S * 1000;
+  const total = Math.round((last.getTime() - anchor.getTime()) / sizeMs);
+  const startOf = (index: number) => new Date(anchor.getTime() + index * sizeMs);
+
+  // Per bucket: one state throughout, or windows to place one by one.
+  const plans = buckets.map((x) => {
+    const first = x.b * BUCKET;
+    const size = Math.min(BUCKET, total - first);
+    const missing = size - x.n;
+    const exceptions = x.failed + x.running + x.stale;
+    counts.failed += x.failed;
+    counts.running += x.running;
+    counts.stale += x.stale;
+    counts.succeeded += x.n - exceptions;
+    let uniform: WindowState | undefined;
+    if (missing === 0) {
+      if (exceptions === 0) uniform = 'succeeded';
+      else if (x.failed === x.n) uniform = 'failed';
+      else if (x.running === x.n) uniform = 'running';
+      else if (x.stale === x.n) uniform = 'stale';
+    }
+    if (uniform) return { first, size, uniform, gaps: [], exceptions: [], readAll: false };
+    const sums = indexSums(size);
+    const gaps = solveIndexes(missing, sums.s1 - x.s1, sums.s2 - x.s2, size);
+    // Up to two windows of one other state than succeeded are placed from their sums too.
+    const kinds = (['failed', 'running', 'stale'] as const).filter((state) => x[state] > 0);
+    const at = kinds.length <= 1 ? solveIndexes(exceptions, x.x1, x.x2, size) : undefined;
+    const placed = at?.map((i) => [i, kinds[0]!] as const);
+    return { first, size, uniform, gaps, exceptions: placed, readAll: gaps === undefined };
+  });
+  // Buckets not in one state: their rows in another state than succeeded (or all their rows), by
+  // ranges of the primary key; past a few hundred buckets, one scan for those rows.
+  const detail = plans.filter((p) => !p.uniform && (p.readAll || !p.exceptions));
+  const states = new Map<number, WindowState>();
+  for (const p of plans) for (const [i, state] of p.exceptions ?? []) states.set(p.first + i, state);
+  const wanted = (p: (typeof detail)[number]): Sql => ({
+    sql: `(${q('window_start')} >= ? and ${q('window_start')} < ?)`,
+    params: [t(startOf(p.first)), t(startOf(p.first + p.size))],
+  });
+  const or = (list: Sql[]): Sql => ({
+    sql: `(${list.map((w) => w.sql).join(' or ')})`,
+    params: list.flatMap((w) => w.params),
+  });
+  const notSucceeded: Sql = { sql: `not (${conds.succeeded.sql})`, params: conds.succeeded.params };
+  const filters: Sql[] = [];
+  const some = detail.filter((p) => !p.readAll);
+  if (some.length > DETAIL_CHUNK) filters.push(notSucceeded);
+  else
+    for (let i = 0; i < some.length; i += DETAIL_CHUNK) {
+      const ranges = or(some.slice(i, i + DETAIL_CHUNK).map(wanted));
+      filters.push({
+        sql: `${ranges.sql} and ${notSucceeded.sql}`,
+        params: [...ranges.params, ...notSucceeded.params],
+      });
+    }
+  const all = detail.filter((p) => p.readAll);
+  for (let i = 0; i < all.length; i += DETAIL_CHUNK)
+    filters.push(or(all.slice(i, i + DETAIL_CHUNK).map(wanted)));
+  for (const filter of filters) {
+    const found = await db.query(
+      `select ${q('window_start')} as s, ${conds.state.sql} as st from ${q(LEDGER_TABLE)} where ${scope.sql} and ${filter.sql}`,
+      [...conds.state.params, ...scope.params, ...filter.params],
+    );
+    for (const r of found)
+      states.set(
+        Math.round((fromDbTime(r.s).getTime() - anchor.getTime()) / sizeMs),
+        String(r.st) as WindowState,
+      );
+  }
+
+  // Runs of one state, in window indexes; Dates only for the ranges returned.
+  const runs: Array<{ state: WindowState; from: number; to: number }> = [];
+  const push = (state: WindowState, from: number, to: number) => {
+    if (to <= from) return;
+    const prev = runs[runs.length - 1];
+    if (prev && prev.state === state && prev.to === from) prev.to = to;
+    else runs.push({ state, from, to });
+  };
+  const byBucket = new Map<number, Array<[number, WindowState]>>();
+  for (const [i, state] of states) {
+    const b = Math.floor(i / BUCKET);
+    const list = byBucket.get(b);
+    if (list) list.push([i, state]);
+    else byBucket.set(b, [[i, state]]);
+  }
+  let cursor = 0;
+  for (const p of plans) {
+    push('missing', cursor, p.first);
+    const end = p.first + p.size;
+    if (p.uniform) push(p.uniform, p.first, end);
+    else if (p.readAll) for (let i = p.first; i < end; i++) push(states.get(i) ?? 'missing', i, i + 1);
+    else {
+      // Succeeded but for the gaps and the windows read or placed in another state.
+      const special: Array<[number, WindowState]> = [
+        ...(p.gaps ?? []).map((g): [number, WindowState] => [p.first + g, 'missing']),
+        ...(byBucket.get(Math.floor(p.first / BUCKET)) ?? []),
+      ].sort((a, b) => a[0] - b[0]);
+      let at = p.first;
+      for (const [i, state] of special) {
+        push('succeeded', at, i);
+        push(state, i, i + 1);
+        at = i + 1;
+      }
+      push('succeeded', at, end);
+    }
+    cursor = end;
+  }
+  const ranges = runs.slice(0, query.maxRanges).map(
+    (r): SummaryRange => ({
+      state: r.state,
+      from: startOf(r.from),
+      to: startOf(r.to),
+      windows: r.to - r.from,
+    }),
+  );
+  return { ranges, counts, truncated: runs.length > query.maxRanges, last };
+}
+
+/** The sums of `0 … size − 1` and of their squares: a whole bucket's. */
+function indexSums(size: number): { s1: number; s2: number } {
+  return { s1: (size * (size - 1)) / 2, s2: ((size - 1) * size * (2 * size - 1)) / 6 };
+}
+
+/**
+ * `count` distinct indexes in `[0, size)` from their sum and the sum of their squares, when there
+ * are at most two (then these determine them); undefined otherwise, or when the sums fit no such set.
+ */
+function solveIndexes(count: number, sum: number, squares: number, size: number): number[] | undefined {
+  if (count === 0) return [];
+  if (count === 1) return sum >= 0 && sum < size && sum * sum === squares ? [sum] : undefined;
+  if (count > 2) return undefined;
+  // a + b = sum, a² + b² = squares: a and b are (sum ± √(2·squares − sum²)) / 2.
+  const root = Math.sqrt(2 * squares - sum * sum);
+  if (!Number.isInteger(root) || (sum + root) % 2 !== 0) return undefined;
+  const a = (sum - root) / 2;
+  const b = (sum + root) / 2;
+  return a >= 0 && b < size && a < b ? [a, b] : undefined;
+}
+
+/** The states as SQL conditions over a row (the table as it is: a 0.1 table has no fingerprint or expiry). */
+function stateConditions(db: SqlClient, table: Exclude<LedgerTableState, 'absent'>, query: SummaryQuery) {
+  const q = (name: string) => quoteName(db.dialect, name);
+  const t = (date: Date) => toDbTime(db.dialect, date);
+  const status = q('status');
+  const current = table === 'current';
+  const expired: Sql = current
+    ? {
+        sql: `(${q('expires_at')} < ? or (${q('expires_at')} is null and ${q('updated_at')} < ?))`,
+        params: [t(query.now), t(query.staleBefore)],
+      }
+    : { sql: `${q('updated_at')} < ?`, params: [t(query.staleBefore)] };
+  const stale: Sql =
+    current && query.fingerprint
+      ? {
+          sql: `(${status} = 'succeeded' and ${q('fingerprint')} is not null and ${q('fingerprint')} <> ?)`,
+          params: [query.fingerprint],
+        }
+      : { sql: '1 = 0', params: [] };
+  const failed: Sql = {
+    sql: `(${status} = 'failed' or (${status} = 'running' and ${expired.sql}))`,
+    params: expired.params,
+  };
+  const running: Sql = { sql: `(${status} = 'running' and not ${expired.sql})`, params: expired.params };
+  const succeeded: Sql = { sql: `(${status} = 'succeeded' and not ${stale.sql})`, params: stale.params };
+  const state: Sql = {
+    sql: `case when ${stale.sql} then 'stale' when ${failed.sql} then 'failed' else ${status} end`,
+    params: [...stale.params, ...failed.params],
+  };
+  return { failed, running, stale, succeeded, state };
+}
