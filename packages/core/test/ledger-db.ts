@@ -109,3 +109,30 @@ export function ledgerFixture(base: TestDatabase, rows: LogRow[], defaults: () =
   });
   return fixture;
 }
+
+/** The ledger table's secondary indexes: name → columns in order. */
+export async function ledgerIndexes(scratch: ScratchDatabase): Promise<Record<string, string[]>> {
+  const { dialect } = scratch.db;
+  const rows: Array<{ name: string; col: string }> =
+    dialect === 'sqlite'
+      ? (
+          await scratch.knex.raw(
+            `select il.name as name, ii.name as col from pragma_index_list('windowed_runs') il, pragma_index_info(il.name) ii where il.origin = 'c' order by il.name, ii.seqno`,
+          )
+        ).map((r: { name: string; col: string }) => r)
+      : dialect === 'mysql'
+        ? (
+            await scratch.knex.raw(
+              `select index_name as name, column_name as col from information_schema.statistics where table_schema = database() and table_name = 'windowed_runs' and index_name <> 'PRIMARY' order by index_name, seq_in_index`,
+            )
+          )[0]
+        : (
+            await scratch.knex.raw(
+              `select i.relname as name, a.attname as col from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid join pg_namespace n on n.oid = t.relnamespace join lateral unnest(x.indkey) with ordinality k(attnum, ord) on true join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum where t.relname = 'windowed_runs' and n.nspname = current_schema() and not x.indisprimary order by i.relname, k.ord`,
+            )
+          ).rows;
+  const indexes: Record<string, string[]> = {};
+  for (const r of rows)
+    indexes[String(r.name)] = [...(indexes[String(r.name)] ?? []), String(r.col).toLowerCase()];
+  return indexes;
+}

@@ -1,10 +1,12 @@
 import { quoteName, type SqlClient } from '../db/client.js';
 import { fromDbTime, toDbTime } from '../db/connect.js';
 import type { StateCounts, SummaryQuery, SummaryRange, WindowState } from './state.js';
-import { LEDGER_TABLE, type LedgerTableState } from './table.js';
+import { type LEDGER_STATUS_INDEX, LEDGER_TABLE, type LedgerTableState } from './table.js';
 
 /** Windows per bucket of the grouped scan. */
 const BUCKET = 1024;
+/** MySQL's TO_SECONDS of 1970-01-01 00:00:00. */
+const YEAR_0_TO_1970_S = 62_167_219_200;
 /** Bucket ranges per detail query. */
 const DETAIL_CHUNK = 400;
 
@@ -44,6 +46,8 @@ export interface FixedSummary {
  * sum of squares determine them); the rows of a bucket's other states are read, and a bucket with
  * more gaps is read whole. What travels back grows with the number of ranges, not of windows, and
  * nothing runs per row but inline arithmetic (no window function, no derived table to materialize).
+ * The states come from a second grouped query over the rows not succeeded only, which the status
+ * index ({@link LEDGER_STATUS_INDEX}) reaches without scanning the rest.
  */
 export async function summarizeFixed(
   db: SqlClient,
@@ -56,15 +60,16 @@ export async function summarizeFixed(
   const t = (date: Date) => toDbTime(db.dialect, date);
   const S = Math.round(query.sizeMs / 1000);
   const conds = stateConditions(db, table, query);
-  // Seconds from the anchor (a window start, at or before every row).
+  // Seconds from the anchor (a window start, at or before every row). MySQL's TO_SECONDS (seconds
+  // since year 0, no time zone) costs a third less per row than TIMESTAMPDIFF.
   const d =
     db.dialect === 'mysql'
-      ? `timestampdiff(second, ?, ${q('window_start')})`
+      ? `(to_seconds(${q('window_start')}) - ?)`
       : db.dialect === 'postgres'
         ? `(cast(extract(epoch from ${q('window_start')}) as bigint) - ?)`
         : // better-sqlite3 binds a JS number as a REAL: cast, or the divisions below would not be integer ones.
           `(cast(strftime('%s', ${q('window_start')}) as integer) - cast(? as integer))`;
-  const anchorParam = db.dialect === 'mysql' ? t(anchor) : Math.round(anchor.getTime() / 1000);
+  const anchorParam = Math.round(anchor.getTime() / 1000) + (db.dialect === 'mysql' ? YEAR_0_TO_1970_S : 0);
   const div = (a: string, b: number) => (db.dialect === 'mysql' ? `(${a} div ${b})` : `(${a} / ${b})`);
   const k = div(d, S);
   const j = `(${k} % ${BUCKET})`;
@@ -72,47 +77,55 @@ export async function summarizeFixed(
     sql: `sum(case when ${cond.sql} then 1 else 0 end)`,
     params: cond.params,
   });
-  const parts: Array<[string, Sql]> = [
-    ['b', { sql: div(k, BUCKET), params: [anchorParam] }],
-    ['n', { sql: 'count(*)', params: [] }],
-    ['f', count(conds.failed)],
-    ['r', count(conds.running)],
-    ['st', count(conds.stale)],
-    ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
-    ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+  const grouped = (parts: Array<[string, Sql]>, filter: Sql) =>
+    db.query(
+      `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from ${q(LEDGER_TABLE)} where ${scope.sql} and ${filter.sql} group by 1 order by 1`,
+      [...parts.flatMap(([, p]) => p.params), ...scope.params, ...filter.params],
+    );
+  const bucket: [string, Sql] = ['b', { sql: div(k, BUCKET), params: [anchorParam] }];
+  // Every row: which windows are present (the one scan of all the job's rows, nothing but arithmetic).
+  const rows = await grouped(
     [
-      'x1',
-      {
-        sql: `sum(case when not ${conds.succeeded.sql} then ${j} else 0 end)`,
-        params: [...conds.succeeded.params, anchorParam],
-      },
+      bucket,
+      ['n', { sql: 'count(*)', params: [] }],
+      ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
+      ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+      ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
+      ['t', { sql: `max(${q('window_end')})`, params: [] }],
     ],
-    [
-      'x2',
-      {
-        sql: `sum(case when not ${conds.succeeded.sql} then ${j} * ${j} else 0 end)`,
-        params: [...conds.succeeded.params, anchorParam, anchorParam],
-      },
-    ],
-    ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
-    ['t', { sql: `max(${q('window_end')})`, params: [] }],
-  ];
-  const rows = await db.query(
-    `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from ${q(LEDGER_TABLE)} where ${scope.sql} group by 1 order by 1`,
-    [...parts.flatMap(([, p]) => p.params), ...scope.params],
+    { sql: '1 = 1', params: [] },
   );
-  const buckets: Bucket[] = rows.map((r) => ({
-    b: Number(r.b),
-    n: Number(r.n),
-    failed: Number(r.f),
-    running: Number(r.r),
-    stale: Number(r.st),
-    s1: Number(r.s1),
-    s2: Number(r.s2),
-    x1: Number(r.x1),
-    x2: Number(r.x2),
-    misaligned: Number(r.mis),
-  }));
+  // The rows not succeeded only, read through the status index: few, whatever the ledger's length.
+  const exceptions = new Map(
+    (
+      await grouped(
+        [
+          bucket,
+          ['f', count(conds.failed)],
+          ['r', count(conds.running)],
+          ['st', count(conds.stale)],
+          ['x1', { sql: `sum(${j})`, params: [anchorParam] }],
+          ['x2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+        ],
+        conds.notSucceeded,
+      )
+    ).map((r) => [Number(r.b), r]),
+  );
+  const buckets: Bucket[] = rows.map((r) => {
+    const x = exceptions.get(Number(r.b));
+    return {
+      b: Number(r.b),
+      n: Number(r.n),
+      failed: Number(x?.f ?? 0),
+      running: Number(x?.r ?? 0),
+      stale: Number(x?.st ?? 0),
+      s1: Number(r.s1),
+      s2: Number(r.s2),
+      x1: Number(x?.x1 ?? 0),
+      x2: Number(x?.x2 ?? 0),
+      misaligned: Number(r.mis),
+    };
+  });
   if (buckets.some((x) => x.misaligned > 0)) return undefined;
   const last = rows.reduce<Date | null>((max, r) => {
     const end = fromDbTime(r.t);
@@ -163,7 +176,7 @@ export async function summarizeFixed(
     sql: `(${list.map((w) => w.sql).join(' or ')})`,
     params: list.flatMap((w) => w.params),
   });
-  const notSucceeded: Sql = { sql: `not (${conds.succeeded.sql})`, params: conds.succeeded.params };
+  const { notSucceeded } = conds;
   const filters: Sql[] = [];
   const some = detail.filter((p) => !p.readAll);
   if (some.length > DETAIL_CHUNK) filters.push(notSucceeded);
@@ -283,10 +296,17 @@ function stateConditions(db: SqlClient, table: Exclude<LedgerTableState, 'absent
     params: expired.params,
   };
   const running: Sql = { sql: `(${status} = 'running' and not ${expired.sql})`, params: expired.params };
-  const succeeded: Sql = { sql: `(${status} = 'succeeded' and not ${stale.sql})`, params: stale.params };
+  // Not succeeded, as ranges of the status index (a plain negation would scan the primary key).
+  const notSucceeded: Sql =
+    current && query.fingerprint
+      ? {
+          sql: `(${status} <> 'succeeded' or (${status} = 'succeeded' and (${q('fingerprint')} < ? or ${q('fingerprint')} > ?)))`,
+          params: [query.fingerprint, query.fingerprint],
+        }
+      : { sql: `${status} <> 'succeeded'`, params: [] };
   const state: Sql = {
     sql: `case when ${stale.sql} then 'stale' when ${failed.sql} then 'failed' else ${status} end`,
     params: [...stale.params, ...failed.params],
   };
-  return { failed, running, stale, succeeded, state };
+  return { failed, running, stale, notSucceeded, state };
 }

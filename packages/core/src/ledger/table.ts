@@ -33,6 +33,21 @@ export const LEDGER_TABLE_DEF = {
   primaryKey: ['job', 'sink', 'window_start'],
 } as const satisfies TableDef;
 
+/**
+ * The secondary index `status` reads the windows not succeeded through (failed, running, and — by
+ * their fingerprint — stale), without scanning the job's other rows. `window_start` last makes it
+ * cover those reads on PostgreSQL and SQLite (InnoDB appends the primary key to it anyway).
+ */
+export const LEDGER_STATUS_INDEX = {
+  name: `${LEDGER_TABLE}_status`,
+  columns: ['job', 'sink', 'status', 'fingerprint', 'window_start'],
+} as const;
+
+function statusIndexSql(dialect: Dialect, table: string): string {
+  const q = (name: string) => quoteName(dialect, name);
+  return `create index ${q(LEDGER_STATUS_INDEX.name)} on ${q(table)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`;
+}
+
 /** What the ledger table looks like in a database: absent, as 0.1 made it, or current. */
 export type LedgerTableState = 'absent' | 'legacy' | 'current';
 
@@ -58,12 +73,27 @@ export async function prepareLedgerTable(db: SqlClient): Promise<void> {
   const state = await ledgerTableState(db);
   if (state === 'current') return;
   try {
-    if (state === 'absent') await db.query(createTableSql(db.dialect, LEDGER_TABLE, LEDGER_TABLE_DEF));
+    if (state === 'absent') await create(db);
     else await migrate(db);
   } catch (error) {
     // Another process created or migrated it meanwhile.
     if ((await ledgerTableState(db)) !== 'current') throw error;
   }
+}
+
+/** The table and its index, together (one statement on MySQL, a transaction elsewhere). */
+async function create(db: SqlClient): Promise<void> {
+  const table = createTableSql(db.dialect, LEDGER_TABLE, LEDGER_TABLE_DEF);
+  if (db.dialect === 'mysql') {
+    const q = (name: string) => quoteName(db.dialect, name);
+    const index = `index ${q(LEDGER_STATUS_INDEX.name)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`;
+    await db.query(`${table.slice(0, -1)}, ${index})`);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await tx.query(table);
+    await tx.query(statusIndexSql(db.dialect, LEDGER_TABLE));
+  });
 }
 
 const ADDED = ['sink', 'fingerprint', 'failed_at', 'expires_at'] as const;
@@ -83,7 +113,7 @@ async function migrate(db: SqlClient): Promise<void> {
   if (db.dialect === 'mysql') {
     // One statement: MariaDB applies it whole or not at all, and a concurrent one fails on the column.
     await db.query(
-      `alter table ${table} ${addedColumns('mysql').join(', ')}, drop primary key, add primary key (${key})`,
+      `alter table ${table} ${addedColumns('mysql').join(', ')}, drop primary key, add primary key (${key}), add index ${q(LEDGER_STATUS_INDEX.name)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`,
     );
     return;
   }
@@ -96,6 +126,7 @@ async function migrate(db: SqlClient): Promise<void> {
       );
       const drop = pk ? `drop constraint ${q(String(pk.name))}, ` : '';
       await tx.query(`alter table ${table} ${drop}add primary key (${key})`);
+      await tx.query(statusIndexSql('postgres', LEDGER_TABLE));
     });
     return;
   }
@@ -116,6 +147,7 @@ async function migrate(db: SqlClient): Promise<void> {
     );
     await tx.query(`drop table ${table}`);
     await tx.query(`alter table ${q(next)} rename to ${table}`);
+    await tx.query(statusIndexSql('sqlite', LEDGER_TABLE));
   });
 }
 

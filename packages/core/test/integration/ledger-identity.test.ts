@@ -4,12 +4,13 @@ import { promisify } from 'node:util';
 import { testDatabases, uniqueName } from '@windowed/testing';
 import { describe, expect, it } from 'vitest';
 import { MINUTE_LOGS } from '../helpers.js';
-import { dbTime, LEDGER_0_1_CREATE, ledgerFixture, scratchDatabase } from '../ledger-db.js';
+import { dbTime, LEDGER_0_1_CREATE, ledgerFixture, ledgerIndexes, scratchDatabase } from '../ledger-db.js';
 
 const databases = await testDatabases();
 const run = promisify(execFile);
 const FROM = '2026-11-27T10:00:00Z';
 const TO = '2026-11-27T10:10:00Z';
+const STATUS_INDEX = ['job', 'sink', 'status', 'fingerprint', 'window_start'];
 const minute = (m: number) => `2026-11-27T10:${String(m).padStart(2, '0')}:00.000Z`;
 
 describe.each(databases)('the ledger vouches for one sink on $dialect', (base) => {
@@ -24,6 +25,7 @@ describe.each(databases)('the ledger vouches for one sink on $dialect', (base) =
     const name = uniqueName('moved');
     const first = makeJob(name, { sink: sinkUrl(`${name}_a`) });
     expect(await first.backfill({ from: FROM, to: TO })).toMatchObject({ computed: 10, skipped: 0 });
+    expect(await ledgerIndexes(fx.scratch)).toEqual({ windowed_runs_status: STATUS_INDEX });
     const moved = first.with({ sink: sinkUrl(`${name}_b`) });
     jobs.push(moved);
     expect(await moved.backfill({ from: FROM, to: TO })).toMatchObject({ computed: 10, skipped: 0 });
@@ -119,6 +121,8 @@ describe.each(databases)('a 0.1 ledger on $dialect', (base) => {
     expect(rb).toMatchObject({ computed: 7, skipped: 3 });
 
     expect(await fx.scratch.knex.schema.hasColumn('windowed_runs', 'sink')).toBe(true);
+    // The migration adds the index `status` reads the windows not succeeded through (issue 15 §2).
+    expect(await ledgerIndexes(fx.scratch)).toEqual({ windowed_runs_status: STATUS_INDEX });
     const rows = await fx.scratch.knex('windowed_runs').orderBy(['job', 'window_start']);
     const ofA = rows.filter((r) => r.job === a);
     const ofB = rows.filter((r) => r.job === b);
