@@ -1,4 +1,4 @@
-import { quoteName, type SqlClient } from '../db/client.js';
+import { quoteName, type SqlClient, type SqlRow } from '../db/client.js';
 import { fromDbTime, toDbTime } from '../db/connect.js';
 import type { StateCounts, SummaryQuery, SummaryRange, WindowState } from './state.js';
 import { type LEDGER_STATUS_INDEX, LEDGER_TABLE, type LedgerTableState } from './table.js';
@@ -90,47 +90,55 @@ export async function summarizeFixed(
       ['n', { sql: 'count(*)', params: [] }],
       ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
       ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
-      ['mis', { sql: `sum(case when ${d} % ${S} <> 0 then 1 else 0 end)`, params: [anchorParam] }],
-      ['t', { sql: `max(${q('window_end')})`, params: [] }],
+      // Residues are never negative (the anchor is at or before every row): zero sum, all aligned.
+      ['mis', { sql: `sum(${d} % ${S})`, params: [anchorParam] }],
     ],
     { sql: '1 = 1', params: [] },
   );
   // The rows not succeeded only, read through the status index: few, whatever the ledger's length.
-  const exceptions = new Map(
-    (
-      await grouped(
-        [
-          bucket,
-          ['f', count(conds.failed)],
-          ['r', count(conds.running)],
-          ['st', count(conds.stale)],
-          ['x1', { sql: `sum(${j})`, params: [anchorParam] }],
-          ['x2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
-        ],
-        conds.notSucceeded,
-      )
-    ).map((r) => [Number(r.b), r]),
+  // Two queries, each one range of the index (the expiry columns make the first read rows, but
+  // only failed and running ones); as one, MariaDB scans the primary key instead.
+  const sums = [
+    ['x1', { sql: `sum(${j})`, params: [anchorParam] }],
+    ['x2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+  ] as Array<[string, Sql]>;
+  const exceptions = new Map<number, { f: number; r: number; st: number; x1: number; x2: number }>();
+  const add = (found: SqlRow[]) => {
+    for (const row of found) {
+      const x = exceptions.get(Number(row.b)) ?? { f: 0, r: 0, st: 0, x1: 0, x2: 0 };
+      for (const key of ['f', 'r', 'st', 'x1', 'x2'] as const) x[key] += Number(row[key] ?? 0);
+      exceptions.set(Number(row.b), x);
+    }
+  };
+  add(
+    await grouped(
+      [bucket, ['f', count(conds.failed)], ['r', count(conds.running)], ...sums],
+      conds.unfinished,
+    ),
   );
+  if (conds.staleRows)
+    add(await grouped([bucket, ['st', { sql: 'count(*)', params: [] }], ...sums], conds.staleRows));
   const buckets: Bucket[] = rows.map((r) => {
     const x = exceptions.get(Number(r.b));
     return {
       b: Number(r.b),
       n: Number(r.n),
-      failed: Number(x?.f ?? 0),
-      running: Number(x?.r ?? 0),
-      stale: Number(x?.st ?? 0),
+      failed: x?.f ?? 0,
+      running: x?.r ?? 0,
+      stale: x?.st ?? 0,
       s1: Number(r.s1),
       s2: Number(r.s2),
-      x1: Number(x?.x1 ?? 0),
-      x2: Number(x?.x2 ?? 0),
+      x1: x?.x1 ?? 0,
+      x2: x?.x2 ?? 0,
       misaligned: Number(r.mis),
     };
   });
   if (buckets.some((x) => x.misaligned > 0)) return undefined;
-  const last = rows.reduce<Date | null>((max, r) => {
-    const end = fromDbTime(r.t);
-    return !max || end > max ? end : max;
-  }, null);
+  const [latest] = await db.query(
+    `select ${q('window_end')} as t from ${q(LEDGER_TABLE)} where ${scope.sql} order by ${q('window_start')} desc limit 1`,
+    scope.params,
+  );
+  const last = latest ? fromDbTime(latest.t) : null;
   const counts: StateCounts = { succeeded: 0, failed: 0, running: 0, missing: 0, stale: 0 };
   if (!last) return { ranges: [], counts, truncated: false, last };
   const sizeMs = S * 1000;
@@ -297,16 +305,20 @@ function stateConditions(db: SqlClient, table: Exclude<LedgerTableState, 'absent
   };
   const running: Sql = { sql: `(${status} = 'running' and not ${expired.sql})`, params: expired.params };
   // Not succeeded, as ranges of the status index (a plain negation would scan the primary key).
-  const notSucceeded: Sql =
+  const unfinished: Sql = { sql: `${status} <> 'succeeded'`, params: [] };
+  const staleRows: Sql | undefined =
     current && query.fingerprint
       ? {
-          sql: `(${status} <> 'succeeded' or (${status} = 'succeeded' and (${q('fingerprint')} < ? or ${q('fingerprint')} > ?)))`,
+          sql: `(${status} = 'succeeded' and (${q('fingerprint')} < ? or ${q('fingerprint')} > ?))`,
           params: [query.fingerprint, query.fingerprint],
         }
-      : { sql: `${status} <> 'succeeded'`, params: [] };
+      : undefined;
+  const notSucceeded: Sql = staleRows
+    ? { sql: `(${unfinished.sql} or ${staleRows.sql})`, params: staleRows.params }
+    : unfinished;
   const state: Sql = {
     sql: `case when ${stale.sql} then 'stale' when ${failed.sql} then 'failed' else ${status} end`,
     params: [...stale.params, ...failed.params],
   };
-  return { failed, running, stale, notSucceeded, state };
+  return { failed, running, unfinished, staleRows, notSucceeded, state };
 }
