@@ -184,17 +184,16 @@ export async function summarizeFixed(
     sql: `(${list.map((w) => w.sql).join(' or ')})`,
     params: list.flatMap((w) => w.params),
   });
-  const { notSucceeded } = conds;
+  // The rows not succeeded, by the status index's two ranges (as for the counts above).
+  const kinds = conds.staleRows ? [conds.unfinished, conds.staleRows] : [conds.unfinished];
   const filters: Sql[] = [];
   const some = detail.filter((p) => !p.readAll);
-  if (some.length > DETAIL_CHUNK) filters.push(notSucceeded);
+  if (some.length > DETAIL_CHUNK) filters.push(...kinds);
   else
     for (let i = 0; i < some.length; i += DETAIL_CHUNK) {
       const ranges = or(some.slice(i, i + DETAIL_CHUNK).map(wanted));
-      filters.push({
-        sql: `${ranges.sql} and ${notSucceeded.sql}`,
-        params: [...ranges.params, ...notSucceeded.params],
-      });
+      for (const kind of kinds)
+        filters.push({ sql: `${kind.sql} and ${ranges.sql}`, params: [...kind.params, ...ranges.params] });
     }
   const all = detail.filter((p) => p.readAll);
   for (let i = 0; i < all.length; i += DETAIL_CHUNK)
@@ -313,12 +312,9 @@ function stateConditions(db: SqlClient, table: Exclude<LedgerTableState, 'absent
           params: [query.fingerprint, query.fingerprint],
         }
       : undefined;
-  const notSucceeded: Sql = staleRows
-    ? { sql: `(${unfinished.sql} or ${staleRows.sql})`, params: staleRows.params }
-    : unfinished;
   const state: Sql = {
     sql: `case when ${stale.sql} then 'stale' when ${failed.sql} then 'failed' else ${status} end`,
     params: [...stale.params, ...failed.params],
   };
-  return { failed, running, unfinished, staleRows, notSucceeded, state };
+  return { failed, running, unfinished, staleRows, state };
 }
