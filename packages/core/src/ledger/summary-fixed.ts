@@ -60,47 +60,53 @@ export async function summarizeFixed(
   const t = (date: Date) => toDbTime(db.dialect, date);
   const S = Math.round(query.sizeMs / 1000);
   const conds = stateConditions(db, table, query);
-  // Seconds from the anchor (a window start, at or before every row). MySQL's TO_SECONDS (seconds
-  // since year 0, no time zone) costs a third less per row than TIMESTAMPDIFF.
-  const d =
+  // Seconds from the anchor (a window start, at or before every row), computed once per row in a
+  // derived table: MySQL's TO_SECONDS (seconds since year 0, no time zone) costs a third less than
+  // TIMESTAMPDIFF; SQLite would parse the text once per use were the table flattened (LIMIT -1
+  // keeps it a co-routine: 0.6 against 1.9 s over 1,100,000 rows).
+  const seconds =
     db.dialect === 'mysql'
       ? `(to_seconds(${q('window_start')}) - ?)`
       : db.dialect === 'postgres'
         ? `(cast(extract(epoch from ${q('window_start')}) as bigint) - ?)`
         : // better-sqlite3 binds a JS number as a REAL: cast, or the divisions below would not be integer ones.
-          `(cast(strftime('%s', ${q('window_start')}) as integer) - cast(? as integer))`;
+          `(unixepoch(${q('window_start')}) - cast(? as integer))`;
   const anchorParam = Math.round(anchor.getTime() / 1000) + (db.dialect === 'mysql' ? YEAR_0_TO_1970_S : 0);
   const div = (a: string, b: number) => (db.dialect === 'mysql' ? `(${a} div ${b})` : `(${a} / ${b})`);
+  const d = 'r.d';
   const k = div(d, S);
   const j = `(${k} % ${BUCKET})`;
   const count = (cond: Sql): Sql => ({
     sql: `sum(case when ${cond.sql} then 1 else 0 end)`,
     params: cond.params,
   });
-  const grouped = (parts: Array<[string, Sql]>, filter: Sql) =>
+  const noLimit = db.dialect === 'sqlite' ? ' limit -1' : '';
+  // The rows' other columns only where the states are computed (the exceptions: few rows).
+  const grouped = (parts: Array<[string, Sql]>, filter: Sql, columns = `${q(LEDGER_TABLE)}.*, `) =>
     db.query(
-      `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from ${q(LEDGER_TABLE)} where ${scope.sql} and ${filter.sql} group by 1 order by 1`,
-      [...parts.flatMap(([, p]) => p.params), ...scope.params, ...filter.params],
+      `select ${parts.map(([alias, p]) => `${p.sql} as ${alias}`).join(', ')} from (select ${columns}${seconds} as d from ${q(LEDGER_TABLE)} where ${scope.sql} and ${filter.sql}${noLimit}) r group by 1 order by 1`,
+      [...parts.flatMap(([, p]) => p.params), anchorParam, ...scope.params, ...filter.params],
     );
-  const bucket: [string, Sql] = ['b', { sql: div(k, BUCKET), params: [anchorParam] }];
+  const bucket: [string, Sql] = ['b', { sql: div(k, BUCKET), params: [] }];
   // Every row: which windows are present (the one scan of all the job's rows, nothing but arithmetic).
   const rows = await grouped(
     [
       bucket,
       ['n', { sql: 'count(*)', params: [] }],
-      ['s1', { sql: `sum(${j})`, params: [anchorParam] }],
-      ['s2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+      ['s1', { sql: `sum(${j})`, params: [] }],
+      ['s2', { sql: `sum(${j} * ${j})`, params: [] }],
       // Residues are never negative (the anchor is at or before every row): zero sum, all aligned.
-      ['mis', { sql: `sum(${d} % ${S})`, params: [anchorParam] }],
+      ['mis', { sql: `sum(${d} % ${S})`, params: [] }],
     ],
     { sql: '1 = 1', params: [] },
+    '',
   );
   // The rows not succeeded only, read through the status index: few, whatever the ledger's length.
   // Two queries, each one range of the index (the expiry columns make the first read rows, but
   // only failed and running ones); as one, MariaDB scans the primary key instead.
   const sums = [
-    ['x1', { sql: `sum(${j})`, params: [anchorParam] }],
-    ['x2', { sql: `sum(${j} * ${j})`, params: [anchorParam, anchorParam] }],
+    ['x1', { sql: `sum(${j})`, params: [] }],
+    ['x2', { sql: `sum(${j} * ${j})`, params: [] }],
   ] as Array<[string, Sql]>;
   const exceptions = new Map<number, { f: number; r: number; st: number; x1: number; x2: number }>();
   const add = (found: SqlRow[]) => {
