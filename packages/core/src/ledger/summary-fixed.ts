@@ -80,7 +80,10 @@ export async function summarizeFixed(
     sql: `sum(case when ${cond.sql} then 1 else 0 end)`,
     params: cond.params,
   });
-  const noLimit = db.dialect === 'sqlite' ? ' limit -1' : '';
+  // MariaDB likewise, given a LIMIT: it materializes the table rather than merging it (1.3–1.5
+  // against 1.8–2.0 s).
+  const noLimit =
+    db.dialect === 'sqlite' ? ' limit -1' : db.dialect === 'mysql' ? ' limit 18446744073709551615' : '';
   // The rows' other columns only where the states are computed (the exceptions: few rows).
   const grouped = (parts: Array<[string, Sql]>, filter: Sql, columns = `${q(LEDGER_TABLE)}.*, `) =>
     db.query(
