@@ -14,9 +14,9 @@ const REPS = 5;
 /**
  * `job.status()` over a ledger of 1,100,000 one-minute windows (two years) — mostly succeeded, with
  * failed, stale and missing windows scattered through — against a plain `SELECT COUNT(*)` over the
- * same ledger rows, measured in the same run. The summary is computed in the database (gaps and
- * islands with window functions), so it should cost a few scans of those rows, not a round trip per
- * window nor a row per window back to the client.
+ * same ledger rows, measured in the same run. The summary is computed in the database (one grouped
+ * scan of the rows, the rows not succeeded through the ledger's status index), so it should cost
+ * about a few scans of those rows, not a round trip per window nor a row per window back to the client.
  */
 export const status: Benchmark = {
   name: 'status',
