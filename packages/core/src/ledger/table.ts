@@ -43,9 +43,14 @@ export const LEDGER_STATUS_INDEX = {
   columns: ['job', 'sink', 'status', 'fingerprint', 'window_start'],
 } as const;
 
-function statusIndexSql(dialect: Dialect, table: string): string {
+/** `index windowed_runs_status (job, …)`, as `CREATE TABLE` and `ALTER TABLE` take it (MySQL). */
+function statusIndexClause(dialect: Dialect): string {
   const q = (name: string) => quoteName(dialect, name);
-  return `create index ${q(LEDGER_STATUS_INDEX.name)} on ${q(table)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`;
+  return `index ${q(LEDGER_STATUS_INDEX.name)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`;
+}
+
+function createStatusIndexSql(dialect: Dialect): string {
+  return `create ${statusIndexClause(dialect).replace(' (', ` on ${quoteName(dialect, LEDGER_TABLE)} (`)}`;
 }
 
 /** What the ledger table looks like in a database: absent, as 0.1 made it, or current. */
@@ -85,14 +90,12 @@ export async function prepareLedgerTable(db: SqlClient): Promise<void> {
 async function create(db: SqlClient): Promise<void> {
   const table = createTableSql(db.dialect, LEDGER_TABLE, LEDGER_TABLE_DEF);
   if (db.dialect === 'mysql') {
-    const q = (name: string) => quoteName(db.dialect, name);
-    const index = `index ${q(LEDGER_STATUS_INDEX.name)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`;
-    await db.query(`${table.slice(0, -1)}, ${index})`);
+    await db.query(`${table.slice(0, -1)}, ${statusIndexClause('mysql')})`);
     return;
   }
   await db.transaction(async (tx) => {
     await tx.query(table);
-    await tx.query(statusIndexSql(db.dialect, LEDGER_TABLE));
+    await tx.query(createStatusIndexSql(db.dialect));
   });
 }
 
@@ -113,7 +116,7 @@ async function migrate(db: SqlClient): Promise<void> {
   if (db.dialect === 'mysql') {
     // One statement: MariaDB applies it whole or not at all, and a concurrent one fails on the column.
     await db.query(
-      `alter table ${table} ${addedColumns('mysql').join(', ')}, drop primary key, add primary key (${key}), add index ${q(LEDGER_STATUS_INDEX.name)} (${LEDGER_STATUS_INDEX.columns.map(q).join(', ')})`,
+      `alter table ${table} ${addedColumns('mysql').join(', ')}, drop primary key, add primary key (${key}), add ${statusIndexClause('mysql')}`,
     );
     return;
   }
@@ -126,7 +129,7 @@ async function migrate(db: SqlClient): Promise<void> {
       );
       const drop = pk ? `drop constraint ${q(String(pk.name))}, ` : '';
       await tx.query(`alter table ${table} ${drop}add primary key (${key})`);
-      await tx.query(statusIndexSql('postgres', LEDGER_TABLE));
+      await tx.query(createStatusIndexSql('postgres'));
     });
     return;
   }
@@ -147,7 +150,7 @@ async function migrate(db: SqlClient): Promise<void> {
     );
     await tx.query(`drop table ${table}`);
     await tx.query(`alter table ${q(next)} rename to ${table}`);
-    await tx.query(statusIndexSql('sqlite', LEDGER_TABLE));
+    await tx.query(createStatusIndexSql('sqlite'));
   });
 }
 
