@@ -22,5 +22,9 @@ await answer(async () => {
   });
   const used = process.cpuUsage(cpu);
   // CPU time (user + system) of the import and the invocation: steadier than wall time on a busy host.
-  return { importMs, firstInvocationMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+  return {
+    importMs,
+    firstInvocationMs: performance.now() - started,
+    cpuMs: (used.user + used.system) / 1000,
+  };
 });
