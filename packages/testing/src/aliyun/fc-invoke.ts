@@ -47,7 +47,9 @@ export interface FcInvokeSettings {
  * FC 3.0's InvokeFunction (`POST /2023-03-30/functions/{functionName}/invocations`, same
  * `x-fc-invocation-type` header: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction)
  * runs here too, with `service` undefined: FC 3.0 functions have no service, so the record's
- * `functionArn` is `acs:fc:<region>:<account>:functions/<name>`.
+ * `functionArn` is `acs:fc:<region>:<account>:functions/<name>` (the FC 3.0 ARN, e.g. in
+ * https://www.alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-tagresource). We
+ * found no FC 3.0 page on a failed sync call's headers or the destination record: both follow FC 2.0's.
  */
 export class FcInvocations {
   readonly attempts: FcAttempt[] = [];
