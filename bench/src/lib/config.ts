@@ -36,7 +36,7 @@ export const FULL: Sizes = {
   warmInvocations: 500,
   warmWarmup: 10,
   coldSamples: 20,
-  firstInvocationSamples: 10,
+  firstInvocationSamples: 20,
   ndjsonLines: 1_000_000,
   embeddedReps: 5,
   growthReps: 5,

@@ -162,10 +162,7 @@ export function fc2Api(client: FcClientLike, names: Names): FcApi {
  * FC 3.0 through the official `@alicloud/fc20230330` client. Its endpoint is
  * `<accountId>.<region>.fc.aliyuncs.com` (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-endpoint).
  */
-export async function createFc3Api(
-  names: Names & { accountId: string; region: string },
-  options: FcClientOptions,
-): Promise<FcApi> {
+export async function createFc3Client(options: FcClientOptions) {
   const credentials = credentialsOf(options);
   let sdk: typeof import('@alicloud/fc20230330');
   try {
@@ -181,11 +178,20 @@ export async function createFc3Api(
   const endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
   const client = new Client({
     ...credentials,
-    endpoint: endpoint ? endpoint.host : `${names.accountId}.${names.region}.fc.aliyuncs.com`,
+    endpoint: endpoint ? endpoint.host : `${options.accountId}.${options.region}.fc.aliyuncs.com`,
     protocol: endpoint ? endpoint.protocol.replace(':', '') : 'https',
-    regionId: names.region,
+    regionId: options.region,
     readTimeout: options.timeoutMs ?? 60_000,
   } as never);
+  return { sdk, client };
+}
+
+/** The FC 3.0 control plane (see `createFc3Client`) in the shape deploy and `doctor` use. */
+export async function createFc3Api(
+  names: Names & { accountId: string; region: string },
+  options: FcClientOptions,
+): Promise<FcApi> {
+  const { sdk, client } = await createFc3Client(options);
   const fn = names.functionName;
   const body = async (call: Promise<{ body?: unknown }>) => {
     const out = (await call).body;

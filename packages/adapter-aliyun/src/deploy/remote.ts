@@ -1,5 +1,6 @@
-import { type RemoteFunction, sourceOfEnvironment, WindowedError } from '@windowed/core';
-import { createFcClient, type FcClientOptions } from './fc-api.js';
+import { Readable } from 'node:stream';
+import { type RemoteFunction, sourceOfEnvironment } from '@windowed/core';
+import { createFc3Client, createFcClient, type FcClientOptions } from './fc-api.js';
 import type { ResolvedFcDeployOptions } from './options.js';
 
 /**
@@ -13,27 +14,56 @@ const SLS_CONCURRENT_ANALYTIC_STATEMENTS = 15;
 const NO_SOURCE_QUOTA = 100;
 
 /**
- * The deployed FC 2.0 function, invoked asynchronously for each chunk: `POST …/invocations` with
- * `X-Fc-Invocation-Type: Async` is answered 202 once queued; FC retries per the function's async
- * configuration, then delivers to its onFailure destination.
- * https://www.alibabacloud.com/help/en/fc/developer-reference/api-fc-open-2021-04-06-invokefunction
- * (202 for an accepted async call: https://help.aliyun.com/en/functioncompute/call-example)
+ * The deployed function, invoked asynchronously for each chunk; the call is answered 202 once
+ * queued, and FC retries per the function's async configuration, then delivers to its onFailure
+ * destination (202 for an accepted async call: https://help.aliyun.com/en/functioncompute/call-example).
+ * - FC 2.0: `POST /2016-08-15/services/{service}/functions/{name}/invocations` with
+ *   `X-Fc-Invocation-Type: Async` through `@alicloud/fc2`
+ *   (https://www.alibabacloud.com/help/en/fc/developer-reference/api-fc-open-2021-04-06-invokefunction);
+ * - FC 3.0: `POST /2023-03-30/functions/{name}/invocations?qualifier=` with
+ *   `x-fc-invocation-type: Async` through `@alicloud/fc20230330` (ACS3-signed)
+ *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction).
  */
 export async function fcRemote(
   options: ResolvedFcDeployOptions,
   settings: Omit<FcClientOptions, 'accountId' | 'region'>,
 ): Promise<RemoteFunction> {
-  if (options.fcVersion === 3)
-    throw new WindowedError(
-      'INVALID_CONFIG',
-      'windowed backfill --remote invokes FC 2.0 functions (deploy.fcVersion 2); FC 3.0 is not supported yet. Run the backfill locally.',
-    );
-  // Created at the first invocation: the function's facts (timeout, quota) need no credentials.
-  let client: ReturnType<typeof createFcClient> | undefined;
-  const service = options.service ?? '';
+  const clientOptions = { accountId: options.accountId, region: options.region, ...settings };
   const sls = sourceOfEnvironment(options.environmentVariables)?.type === 'sls';
+  // Created at the first invocation: the function's facts (timeout, quota) need no credentials.
+  let invoke: ((event: string) => Promise<string | undefined>) | undefined;
+  const fc2 = (): typeof invoke => {
+    const client = createFcClient(clientOptions);
+    return async (event) => {
+      const response = await (await client).invokeFunction(
+        options.service ?? '',
+        options.functionName,
+        event,
+        { 'X-Fc-Invocation-Type': 'Async' },
+        options.qualifier,
+      );
+      return response.headers?.['x-fc-request-id'];
+    };
+  };
+  const fc3 = (): typeof invoke => {
+    const created = createFc3Client(clientOptions);
+    return async (event) => {
+      const { sdk, client } = await created;
+      const response = await client.invokeFunctionWithOptions(
+        options.functionName,
+        new sdk.InvokeFunctionRequest({
+          body: Readable.from([Buffer.from(event)]),
+          ...(options.qualifier ? { qualifier: options.qualifier } : {}),
+        }),
+        new sdk.InvokeFunctionHeaders({ xFcInvocationType: 'Async' }),
+        {} as never,
+      );
+      response.body?.resume();
+      return response.headers?.['x-fc-request-id'];
+    };
+  };
   return {
-    name: `${service}/${options.functionName}`,
+    name: options.fcVersion === 3 ? options.functionName : `${options.service ?? ''}/${options.functionName}`,
     timeoutMs: options.timeout * 1000,
     sourceLimit: sls
       ? {
@@ -42,15 +72,8 @@ export async function fcRemote(
         }
       : { max: NO_SOURCE_QUOTA, reason: 'the source has no documented concurrent-query quota' },
     async invokeAsync(payload) {
-      client ??= createFcClient({ accountId: options.accountId, region: options.region, ...settings });
-      const response = await (await client).invokeFunction(
-        service,
-        options.functionName,
-        JSON.stringify(payload),
-        { 'X-Fc-Invocation-Type': 'Async' },
-        options.qualifier,
-      );
-      const requestId = response.headers?.['x-fc-request-id'];
+      invoke ??= options.fcVersion === 3 ? fc3() : fc2();
+      const requestId = await invoke!(JSON.stringify(payload));
       return requestId ? { requestId } : {};
     },
     close: () => {},

@@ -38,10 +38,14 @@ describe.each(servers)('fcHandler with a 4 s timeout, its source stalled on $dia
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(settledAt).toBeLessThanOrEqual(deadline);
     expect(stillRunning).toEqual([]);
-    // The failure was recorded for catch-up.
+    // Left for catch-up: the failure recorded or — when a starved machine could not write it in the
+    // budget left — the window's running mark expiring with the invocation (whose deadline the
+    // handler took from FC's timeout a moment after `deadline` was read here).
     const windows = await job.windows({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T10:10:00Z' });
-    expect(windows.filter((w) => w.state === 'failed').map((w) => w.key)).toEqual([
-      '2026-11-27T10:00:00.000Z',
-    ]);
+    const window = windows.find((w) => w.key === '2026-11-27T10:00:00.000Z');
+    expect(windows.filter((w) => w.state === 'succeeded')).toEqual([]);
+    expect(['failed', 'running']).toContain(window?.state);
+    if (window?.lastError) expect(window.lastError).toContain('DEADLINE_EXCEEDED');
+    else expect((window?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) - deadline).toBeLessThan(1_000);
   });
 });

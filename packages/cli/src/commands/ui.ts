@@ -27,7 +27,9 @@ async function uiAction(ctx: CliContext, options: UiOptions): Promise<ExitCode> 
   const port = Number(options.port);
   if (!/^\d+$/.test(options.port) || port > 65_535)
     throw new CliError(`--port expects a number from 0 to 65535, got "${options.port}".`, EXIT.usage);
-  const { job } = await loadProject(ctx, options.target);
+  const loaded = await loadProject(ctx, options.target);
+  // Read-only opens the ledger and sink read-only too: nothing is created, a SELECT-only user works.
+  const job = options.readOnly ? loaded.job.with({ readOnly: true }) : loaded.job;
   try {
     const server = await startDashboard({
       job,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -204,5 +204,19 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('windowed ui in a brow
     expect(refused.body.error.code).toBe('READ_ONLY');
     expect(await stateOf(page, RUNNING)).toBe('running');
     await page.close();
+  });
+
+  it('--read-only creates nothing: a job that never ran gets no database file, no ledger table', async () => {
+    const fresh = project();
+    const before = readdirSync(fresh).sort();
+    const readOnly = await serve(fresh, ['--read-only']);
+    try {
+      const res = await fetch(new URL('api/status', readOnly.url));
+      expect(res.status).toBeLessThan(500);
+      expect(readdirSync(fresh).sort()).toEqual(before);
+    } finally {
+      await stop(readOnly.child);
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,8 @@ interface Cloud {
   invocations: { attempts: Array<{ requestId: string; error?: string }>; idle(): Promise<void> };
   /** Attempts per invocation: 1 + the platform's default retries. */
   attempts: number;
+  /** FC: the API version the invocations must go through, and the ones they went through. */
+  fcApi?: { expected: string; served(): string[] };
   close(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ async function awsCloud(): Promise<Cloud> {
   };
 }
 
-async function aliyunCloud(): Promise<Cloud> {
+async function aliyunCloud(fcVersion: 2 | 3 = 2): Promise<Cloud> {
   const credentials = [{ accessKeyId: 'LTAI-remote', accessKeySecret: 'remote-secret' }];
   const mns = await startMnsServer({ credentials });
   // FC does not document the wait between retries of a function error; here 10 ms, 20 ms, 30 ms.
@@ -70,11 +72,17 @@ async function aliyunCloud(): Promise<Cloud> {
       ALIBABA_CLOUD_ACCESS_KEY_ID: credentials[0]!.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials[0]!.accessKeySecret,
       WINDOWED_FC_ENDPOINT: fc.endpoint,
+      E2E_FC_VERSION: String(fcVersion),
     },
     queue: `${mns.endpoint}/queues/remote-failures`,
     queued: () => mns.depth('remote-failures'),
     invocations: fc.invocations,
     attempts: 4,
+    fcApi: {
+      expected: fcVersion === 3 ? '2023-03-30' : '2016-08-15',
+      served: () =>
+        fc.calls.filter((c) => c.operation === 'InvokeFunction').map((c) => c.path.split('/')[1]!),
+    },
     close: async () => {
       await Promise.all([fc.close(), mns.close()]);
     },
@@ -83,12 +91,13 @@ async function aliyunCloud(): Promise<Cloud> {
 
 /**
  * `windowed backfill --remote` end to end: the CLI deploys the fixture's handler (bundled by
- * esbuild) to the loopback Lambda / FC, which runs that bundle for every asynchronous invocation,
+ * esbuild) to the loopback Lambda / FC (through the FC 2.0 and the FC 3.0 API), which runs that bundle for every asynchronous invocation,
  * retries failures and sends the last one's record to the failure queue (SQS / MNS).
  */
 describe.each([
   ['aws', awsCloud],
-  ['aliyun', aliyunCloud],
+  ['aliyun (FC 2.0)', () => aliyunCloud(2)],
+  ['aliyun (FC 3.0)', () => aliyunCloud(3)],
 ] as const)('windowed backfill --target %s --remote', (_, start) => {
   let cloud: Cloud;
   let dir: string;
@@ -186,6 +195,7 @@ describe.each([
       }),
     ]);
     expect(cloud.queued()).toBe(0);
+    if (cloud.fcApi) expect(new Set(cloud.fcApi.served())).toEqual(new Set([cloud.fcApi.expected]));
 
     // The sink ends exact: one row per minute, each equal to the ground truth.
     const knex = knexFactory({

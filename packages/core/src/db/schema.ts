@@ -1,4 +1,12 @@
-import { type Dialect, quoteName, type SqlExecutor, splitTableName } from './client.js';
+import {
+  type Dialect,
+  quoteName,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlStatement,
+  splitTableName,
+} from './client.js';
 
 /** Column types windowed creates; each dialect spells them its own way (as knex did for earlier tables). */
 export type ColumnType = 'datetime' | 'integer' | 'bigint' | 'double' | 'text' | { varchar: number };
@@ -92,17 +100,45 @@ export interface ColumnInfo {
   collation: string | null;
 }
 
-/** The table's columns by lower-cased name: declared text lengths and collations. */
-export async function columnInfo(db: SqlExecutor, name: string): Promise<Map<string, ColumnInfo>> {
+export interface TableDescription {
+  /** The columns by lower-cased name; none when the table does not exist (or shows the user no column). */
+  columns: Map<string, ColumnInfo>;
+  /** MySQL, when asked for: the columns of each unique key, lower-cased, in key order. */
+  uniqueKeys: string[][];
+}
+
+/**
+ * The table's columns (declared text lengths and collations) and, on MySQL when asked, its unique
+ * keys — in one round trip where the client can send both statements at once.
+ */
+export async function describeTable(
+  db: SqlClient,
+  name: string,
+  options: { uniqueKeys: boolean },
+): Promise<TableDescription> {
+  const withKeys = options.uniqueKeys && db.dialect === 'mysql';
+  const statements = [
+    columnInfoStatement(db.dialect, name),
+    ...(withKeys ? [uniqueKeysStatement(name)] : []),
+  ];
+  const [columnRows = [], keyRows = []] =
+    statements.length === 1
+      ? [await db.query(statements[0]!.sql, statements[0]!.params)]
+      : await db.batch(statements);
+  return { columns: columnInfoOf(columnRows), uniqueKeys: uniqueKeysOf(keyRows) };
+}
+
+function columnInfoStatement(dialect: Dialect, name: string): SqlStatement {
   const { schema, table } = splitTableName(name);
-  if (db.dialect === 'sqlite') {
-    const rows = await db.query('select name from pragma_table_info(?, ?)', [table, schema ?? 'main']);
-    return new Map(rows.map((r) => [String(r.name).toLowerCase(), { maxChars: null, collation: null }]));
-  }
-  const rows = await db.query(
-    `select column_name as name, character_maximum_length as max_chars, collation_name as collation from information_schema.columns where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ?`,
-    schema ? [schema, table] : [table],
-  );
+  if (dialect === 'sqlite')
+    return { sql: 'select name from pragma_table_info(?, ?)', params: [table, schema ?? 'main'] };
+  return {
+    sql: `select column_name as name, character_maximum_length as max_chars, collation_name as collation from information_schema.columns where table_schema = ${schemaSql(dialect, schema)} and table_name = ?`,
+    params: schema ? [schema, table] : [table],
+  };
+}
+
+function columnInfoOf(rows: readonly SqlRow[]): Map<string, ColumnInfo> {
   return new Map(
     rows.map((r) => [
       String(r.name).toLowerCase(),
@@ -114,23 +150,19 @@ export async function columnInfo(db: SqlExecutor, name: string): Promise<Map<str
   );
 }
 
-/** Whether the table has a unique key on exactly these columns, in this order (MySQL only; false elsewhere). */
-export async function hasUniqueKey(
-  db: SqlExecutor,
-  name: string,
-  columns: readonly string[],
-): Promise<boolean> {
-  if (db.dialect !== 'mysql') return false;
+function uniqueKeysStatement(name: string): SqlStatement {
   const { schema, table } = splitTableName(name);
-  const rows = await db.query(
-    `select index_name as name, column_name as col from information_schema.statistics where table_schema = ${schemaSql(db.dialect, schema)} and table_name = ? and non_unique = 0 order by index_name, seq_in_index`,
-    schema ? [schema, table] : [table],
-  );
+  return {
+    sql: `select index_name as name, column_name as col from information_schema.statistics where table_schema = ${schemaSql('mysql', schema)} and table_name = ? and non_unique = 0 order by index_name, seq_in_index`,
+    params: schema ? [schema, table] : [table],
+  };
+}
+
+function uniqueKeysOf(rows: readonly SqlRow[]): string[][] {
   const keys = new Map<string, string[]>();
   for (const row of rows)
     keys.set(String(row.name), [...(keys.get(String(row.name)) ?? []), String(row.col).toLowerCase()]);
-  const wanted = columns.join(',');
-  return [...keys.values()].some((key) => key.join(',') === wanted);
+  return [...keys.values()];
 }
 
 function schemaSql(dialect: Dialect, schema: string | undefined): string {

@@ -43,6 +43,8 @@ export interface WindowStore {
   readonly recordsOnCommit: boolean;
   /** Replaces the windows' rows and records them `succeeded`. Rejects when nothing was written. */
   commit(windows: readonly WindowRows[], record: CommitRecord): Promise<CommitResult>;
+  /** Starts readying the sink for rows of these columns (a commit waits for it, and reports its failure). */
+  prepare?(columns: ColumnSet): void;
   describe(): string;
 }
 
@@ -55,6 +57,10 @@ export class TransactionalSqlStore implements WindowStore {
     /** The sink's own ledger (`sink.ledger`): the write's transaction records in it. */
     readonly ledger: SqlLedger,
   ) {}
+
+  prepare(columns: ColumnSet): void {
+    this.sink.prepare(columns);
+  }
 
   async commit(windows: readonly WindowRows[], record: CommitRecord): Promise<CommitResult> {
     const written = await this.sink.write(windows, {

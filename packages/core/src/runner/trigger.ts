@@ -1,5 +1,6 @@
 import { type MalformedTally, mergeMalformed } from '../compute.js';
 import type { Logger } from '../logger.js';
+import { columnsOfQuery } from '../query/normalize.js';
 import type { Resources } from '../resources.js';
 import { describeMalformed } from '../sources/malformed.js';
 import type { TriggerEvent } from '../trigger.js';
@@ -39,6 +40,8 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
     { window: scheduled, reason: 'scheduled' },
     ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
   ];
+  // A declarative query's columns are known now: the sink table is checked while the query runs.
+  if (typeof rt.query !== 'function') res.store.prepare?.(columnsOfQuery(rt.query));
   try {
     const ran = await budget.run(() =>
       own.length === 1 && res.store.recordsOnCommit

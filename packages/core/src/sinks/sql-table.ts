@@ -3,11 +3,10 @@ import { type Dialect, quoteName, type SqlClient } from '../db/client.js';
 import {
   type ColumnDef,
   type ColumnInfo,
-  columnInfo,
   columnSql,
   createTableSql,
+  describeTable,
   hasTable,
-  hasUniqueKey,
 } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { RESERVED_COLUMNS } from '../query/validate.js';
@@ -55,22 +54,26 @@ export async function prepareTable(db: SqlClient, table: string, columns: Column
       );
     }
   }
-  if (!(await hasTable(db, table))) {
+  // The warm path asks once (one round trip): a table that shows no column does not exist yet.
+  const uniqueKeys = db.dialect === 'mysql' && columns.dimensions.length === 0;
+  let found = await describeTable(db, table, { uniqueKeys });
+  if (found.columns.size === 0) {
     try {
       await db.query(await createStatement(db, table, columns));
       return {
-        keyIsWindow: db.dialect === 'mysql' && columns.dimensions.length === 0,
+        keyIsWindow: uniqueKeys,
         groupKey: columns.dimensions.length > 0,
         maxChars: new Map(columns.dimensions.map((d) => [d, MAX_GROUP_CHARS])),
         inexact: new Map(),
         exactCollation: undefined,
       };
     } catch (error) {
-      // Another process created it between our check and our CREATE.
+      // Another process created it between our look and our CREATE.
       if (!(await hasTable(db, table))) throw error;
+      found = await describeTable(db, table, { uniqueKeys });
     }
   }
-  const existing = await columnInfo(db, table);
+  const existing = found.columns;
   await extendTable(db, table, columns, existing);
   const groupKey = existing.has(GROUP_KEY_COLUMN);
   const inexact = new Map<string, string>();
@@ -81,10 +84,7 @@ export async function prepareTable(db: SqlClient, table: string, columns: Column
     }
   }
   return {
-    keyIsWindow:
-      db.dialect === 'mysql' &&
-      columns.dimensions.length === 0 &&
-      (await hasUniqueKey(db, table, ['job', 'window_start'])),
+    keyIsWindow: uniqueKeys && found.uniqueKeys.some((key) => key.join(',') === 'job,window_start'),
     groupKey,
     maxChars: new Map(columns.dimensions.map((d) => [d, storedChars(db, existing.get(d.toLowerCase()))])),
     inexact,

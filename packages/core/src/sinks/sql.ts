@@ -333,6 +333,14 @@ export class SqlSink implements Sink {
     });
   }
 
+  /**
+   * Starts creating or checking the table for these columns, so that a run can overlap it with its
+   * source query; the write waits for it (and tries again, and reports, when it failed).
+   */
+  prepare(columns: ColumnSet): void {
+    this.ensureTable(columns).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.ensured = undefined;
     await closeDatabase(this.db);

@@ -37,22 +37,23 @@ describe.each(servers)('a run on $dialect whose statement stalls past its deadli
       () => job.run(at(minute), { deadline }),
       BUDGET_MS + 3_000,
     );
-    return { ...outcome, late: outcome.settledAt - deadline };
+    return { ...outcome, deadline, late: outcome.settledAt - deadline };
   }
 
-  const ledgerOf = async (job: WindowedJob, minute: number) =>
-    (await job.windows({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z' })).find(
-      (w) => w.state === 'failed' && w.start.getUTCMinutes() === minute - 1,
-    );
-
-  it('a source query is cancelled on the server when the run gives up, and the failure recorded', async () => {
+  it('a source query is cancelled on the server when the run gives up; the window is left failed, never succeeded', async () => {
     const job = own.pvJob();
     await job.run(at(1)); // tables made, pools warm
-    const { error, late, stillRunning } = await stalled(job, own.logs, 2);
+    const { error, late, stillRunning, deadline } = await stalled(job, own.logs, 2);
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(late).toBeLessThanOrEqual(0);
     expect(stillRunning).toEqual([]);
-    expect((await ledgerOf(job, 2))?.lastError).toContain('DEADLINE_EXCEEDED');
+    // The failure is recorded within what is left of the budget; on a starved machine that write
+    // may itself not fit, and then the window's `running` mark expires by the deadline, so catch-up
+    // re-runs it. Either way it is never left looking succeeded or alive.
+    const window = (await job.windows({ from: '2026-11-27T10:01:00Z', to: '2026-11-27T10:02:00Z' }))[0];
+    expect(['failed', 'running']).toContain(window?.state);
+    if (window?.lastError) expect(window.lastError).toContain('DEADLINE_EXCEEDED');
+    else expect(window?.expiresAt?.getTime()).toBeLessThanOrEqual(deadline);
   });
 
   it('a sink write is cancelled on the server and rolled back; nothing of it is left', async () => {

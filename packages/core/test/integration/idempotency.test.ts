@@ -142,6 +142,45 @@ describe.each(databases)('exactly one copy of each window on $dialect', (databas
     expect(rows).toEqual([{ pv: 0, uv: 0, bytes: null }]);
   });
 
+  it('a new job with a declarative query creates its sink table on its first run (checked while the query runs), then catches up', async () => {
+    const name = uniqueName('fresh');
+    const table = uniqueName('fresh_sink');
+    const url = new URL(database.url);
+    url.searchParams.set('table', table);
+    const job = defineWindowedJob({
+      name,
+      window: '1m',
+      query: { metrics: { pv: count() } },
+      source: { type: 'sql', url: database.url, table: logs, timeColumn: 'ts' },
+      sink: url.toString(),
+      logger: false,
+    });
+    jobs.push(job);
+    try {
+      await job.run(manualTrigger('2026-11-27T10:01:00Z'));
+      const result = await job.run(manualTrigger('2026-11-27T10:03:00Z'));
+      expect(result.windows.map((w) => [minute(w.window.start), w.reason, w.status])).toEqual([
+        ['10:01', 'catch-up', 'succeeded'],
+        ['10:02', 'scheduled', 'succeeded'],
+      ]);
+      const rows = await knex(table).select('window_start', 'pv').orderBy('window_start');
+      expect(rows.map((r) => [minute(r.window_start), Number(r.pv)])).toEqual([
+        ['10:00', 7],
+        ['10:01', 1],
+        ['10:02', 0],
+      ]);
+      expect(
+        (await ledgerOf(name).orderBy('window_start')).map((r) => [minute(r.window_start), r.status]),
+      ).toEqual([
+        ['10:00', 'succeeded'],
+        ['10:01', 'succeeded'],
+        ['10:02', 'succeeded'],
+      ]);
+    } finally {
+      await knex.schema.dropTableIfExists(table);
+    }
+  });
+
   it('records a scheduled window together with its rows, then catches up the windows before it', async () => {
     const name = uniqueName('rec');
     const ledgerDuringQuery: Array<Array<[string, string]>> = [];

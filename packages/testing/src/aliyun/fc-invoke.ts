@@ -43,6 +43,13 @@ export interface FcInvokeSettings {
  * (https://www.alibabacloud.com/help/en/functioncompute/fc-2-0/result-callback), in the record shape
  * `parseFcDestinationRecord` reads. A synchronous call answers 200 with the result, or with
  * `X-Fc-Error-Type: UnhandledInvocationError` and the error.
+ *
+ * FC 3.0's InvokeFunction (`POST /2023-03-30/functions/{functionName}/invocations`, same
+ * `x-fc-invocation-type` header: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction)
+ * runs here too, with `service` undefined: FC 3.0 functions have no service, so the record's
+ * `functionArn` is `acs:fc:<region>:<account>:functions/<name>` (the FC 3.0 ARN, e.g. in
+ * https://www.alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-tagresource). We
+ * found no FC 3.0 page on a failed sync call's headers or the destination record: both follow FC 2.0's.
  */
 export class FcInvocations {
   readonly attempts: FcAttempt[] = [];
@@ -51,7 +58,7 @@ export class FcInvocations {
   constructor(private readonly settings: FcInvokeSettings) {}
 
   invoke(
-    service: string,
+    service: string | undefined,
     fn: FcFunctionState,
     config: FcAsyncConfigState | undefined,
     type: string | undefined,
@@ -83,7 +90,7 @@ export class FcInvocations {
   }
 
   private async runAsync(
-    service: string,
+    service: string | undefined,
     fn: FcFunctionState,
     config: FcAsyncConfigState | undefined,
     payload: string,
@@ -105,7 +112,10 @@ export class FcInvocations {
         timestamp: Date.now(),
         requestContext: {
           requestId,
-          functionArn: `acs:fc:${region}:${accountId}:services/${service}.LATEST/functions/${fn.functionName}`,
+          functionArn:
+            service === undefined
+              ? `acs:fc:${region}:${accountId}:functions/${fn.functionName}`
+              : `acs:fc:${region}:${accountId}:services/${service}.LATEST/functions/${fn.functionName}`,
           condition: 'UnhandledInvocationError',
           approximateInvokeCount: retries + 1,
         },
@@ -117,7 +127,7 @@ export class FcInvocations {
   }
 
   private async attempt(
-    service: string,
+    service: string | undefined,
     fn: FcFunctionState,
     payload: string,
     requestId: string,
@@ -135,7 +145,7 @@ export class FcInvocations {
         requestId,
         credentials: {},
         function: { name: fn.functionName, handler: fn.handler, memory: fn.memorySize, timeout: fn.timeout },
-        service: { name: service, qualifier: 'LATEST' },
+        service: { ...(service === undefined ? {} : { name: service }), qualifier: 'LATEST' },
         region,
         accountId,
       },

@@ -86,13 +86,13 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
   const triggers = new Map<string, FcTriggerState>();
   const asyncConfigs = new Map<string, FcAsyncConfigState>();
   const calls: FcCall[] = [];
-  const fc3 = createFc3Routes(credentials);
   const invocations = new FcInvocations({
     region: options.region ?? 'cn-hangzhou',
     accountId,
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.deliver ? { deliver: options.deliver } : {}),
   });
+  const fc3 = createFc3Routes(credentials, invocations);
 
   const server = createLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -108,9 +108,11 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
       };
       calls.push(call);
       if (url.pathname.startsWith(`/${FC3_API_VERSION}/`)) {
-        const answer = fc3.handle(req, url, body);
-        Object.assign(call, { operation: answer.operation, status: answer.status });
-        return send(res, answer.status, answer.body);
+        void fc3.handle(req, url, body).then((answer) => {
+          Object.assign(call, { operation: answer.operation, status: answer.status });
+          send(res, answer.status, answer.body, answer.headers);
+        });
+        return;
       }
       const failed = (error: unknown) => {
         const e =

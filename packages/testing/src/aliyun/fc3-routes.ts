@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { verifyAcs3 } from './acs3.js';
+import type { FcInvocations } from './fc-invoke.js';
 import {
   describeFunction,
   type FcAsyncConfigState,
@@ -43,11 +44,15 @@ const FC3_FUNCTION_FIELDS = ['role', 'logConfig', 'cpu', 'diskSize', 'internetAc
  * - CreateTrigger `POST /2023-03-30/functions/{functionName}/triggers` with `triggerConfig` a string
  *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-createtrigger);
  * - PutAsyncInvokeConfig `PUT /2023-03-30/functions/{functionName}/async-invoke-config?qualifier=`
- *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-putasyncinvokeconfig).
+ *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-putasyncinvokeconfig);
+ * - InvokeFunction `POST /2023-03-30/functions/{functionName}/invocations?qualifier=` with the
+ *   event as the raw body and `x-fc-invocation-type: Sync|Async`
+ *   (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction),
+ *   run by `FcInvocations` against the qualifier's async config (retries, then onFailure).
  * Requests are signed with the V3 signature (ACS3-HMAC-SHA256, verified by acs3.ts). Errors
  * answer `{ Code, Message, RequestId }`.
  */
-export function createFc3Routes(credentials: LoopbackCredentials[]) {
+export function createFc3Routes(credentials: LoopbackCredentials[], invocations: FcInvocations) {
   const state: Fc3State = { functions: new Map(), triggers: new Map(), asyncConfigs: new Map() };
 
   function authenticate(req: IncomingMessage, url: URL, body: Buffer): void {
@@ -56,11 +61,8 @@ export function createFc3Routes(credentials: LoopbackCredentials[]) {
       throw new FcError(result.refused.status, result.refused.code, result.refused.message);
   }
 
-  function route(
-    method: string,
-    url: URL,
-    raw: Buffer,
-  ): { operation: string; status: number; body: unknown } {
+  function route(req: IncomingMessage, url: URL, raw: Buffer): Fc3Answer | Promise<Fc3Answer> {
+    const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
     const now = new Date().toISOString();
     if (parts[0] !== 'functions')
@@ -85,6 +87,13 @@ export function createFc3Routes(credentials: LoopbackCredentials[]) {
         state.functions.set(name, updated);
         return { operation, status: 200, body: describe(updated) };
       }
+    }
+    if (parts[2] === 'invocations' && parts.length === 3 && method === 'POST') {
+      const config = state.asyncConfigs.get(`${name}/${url.searchParams.get('qualifier') ?? 'LATEST'}`);
+      const type = req.headers['x-fc-invocation-type'];
+      return Promise.resolve(
+        invocations.invoke(undefined, fn, config, Array.isArray(type) ? type[0] : type, raw.toString('utf8')),
+      ).then((answer) => ({ operation, ...answer }));
     }
     if (parts[2] === 'async-invoke-config' && parts.length === 3) {
       const key = `${name}/${url.searchParams.get('qualifier') ?? 'LATEST'}`;
@@ -136,15 +145,11 @@ export function createFc3Routes(credentials: LoopbackCredentials[]) {
 
   return {
     state,
-    /** Answers one FC 3.0 request: `{ operation, status, body }`; errors as FC 3.0 writes them. */
-    handle(
-      req: IncomingMessage,
-      url: URL,
-      body: Buffer,
-    ): { operation: string; status: number; body: unknown } {
+    /** Answers one FC 3.0 request: `{ operation, status, body, headers }`; errors as FC 3.0 writes them. */
+    async handle(req: IncomingMessage, url: URL, body: Buffer): Promise<Fc3Answer> {
       try {
         authenticate(req, url, body);
-        return route(req.method ?? 'GET', url, body);
+        return await route(req, url, body);
       } catch (error) {
         const e =
           error instanceof FcError
@@ -158,6 +163,13 @@ export function createFc3Routes(credentials: LoopbackCredentials[]) {
       }
     },
   };
+}
+
+interface Fc3Answer {
+  operation: string;
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 function fc3Function(
@@ -214,6 +226,7 @@ function operationOf(method: string, parts: string[]): string {
         } as Record<string, string>
       )[method] ?? 'Unknown'
     );
+  if (parts[2] === 'invocations') return 'InvokeFunction';
   if (parts[2] === 'async-invoke-config')
     return (
       ({ GET: 'GetAsyncInvokeConfig', PUT: 'PutAsyncInvokeConfig' } as Record<string, string>)[method] ??
