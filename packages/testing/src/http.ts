@@ -1,4 +1,10 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 
 /**
  * An HTTP server for the loopback clouds. SDK clients keep connections alive; Node's default
@@ -10,4 +16,16 @@ export function createLoopbackServer(listener: RequestListener): Server {
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 121_000;
   return server;
+}
+
+/** A request handler called once the request's whole body has arrived. */
+export type BodyListener = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
+
+/** {@link createLoopbackServer} for a handler that reads the request body first. */
+export function createBodyServer(listener: BodyListener): Server {
+  return createLoopbackServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => listener(req, res, Buffer.concat(chunks)));
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLoopbackServer } from '../http.js';
+import { createBodyServer } from '../http.js';
 import { FcInvocations } from './fc-invoke.js';
 import {
   describeFunction,
@@ -94,45 +94,40 @@ export async function startFcServer(options: FcServerOptions = {}): Promise<FcLo
   });
   const fc3 = createFc3Routes(credentials, invocations);
 
-  const server = createLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://x');
-      const call: FcCall = {
-        operation: 'Unknown',
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        status: 0,
-      };
-      calls.push(call);
-      if (url.pathname.startsWith(`/${FC3_API_VERSION}/`)) {
-        void fc3.handle(req, url, body).then((answer) => {
-          Object.assign(call, { operation: answer.operation, status: answer.status });
-          send(res, answer.status, answer.body, answer.headers);
-        });
-        return;
-      }
-      const failed = (error: unknown) => {
-        const e =
-          error instanceof FcError
-            ? error
-            : new FcError(500, 'InternalServerError', String((error as Error)?.message));
-        call.status = e.status;
-        send(res, e.status, { ErrorCode: e.code, ErrorMessage: e.message });
-      };
-      try {
-        authenticate(req, url, body);
-        const answer = route(req, url.pathname.slice(`/${API_VERSION}`.length), body, call);
-        Promise.resolve(answer).then((result) => {
-          call.status = result.status;
-          send(res, result.status, result.body, result.headers);
-        }, failed);
-      } catch (error) {
-        failed(error);
-      }
-    });
+  const server = createBodyServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const call: FcCall = {
+      operation: 'Unknown',
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      status: 0,
+    };
+    calls.push(call);
+    if (url.pathname.startsWith(`/${FC3_API_VERSION}/`)) {
+      void fc3.handle(req, url, body).then((answer) => {
+        Object.assign(call, { operation: answer.operation, status: answer.status });
+        send(res, answer.status, answer.body, answer.headers);
+      });
+      return;
+    }
+    const failed = (error: unknown) => {
+      const e =
+        error instanceof FcError
+          ? error
+          : new FcError(500, 'InternalServerError', String((error as Error)?.message));
+      call.status = e.status;
+      send(res, e.status, { ErrorCode: e.code, ErrorMessage: e.message });
+    };
+    try {
+      authenticate(req, url, body);
+      const answer = route(req, url.pathname.slice(`/${API_VERSION}`.length), body, call);
+      Promise.resolve(answer).then((result) => {
+        call.status = result.status;
+        send(res, result.status, result.body, result.headers);
+      }, failed);
+    } catch (error) {
+      failed(error);
+    }
   });
 
   function authenticate(req: IncomingMessage, url: URL, body: Buffer): void {

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLoopbackServer } from '../http.js';
+import { createBodyServer } from '../http.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
 export interface KmsServerOptions {
@@ -73,26 +73,22 @@ export async function startKmsServer(options: KmsServerOptions = {}): Promise<Km
   const calls: string[] = [];
   const arnOf = (name: string) => `acs:kms:${region}:${accountId}:secret/${name}`;
 
-  const server = createLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const params = new URLSearchParams(url.search);
-      for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params.set(k, v);
-      const action = params.get('Action') ?? '';
-      calls.push(action);
-      try {
-        const accessKeyId = verifySignatureV1(req.method ?? 'GET', params, credentials);
-        send(res, 200, { RequestId: randomUUID(), ...handle(action, params, accessKeyId) });
-      } catch (error) {
-        const e =
-          error instanceof KmsError
-            ? error
-            : new KmsError(500, 'InternalFailure', String((error as Error)?.message));
-        send(res, e.status, { Code: e.code, Message: e.message, RequestId: randomUUID() });
-      }
-    });
+  const server = createBodyServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+    const action = params.get('Action') ?? '';
+    calls.push(action);
+    try {
+      const accessKeyId = verifySignatureV1(req.method ?? 'GET', params, credentials);
+      send(res, 200, { RequestId: randomUUID(), ...handle(action, params, accessKeyId) });
+    } catch (error) {
+      const e =
+        error instanceof KmsError
+          ? error
+          : new KmsError(500, 'InternalFailure', String((error as Error)?.message));
+      send(res, e.status, { Code: e.code, Message: e.message, RequestId: randomUUID() });
+    }
   });
 
   function find(params: URLSearchParams): StoredSecret {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLoopbackServer } from '../http.js';
+import { createBodyServer } from '../http.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
 export interface MnsServerOptions {
@@ -40,16 +40,12 @@ export async function startMnsServer(options: MnsServerOptions = {}): Promise<Mn
   const visibilityMs = options.visibilityTimeoutMs ?? 30_000;
   const queues = new Map<string, StoredMessage[]>();
 
-  const server = createLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks));
-      } catch (error) {
-        sendError(res, 500, 'InternalError', String((error as Error).message));
-      }
-    });
+  const server = createBodyServer((req, res, body) => {
+    try {
+      handle(req, res, body);
+    } catch (error) {
+      sendError(res, 500, 'InternalError', String((error as Error).message));
+    }
   });
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLoopbackServer } from '../http.js';
+import { createBodyServer } from '../http.js';
 import { verifyAcs3 } from './acs3.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
@@ -66,29 +66,24 @@ export async function startRamServer(
   const policies = new Map<string, RamPolicyState>();
   const calls: string[] = [];
 
-  const server = createLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://x');
-      const action = String(req.headers['x-acs-action'] ?? '');
-      calls.push(action);
-      const auth = verifyAcs3(req, url, body, credentials);
-      if ('refused' in auth)
-        return send(res, auth.refused.status, { Code: auth.refused.code, Message: auth.refused.message });
-      const params = new URLSearchParams(url.search);
-      for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
-      try {
-        send(res, 200, { RequestId: randomUUID(), ...handle(action, params) });
-      } catch (error) {
-        const e =
-          error instanceof RamError
-            ? error
-            : new RamError(500, 'InternalError', String((error as Error)?.message));
-        send(res, e.status, { Code: e.code, Message: e.message, RequestId: randomUUID() });
-      }
-    });
+  const server = createBodyServer((req, res, body) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const action = String(req.headers['x-acs-action'] ?? '');
+    calls.push(action);
+    const auth = verifyAcs3(req, url, body, credentials);
+    if ('refused' in auth)
+      return send(res, auth.refused.status, { Code: auth.refused.code, Message: auth.refused.message });
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+    try {
+      send(res, 200, { RequestId: randomUUID(), ...handle(action, params) });
+    } catch (error) {
+      const e =
+        error instanceof RamError
+          ? error
+          : new RamError(500, 'InternalError', String((error as Error)?.message));
+      send(res, e.status, { Code: e.code, Message: e.message, RequestId: randomUUID() });
+    }
   });
 
   function required(params: URLSearchParams, name: string): string {

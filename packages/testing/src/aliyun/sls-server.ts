@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLoopbackServer } from '../http.js';
+import { createBodyServer } from '../http.js';
 import { installLoopbackDns } from './dns.js';
 import { encodeBody } from './sls/compress.js';
 import { Logstore, type SlsIndex } from './sls/logstore.js';
@@ -107,16 +107,12 @@ export async function startSlsServer(options: SlsServerOptions = {}): Promise<Sl
     return found;
   };
 
-  const server = createLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks));
-      } catch (error) {
-        send(res, 500, { errorCode: 'InternalServerError', errorMessage: String((error as Error).message) });
-      }
-    });
+  const server = createBodyServer((req, res, body) => {
+    try {
+      handle(req, res, body);
+    } catch (error) {
+      send(res, 500, { errorCode: 'InternalServerError', errorMessage: String((error as Error).message) });
+    }
   });
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
