@@ -208,7 +208,8 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * CreateTrigger's body as both API versions validate it (timer triggers only); `config` reads
- * `triggerConfig` (an object in FC 2.0, a JSON string in FC 3.0).
+ * `triggerConfig` (an object in FC 2.0, a JSON string in FC 3.0:
+ * https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-createtrigger).
  */
 export function newTimerTrigger(
   b: Record<string, unknown>,
