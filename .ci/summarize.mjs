@@ -17,11 +17,22 @@ for (const root of ['packages', 'examples']) {
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + filesFailedWithoutFailedTests(report);
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    for (const line of failures(report)) console.log(`failed: ${join(root, name)} ${line}`);
   }
 }
 // `npm test` failed but no report shows a failure (a package did not build, a runner crashed).
 if (testStatus && failed === (checksFailed ?? 0)) failed += 1;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+
+// The failed tests by file and name, so a flaky failure in CI's record says which test it was.
+function failures(report) {
+  return (report.testResults ?? []).flatMap((r) => {
+    const file = r.name ?? '?';
+    const tests = (r.assertionResults ?? []).filter((a) => a.status === 'failed');
+    if (r.status === 'failed' && tests.length === 0) return [`${file}: ${String(r.message ?? '').split('\n')[0]}`];
+    return tests.map((a) => `${file} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0]}`);
+  });
+}
 
 // A test file that failed without a failing test (it could not load, a hook threw) counts as one failure.
 function filesFailedWithoutFailedTests(report) {
