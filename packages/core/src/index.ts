@@ -9,6 +9,7 @@ export {
   parseBackfillPayload,
   runBackfillPayload,
 } from './backfill-payload.js';
+export { entryTsconfig } from './bundle-tsconfig.js';
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
 export { grantsDocument, resourceEnvironment, sourceOfEnvironment } from './deploy-env.js';
 export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';

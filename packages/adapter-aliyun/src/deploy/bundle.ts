@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { WindowedError } from '@windowed/core';
+import { entryTsconfig, WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 /**
@@ -100,6 +100,7 @@ export async function buildFcCode(options: FcBundleOptions): Promise<FcCodePacka
       legalComments: 'none',
       logLevel: 'silent',
       external: [...FC_EXTERNALS, ...(options.external ?? [])],
+      tsconfig: entryTsconfig(entry),
       plugins: [LZ4_STUB as import('esbuild').Plugin],
       // ESM sources become CommonJS; `import.meta.url` has no CJS equivalent, so it is shimmed.
       define: { 'import.meta.url': '__windowed_import_meta_url' },

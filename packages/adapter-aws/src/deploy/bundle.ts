@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { WindowedError } from '@windowed/core';
+import { entryTsconfig, WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 export interface LambdaBundleOptions {
@@ -81,6 +81,7 @@ export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise
       minify: options.minify ?? true,
       legalComments: 'none',
       external: [...BUNDLE_EXTERNALS, ...(options.external ?? [])],
+      tsconfig: entryTsconfig(entry),
       banner: { js: REQUIRE_SHIM },
       logLevel: 'silent',
       plugins: [

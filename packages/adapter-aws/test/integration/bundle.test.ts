@@ -71,6 +71,17 @@ describe('bundleLambdaHandler', () => {
     expect(code).toMatch(/["']@duckdb\/node-api["']/);
   });
 
+  it("bundles a workspace package once: the pv-uv example's function holds one @windowed/core", async () => {
+    // The example imports @windowed/core (its build) and so does @windowed/adapter-aws's build, which
+    // sits beside a tsconfig.json whose `paths` point at core's sources: per-file tsconfigs made two
+    // copies, twice the code on a cold start and two WindowedError classes.
+    const example = fileURLToPath(new URL('../../../../examples/pv-uv/aws.ts', import.meta.url));
+    const code = new TextDecoder().decode(
+      unzipSync((await bundleLambdaHandler({ entry: example })).zip)['index.mjs'],
+    );
+    expect(code.match(/"WindowedError"/g)?.length).toBe(1);
+  }, 60_000);
+
   it('refuses to bundle deploy-time code into the function', async () => {
     await expect(
       bundleLambdaHandler({ entry: join(fixtures, 'deploy-time-handler.ts') }),
