@@ -22,6 +22,21 @@ export interface EngineLimits {
 
 export type EngineRow = Record<string, string | number | boolean | null>;
 
+/** One column of a Parquet file as `RETURN_STATS` reports it; `min`/`max` are NULL when every value is. */
+export interface ColumnStats {
+  nulls: number;
+  min: string | null;
+  max: string | null;
+}
+
+export interface CopyStats {
+  rows: number;
+  columns: Map<string, ColumnStats>;
+}
+
+/** DuckDB's MAP values as `getRowObjectsJS` gives them. */
+type StatsMap = { key: string; value: { key: string; value: string }[] }[];
+
 /**
  * An in-memory DuckDB of this process: it reads the cache's Parquet segments and the input files,
  * and holds no database file, so any number of processes can share one cache (a DuckDB database
@@ -73,6 +88,32 @@ export class Engine {
     const run = this.queue.then(async () => {
       const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS().map(toRow);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * `COPY (select) TO target` as Parquet, answering what DuckDB's `RETURN_STATS` reports of the file
+   * written: its rows, and per column its NULLs, least and greatest value (as text)
+   * (https://duckdb.org/docs/stable/sql/statements/copy#copy--to-options).
+   */
+  copyToParquet(select: string, target: string, options: string): Promise<CopyStats> {
+    const run = this.queue.then(async () => {
+      const reader = await this.connection.runAndReadAll(
+        `copy (${select}) to ${sqlString(target)} (format parquet, ${options}, return_stats true)`,
+      );
+      const [row] = reader.getRowObjectsJS() as { count: bigint; column_statistics: StatsMap }[];
+      const columns = new Map<string, ColumnStats>();
+      for (const { key, value } of row?.column_statistics ?? []) {
+        const stat = new Map(value.map((e) => [e.key, e.value]));
+        columns.set(key.replace(/^"(.*)"$/, '$1').replaceAll('""', '"'), {
+          nulls: Number(stat.get('null_count') ?? Number.NaN),
+          min: stat.get('min') ?? null,
+          max: stat.get('max') ?? null,
+        });
+      }
+      return { rows: Number(row?.count ?? 0), columns };
     });
     this.queue = run.catch(() => undefined);
     return run;
