@@ -38,7 +38,7 @@ export const FULL: Sizes = {
   coldSamples: 20,
   firstInvocationSamples: 20,
   ndjsonLines: 1_000_000,
-  embeddedReps: 5,
+  embeddedReps: 9,
   growthReps: 5,
 };
 
