@@ -4,12 +4,13 @@ import { createFc3Client, createFcClient, type FcClientOptions } from './fc-api.
 import type { ResolvedFcDeployOptions } from './options.js';
 
 /**
- * Concurrent SLS analytic statements (SQL) a project runs in Standard SQL mode: 15, per "Query and
- * analysis" limits (https://www.alibabacloud.com/help/doc-detail/92572.html); search statements
- * alone allow 100 per project (same page). Every query the `sls` source sends is an analytic
- * statement, and each chunk in flight runs one at a time.
+ * Concurrent SLS analytic statements (SQL) per project: 15 on the general-purpose instance, 100 with
+ * Dedicated SQL (the `sls` source's `dedicatedSql: true`), per the "Query and analysis" limits,
+ * "Analysis" table, "Concurrency" row (https://help.aliyun.com/en/sls/query-and-analysis1); search
+ * statements alone allow 100 per project (same page). Every query the `sls` source sends is an
+ * analytic statement, and each chunk in flight runs one at a time.
  */
-const SLS_CONCURRENT_ANALYTIC_STATEMENTS = 15;
+const SLS_CONCURRENT_ANALYTIC_STATEMENTS = { standard: 15, dedicated: 100 } as const;
 /** With a source that is not SLS, the sink's connections are the bound. */
 const NO_SOURCE_QUOTA = 100;
 
@@ -29,7 +30,10 @@ export async function fcRemote(
   settings: Omit<FcClientOptions, 'accountId' | 'region'>,
 ): Promise<RemoteFunction> {
   const clientOptions = { accountId: options.accountId, region: options.region, ...settings };
-  const sls = sourceOfEnvironment(options.environmentVariables)?.type === 'sls';
+  const source = sourceOfEnvironment(options.environmentVariables);
+  const sls = source?.type === 'sls';
+  const slsQuota =
+    SLS_CONCURRENT_ANALYTIC_STATEMENTS[source?.dedicatedSql === true ? 'dedicated' : 'standard'];
   // Created at the first invocation: the function's facts (timeout, quota) need no credentials.
   let invoke: ((event: string) => Promise<string | undefined>) | undefined;
   const fc2 = (): typeof invoke => {
@@ -67,8 +71,10 @@ export async function fcRemote(
     timeoutMs: options.timeout * 1000,
     sourceLimit: sls
       ? {
-          max: SLS_CONCURRENT_ANALYTIC_STATEMENTS,
-          reason: `SLS runs at most ${SLS_CONCURRENT_ANALYTIC_STATEMENTS} concurrent analytic statements per project`,
+          max: slsQuota,
+          reason: `SLS runs at most ${slsQuota} concurrent analytic statements per project${
+            source?.dedicatedSql === true ? ' with Dedicated SQL' : ' (100 with dedicatedSql: true)'
+          }`,
         }
       : { max: NO_SOURCE_QUOTA, reason: 'the source has no documented concurrent-query quota' },
     async invokeAsync(payload) {
