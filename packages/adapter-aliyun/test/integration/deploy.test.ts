@@ -171,6 +171,13 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
     expect(out).toContain('RESULT 2026-11-27T10:06:00.000Z');
   });
 
+  it("bundles a workspace package once: the pv-uv example's FC code holds one @windowed/core", async () => {
+    const example = fileURLToPath(new URL('../../../../examples/pv-uv/aliyun.ts', import.meta.url));
+    const code = await buildFcCode({ entry: example });
+    const source = new TextDecoder().decode(unzipSync(code.zip)['index.js']);
+    expect(source.match(/"WindowedError"/g)?.length).toBe(1);
+  }, 60_000);
+
   it('reports a rejected signature as DEPLOY_FAILED without the secret', async () => {
     const bad = await createFcClient({
       accountId: server.accountId,
