@@ -53,7 +53,7 @@ export class SegmentWriter {
     // Row groups of 32,768 rows (not DuckDB's 122,880): a one-window query reads a quarter as much
     // (its time range selects row groups by their min/max). Parquet 2 encodings (delta, byte-stream
     // split) with LZ4: against Parquet 1 with Snappy, writing takes ~20 % less CPU, the day's query
-    // ~15 % less, and the file is a third smaller (bench/README.md, "Segment encoding").
+    // ~15 % less, and the file is a third smaller (bench/README.md, "Second pass on the embedded engine").
     const stats = await this.engine.copyToParquet(
       select,
       temporary,
@@ -64,7 +64,7 @@ export class SegmentWriter {
     // Every row well-formed (the common case): the file's statistics are its counts; otherwise they
     // are read back by reason.
     const rows =
-      bad && ts && bad.nulls === stats.rows
+      bad && ts && bad.nulls === stats.rows && ts.nulls === 0
         ? stats.rows === 0
           ? []
           : [{ bad: null, unplaced: false, n: stats.rows, lo: Number(ts.min), hi: Number(ts.max) }]
