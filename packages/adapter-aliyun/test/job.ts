@@ -11,3 +11,13 @@ export function pvUvJob(timeZone = 'UTC') {
     },
   };
 }
+
+/** The smallest valid FC 2.0 deploy options for the pv/uv job (account, region, service, role, entry, destination). */
+export const FC_DEPLOY_INPUT = {
+  accountId: '1234567890123456',
+  region: 'cn-hangzhou',
+  service: 'windowed',
+  role: 'acs:ram::1234567890123456:role/windowed-fc',
+  entry: 'src/handler.ts',
+  destination: 'acs:mns:cn-hangzhou:1234567890123456:/queues/windowed-failures/messages',
+};

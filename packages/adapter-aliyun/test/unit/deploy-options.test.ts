@@ -1,15 +1,9 @@
 import { isWindowedError } from '@windowed/core';
 import { describe, expect, it } from 'vitest';
 import { resolveFcDeployOptions } from '../../src/deploy/options.js';
+import { FC_DEPLOY_INPUT } from '../job.js';
 
-const valid = {
-  accountId: '1234567890123456',
-  region: 'cn-hangzhou',
-  service: 'windowed',
-  role: 'acs:ram::1234567890123456:role/windowed-fc',
-  entry: 'src/handler.ts',
-  destination: 'acs:mns:cn-hangzhou:1234567890123456:/queues/windowed-failures/messages',
-};
+const valid = FC_DEPLOY_INPUT;
 
 function errorOf(input: unknown): string {
   try {

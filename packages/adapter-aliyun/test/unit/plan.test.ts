@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveFcDeployOptions } from '../../src/deploy/options.js';
 import { planFcDeployment } from '../../src/deploy/plan.js';
-import { pvUvJob } from '../job.js';
+import { FC_DEPLOY_INPUT, pvUvJob } from '../job.js';
 
 const job = pvUvJob('Asia/Shanghai');
 const options = resolveFcDeployOptions(
   {
-    accountId: '1234567890123456',
-    region: 'cn-hangzhou',
-    service: 'windowed',
-    role: 'acs:ram::1234567890123456:role/windowed-fc',
-    entry: 'src/handler.ts',
-    destination: 'acs:mns:cn-hangzhou:1234567890123456:/queues/windowed-failures/messages',
+    ...FC_DEPLOY_INPUT,
     maxAsyncRetryAttempts: 2,
     environmentVariables: { WINDOWED_SINK: 'mysql://stats@10.0.0.5:3306/stats' },
   },

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { resolveFcDeployOptions } from '../../src/deploy/options.js';
 import { fcRemote } from '../../src/deploy/remote.js';
+import { FC_DEPLOY_INPUT } from '../job.js';
 
-const base = {
-  accountId: '1234567890123456',
-  region: 'cn-hangzhou',
-  service: 'windowed',
-  role: 'acs:ram::1234567890123456:role/windowed-fc',
-  entry: 'src/handler.ts',
-  destination: 'acs:mns:cn-hangzhou:1234567890123456:/queues/windowed-failures/messages',
-};
 const KEYS = { accessKeyId: 'AK', accessKeySecret: 'SK' };
 
 async function limitFor(source: Record<string, unknown> | undefined) {
   const options = resolveFcDeployOptions(
-    { ...base, ...(source ? { environmentVariables: { WINDOWED_SOURCE: JSON.stringify(source) } } : {}) },
+    {
+      ...FC_DEPLOY_INPUT,
+      ...(source ? { environmentVariables: { WINDOWED_SOURCE: JSON.stringify(source) } } : {}),
+    },
     'pv_uv',
   );
   return (await fcRemote(options, KEYS)).sourceLimit;
