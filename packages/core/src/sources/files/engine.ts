@@ -85,12 +85,10 @@ export class Engine {
 
   /** Rows of one statement; statements run one at a time on the process's connection. */
   all(sql: string, params: readonly unknown[] = []): Promise<EngineRow[]> {
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS().map(toRow);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -99,7 +97,7 @@ export class Engine {
    * (https://duckdb.org/docs/stable/sql/statements/copy#copy--to-options).
    */
   copyToParquet(select: string, target: string, options: string): Promise<CopyStats> {
-    const run = this.queue.then(async () => {
+    return this.inTurn(async () => {
       const reader = await this.connection.runAndReadAll(
         `copy (${select}) to ${sqlString(target)} (format parquet, ${options}, return_stats true)`,
       );
@@ -115,13 +113,18 @@ export class Engine {
       }
       return { rows: Number(row?.count ?? 0), columns };
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** Stops the statement running now (a deadline passed); it rejects. */
   interrupt(): void {
     this.connection.interrupt();
+  }
+
+  /** Runs `work` after every statement queued before it: one statement at a time on the connection. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {
