@@ -32,8 +32,8 @@ export async function fcRemote(
   const clientOptions = { accountId: options.accountId, region: options.region, ...settings };
   const source = sourceOfEnvironment(options.environmentVariables);
   const sls = source?.type === 'sls';
-  const slsQuota =
-    SLS_CONCURRENT_ANALYTIC_STATEMENTS[source?.dedicatedSql === true ? 'dedicated' : 'standard'];
+  const dedicated = source?.dedicatedSql === true;
+  const slsQuota = SLS_CONCURRENT_ANALYTIC_STATEMENTS[dedicated ? 'dedicated' : 'standard'];
   // Created at the first invocation: the function's facts (timeout, quota) need no credentials.
   let invoke: ((event: string) => Promise<string | undefined>) | undefined;
   const fc2 = (): typeof invoke => {
@@ -73,7 +73,7 @@ export async function fcRemote(
       ? {
           max: slsQuota,
           reason: `SLS runs at most ${slsQuota} concurrent analytic statements per project${
-            source?.dedicatedSql === true ? ' with Dedicated SQL' : ' (100 with dedicatedSql: true)'
+            dedicated ? ' with Dedicated SQL' : ' (100 with dedicatedSql: true)'
           }`,
         }
       : { max: NO_SOURCE_QUOTA, reason: 'the source has no documented concurrent-query quota' },
