@@ -15,7 +15,8 @@ export function definitionFingerprint(
   source: string,
 ): string {
   const definition = {
-    v: 1,
+    // 2: filters and in-lists ordered by code units, not by the process locale (1).
+    v: 2,
     query: typeof query === 'function' ? 'function' : canonicalQuery(query),
     window: [window.size.label, window.timeZone],
     source,

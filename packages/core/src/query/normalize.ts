@@ -90,7 +90,9 @@ export function columnsOfRows(rows: readonly Record<string, unknown>[]): ColumnS
  * them) and `in` lists and group fields in a fixed order. Equal queries give equal JSON.
  */
 export function canonicalQuery(query: DeclarativeQuery): unknown {
-  const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+  // By UTF-16 code units, as Array#sort: localeCompare would order by the process locale (so a laptop
+  // and a function could disagree on a job's fingerprint) and load ICU's collator on a cold start.
+  const byJson = (a: unknown, b: unknown) => compareCodeUnits(JSON.stringify(a), JSON.stringify(b));
   return {
     metrics: Object.keys(query.metrics)
       .sort()
@@ -103,4 +105,8 @@ export function canonicalQuery(query: DeclarativeQuery): unknown {
       .sort(byJson),
     groupBy: [...(query.groupBy ?? [])].sort(),
   };
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,3 +1,5 @@
+import { mod } from '../time/mod.js';
+
 // Time zones through Intl alone. Constructing the first Intl.DateTimeFormat of a process loads ICU's
 // locale data (~12 ms, whatever the zone), so validation — which runs when a job module loads — avoids
 // it for every canonical name and for UTC; only the offsets of a non-UTC zone need a formatter.
@@ -75,8 +77,4 @@ function readingOf(parts: Intl.DateTimeFormatPart[]): number {
   const date = new Date(0);
   date.setUTCFullYear(year, field.month - 1, field.day);
   return date.getTime() + time;
-}
-
-function mod(a: number, b: number): number {
-  return ((a % b) + b) % b;
 }
