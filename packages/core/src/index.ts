@@ -152,3 +152,4 @@ export type {
 } from './types.js';
 export type { GroupDifference, VerifyOptions, VerifyResult, WindowDrift } from './verify/types.js';
 export * from './window/index.js';
+export { zodMessages } from './zod-messages.js';

@@ -8,9 +8,9 @@ import {
   type SourceResult,
   type Window,
   WindowedError,
+  zodMessages,
 } from '@windowed/core';
 import * as z from 'zod/mini';
-import { en } from 'zod/v4/locales';
 import { BIN_FIELD, type CompiledInsights, compileInsightsQuery } from './compile.js';
 import { type PollOptions, runInsightsQuery } from './run.js';
 
@@ -92,16 +92,13 @@ function buildOptionsSchema() {
     );
 }
 
-/** zod/mini's own messages are English only when asked for (the process-wide config stays the user's). */
-const messages = { error: en().localeError };
-
 /**
  * A CloudWatch Logs Insights source. Answers each window exactly over `[start, end)` (ms), distinct
  * counts exactly unless the job asks for `approximate`, and many windows at once with `bin()`.
  */
 export function createCloudWatchSource(input: CloudWatchSourceOptions | Record<string, unknown>): Source {
   optionsSchema ??= buildOptionsSchema();
-  const parsed = optionsSchema.safeParse(input, messages);
+  const parsed = optionsSchema.safeParse(input, zodMessages);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'options';

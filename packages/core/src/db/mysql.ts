@@ -163,6 +163,10 @@ export class MysqlClient implements SqlClient {
         maxIdle: 1,
         idleTimeout: 30_000,
         enableKeepAlive: true,
+        // Rows through mysql2's interpreted parser instead of one generated and compiled per result
+        // shape: windowed's statements return a few rows each, and compiling costs a cold start more
+        // (bench/README.md). Same options, same values (static_text_parser.js).
+        disableEval: true,
       });
       pool.on('connection', (connection) => {
         // Queued ahead of the statement the connection was opened for.

@@ -1,4 +1,11 @@
-import { type Dialect, quoteName, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
+import {
+  type Dialect,
+  quoteName,
+  type SqlClient,
+  type SqlRow,
+  type SqlStatement,
+  valuesList,
+} from '../db/client.js';
 import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
@@ -59,31 +66,35 @@ export class SqlLedger implements Ledger {
    * Makes the table usable for `job`: created, or migrated from 0.1, and the job's migrated rows
    * claimed for this sink. Once per instance and job. The warm path costs one statement, the claim
    * (it fails on a missing or 0.1 table, which is then prepared and the claim sent again): no
-   * schema probe before it.
+   * schema probe before it. The first caller may pass a `read` to send with the claim (one round
+   * trip where the connection takes several statements): its rows come back, when it was sent.
    */
-  ensure(job: string): Promise<void> {
-    let claimed = this.claimed.get(job);
-    if (!claimed) {
-      claimed = this.claim(job).catch((error) => {
-        this.claimed.delete(job);
-        throw new WindowedError(
-          'LEDGER_FAILED',
-          `Could not prepare ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      });
-      this.claimed.set(job, claimed);
-    }
-    return claimed;
+  ensure(job: string, read?: SqlStatement): Promise<SqlRow[] | undefined> {
+    const claimed = this.claimed.get(job);
+    if (claimed) return claimed.then(() => undefined);
+    const claiming = this.claim(job, read).catch((error) => {
+      this.claimed.delete(job);
+      throw new WindowedError(
+        'LEDGER_FAILED',
+        `Could not prepare ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    });
+    const settled = claiming.then(() => undefined);
+    settled.catch(() => undefined); // handled: whoever awaits it sees the failure; the next caller claims anew
+    this.claimed.set(job, settled);
+    return claiming;
   }
 
-  private async claim(job: string): Promise<void> {
-    const { sql, params } = claimStatement(this.db.dialect, job, this.sink);
+  private async claim(job: string, read: SqlStatement | undefined): Promise<SqlRow[] | undefined> {
+    const claim = claimStatement(this.db.dialect, job, this.sink);
     if (!this.ready) {
       try {
-        await this.db.query(sql, params);
+        let rows: SqlRow[] | undefined;
+        if (read && this.db.multipleStatements) [, rows] = await this.db.batch([claim, read]);
+        else await this.db.query(claim.sql, claim.params);
         this.ready = Promise.resolve();
-        return;
+        return rows;
       } catch (error) {
         // Anything but a missing table or column (a dropped connection, a refused login) is the answer.
         if (!isMissingSchema(error) && !isDenied(error)) throw error;
@@ -91,9 +102,9 @@ export class SqlLedger implements Ledger {
           // Denied on the table of the connection's own schema: that is the answer too.
           if (!isMissingSchema(error)) throw error;
           // Current now: another process created or migrated it since.
-          await this.db.query(sql, params);
+          await this.db.query(claim.sql, claim.params);
           this.ready = Promise.resolve();
-          return;
+          return undefined;
         }
         // PostgreSQL: a table of that name further down the search path (another role's, in
         // `public`) answered; windowed's goes in the connection's own schema, as a probe would find.
@@ -104,7 +115,8 @@ export class SqlLedger implements Ledger {
       throw error;
     });
     await this.ready;
-    await this.db.query(sql, params);
+    await this.db.query(claim.sql, claim.params);
+    return undefined;
   }
 
   async markRunning(
@@ -244,13 +256,14 @@ export class SqlLedger implements Ledger {
   }
 
   async firstWindowStart(job: string): Promise<Date | undefined> {
-    await this.ensure(job);
-    const [row] = await this.guard('Reading the first window', () =>
-      this.db.query(
-        `select min(${this.q('window_start')}) as ${this.q('first')} from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ?`,
-        [job, this.sink],
-      ),
-    );
+    const read = {
+      sql: `select min(${this.q('window_start')}) as ${this.q('first')} from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ?`,
+      params: [job, this.sink],
+    };
+    // A process's first question of the ledger: asked with the claim on a cold start.
+    const [row] =
+      (await this.ensure(job, read)) ??
+      (await this.guard('Reading the first window', () => this.db.query(read.sql, read.params)));
     const first = row?.first;
     return first === null || first === undefined ? undefined : fromDbTime(first);
   }

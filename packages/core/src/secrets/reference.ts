@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { WindowedError } from '../errors.js';
+import { zodMessages } from '../zod-messages.js';
 
 /**
  * Where a database password lives instead of in the URL: a secret in the cloud's secret store (AWS
@@ -81,7 +82,7 @@ export function passwordReferenceOf(params: URLSearchParams, what: string): Pass
  */
 export function withPasswordReference(url: string, password: unknown, what: string): string {
   if (password === undefined) return url;
-  const parsed = passwordReferenceSchema.safeParse(password);
+  const parsed = passwordReferenceSchema.safeParse(password, zodMessages);
   if (!parsed.success)
     throw new WindowedError(
       'INVALID_CONFIG',

@@ -9,6 +9,8 @@ export interface FaultProxy {
   cutAll(): void;
   /** Connections opened through the proxy, and statements it saw. */
   readonly stats: { connections: number; statements: number };
+  /** With `log`: the SQL of every message the clients sent, in order (one message may hold several statements). */
+  readonly sent: string[];
   close(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ export interface FaultProxyOptions {
   dialect?: WireDialect;
   /** Faults to inject, statement by statement; without it the proxy only forwards (and `cutAll`s). */
   plan?: FaultPlan;
+  /** Keep the SQL of every message in `sent`. */
+  log?: boolean;
 }
 
 /**
@@ -35,6 +39,7 @@ export async function startFaultProxy(url: string, options: FaultProxyOptions = 
   const defaultPort = dialect === 'mysql' ? 3306 : 5432;
   const links = new Set<Link>();
   const stats = { connections: 0, statements: 0 };
+  const sent: string[] = [];
   const server = createServer((client) => {
     stats.connections++;
     if (options.plan?.decideConnect()) {
@@ -43,7 +48,8 @@ export async function startFaultProxy(url: string, options: FaultProxyOptions = 
       return;
     }
     const upstream = connect(Number(target.port || defaultPort), target.hostname);
-    const link = new Link(client, upstream, dialect, options.plan, stats, () => links.delete(link));
+    const log = options.log ? sent : undefined;
+    const link = new Link(client, upstream, dialect, options.plan, stats, log, () => links.delete(link));
     links.add(link);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -54,6 +60,7 @@ export async function startFaultProxy(url: string, options: FaultProxyOptions = 
   return {
     url: proxied.toString(),
     stats,
+    sent,
     cutAll() {
       for (const link of [...links]) link.cut();
     },
@@ -84,6 +91,7 @@ class Link {
     dialect: WireDialect,
     private readonly plan: FaultPlan | undefined,
     private readonly stats: { statements: number },
+    private readonly log: string[] | undefined,
     private readonly onClose: () => void,
   ) {
     this.reader = new MessageReader(dialect);
@@ -127,6 +135,7 @@ class Link {
   /** Tracks the transaction and asks the plan about the statement. */
   private statement(sql: string): Fault | undefined {
     this.stats.statements++;
+    this.log?.push(sql);
     const shape = shapeOf(sql);
     const fault = this.plan?.decide({ ...shape, sql, inTransaction: this.inTransaction });
     if (shape.commits || shape.rollsBack) this.inTransaction = false;
