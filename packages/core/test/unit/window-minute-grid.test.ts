@@ -20,32 +20,23 @@ interface Transition {
 /** The transitions of a TZif file (RFC 8536), from its 64-bit (version 2+) block, and its footer rule. */
 function readTzif(file: string): { transitions: Transition[]; footer: string } {
   const data = readFileSync(file);
-  const counts = (at: number) => [0, 1, 2, 3, 4, 5].map((i) => data.readUInt32BE(at + 20 + 4 * i));
-  const [isut, isstd, leap, time, type, chars] = counts(0) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const v1Size = time * 5 + type * 6 + chars + leap * 8 + isstd + isut;
-  const header = 44 + v1Size;
-  const [isut2, isstd2, leap2, time2, type2, chars2] = counts(header) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // A header's six counts (RFC 8536 §3.1): isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt.
+  const counts = (at: number) => {
+    const [isut = 0, isstd = 0, leap = 0, time = 0, type = 0, chars = 0] = [0, 1, 2, 3, 4, 5].map((i) =>
+      data.readUInt32BE(at + 20 + 4 * i),
+    );
+    return { isut, isstd, leap, time, type, chars };
+  };
+  const v1 = counts(0);
+  const header = 44 + v1.time * 5 + v1.type * 6 + v1.chars + v1.leap * 8 + v1.isstd + v1.isut;
+  const v2 = counts(header);
   let at = header + 44;
-  const times = Array.from({ length: time2 }, (_, i) => Number(data.readBigInt64BE(at + 8 * i)) * 1000);
-  at += time2 * 8;
-  const indexes = Array.from({ length: time2 }, (_, i) => data[at + i]!);
-  at += time2;
-  const offsets = Array.from({ length: type2 }, (_, i) => data.readInt32BE(at + 6 * i));
-  at += type2 * 6 + chars2 + leap2 * 12 + isstd2 + isut2;
+  const times = Array.from({ length: v2.time }, (_, i) => Number(data.readBigInt64BE(at + 8 * i)) * 1000);
+  at += v2.time * 8;
+  const indexes = Array.from({ length: v2.time }, (_, i) => data[at + i]!);
+  at += v2.time;
+  const offsets = Array.from({ length: v2.type }, (_, i) => data.readInt32BE(at + 6 * i));
+  at += v2.type * 6 + v2.chars + v2.leap * 12 + v2.isstd + v2.isut;
   const footer = data.subarray(at).toString('latin1').trim();
   // Only changes of offset: a "fat" file also lists 2038-01-19T03:14:07Z (2^31 - 1 s) for 32-bit readers.
   const transitions = times
