@@ -4,7 +4,9 @@ import {
   type Logger,
   parseBackfillPayload,
   type RunResult,
+  type RunResultJson,
   runBackfillPayload,
+  runResultJson,
   type WindowedJob,
 } from '@windowed/core';
 import { fromScheduledEvent } from './event.js';
@@ -28,11 +30,7 @@ export interface LambdaHandlerOptions {
 }
 
 /** What the handler resolves with: JSON, for a synchronous `aws lambda invoke`. */
-export interface LambdaRunSummary {
-  job: string;
-  scheduledTime: string;
-  window: { start: string; end: string };
-  windows: Array<{ start: string; end: string; reason: string; status: string; rows: number }>;
+export interface LambdaRunSummary extends RunResultJson {
   durationMs: number;
 }
 
@@ -74,19 +72,7 @@ export function lambdaHandler(job: WindowedJob, options: LambdaHandlerOptions = 
 }
 
 function summarize(result: RunResult): LambdaRunSummary {
-  return {
-    job: result.job,
-    scheduledTime: result.trigger.scheduledTime,
-    window: { start: result.window.start.toISOString(), end: result.window.end.toISOString() },
-    windows: result.windows.map((w) => ({
-      start: w.window.start.toISOString(),
-      end: w.window.end.toISOString(),
-      reason: w.reason,
-      status: w.status,
-      rows: w.rows,
-    })),
-    durationMs: Math.round(result.durationMs),
-  };
+  return { ...runResultJson(result), durationMs: Math.round(result.durationMs) };
 }
 
 function envTimeoutMs(): number | undefined {

@@ -66,6 +66,7 @@ export { count, countDistinct, max, min, sum } from './query/metrics.js';
 export { columnsOfQuery, normalizeRows } from './query/normalize.js';
 export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, Row } from './query/types.js';
 export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/validate.js';
+export { type RunResultJson, runResultJson } from './run-json.js';
 export {
   credentialsOfSecret,
   type DatabaseCredentials,

@@ -4,6 +4,7 @@ import {
   manualTrigger,
   parseInstant,
   type RunResult,
+  runResultJson,
   type StoredRow,
   type WindowedJob,
 } from '@windowed/core';
@@ -138,18 +139,13 @@ function printValues(ctx: CliContext, job: WindowedJob, rows: StoredRow[]): void
 }
 
 function toJson(result: RunResult) {
+  const json = runResultJson(result);
   return {
-    job: result.job,
-    scheduledTime: result.trigger.scheduledTime,
-    window: { start: result.window.start.toISOString(), end: result.window.end.toISOString() },
-    windows: result.windows.map((w) => ({
-      start: w.window.start.toISOString(),
-      end: w.window.end.toISOString(),
-      reason: w.reason,
-      status: w.status,
-      rows: w.rows,
-      ...(w.error ? { error: errorJson(w.error) } : {}),
-    })),
+    ...json,
+    windows: json.windows.map((w, i) => {
+      const error = result.windows[i]?.error;
+      return error ? { ...w, error: errorJson(error) } : w;
+    }),
     malformed: result.malformed,
     malformedReasons: result.malformedReasons,
     unplaced: result.unplaced,
