@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { MalformedReason } from '../malformed.js';
 import type { CacheDir, Segment } from './cache.js';
-import { type Engine, sqlName, sqlString } from './engine.js';
+import { type CopyStats, type Engine, type EngineRow, sqlName, sqlString } from './engine.js';
 import { BAD, TS } from './time.js';
 
 /** Where DuckDB's CSV reader puts the lines it rejects (too long, not a row), per read. */
@@ -22,8 +22,8 @@ const ROW_GROUP = 32_768;
 
 /**
  * Writes segments under temporary names; `commit` renames them into place. Each segment's counts
- * (rows with a time, malformed rows placed in a window, malformed rows without a time) are read
- * back from the file DuckDB wrote.
+ * (rows with a time, malformed rows placed in a window, malformed rows without a time) come from
+ * the statistics of the file DuckDB wrote, or from the file itself when some rows are malformed.
  */
 export class SegmentWriter {
   readonly segments: Segment[] = [];
@@ -59,19 +59,7 @@ export class SegmentWriter {
       temporary,
       `compression lz4_raw, parquet_version v2, row_group_size ${ROW_GROUP}`,
     );
-    const bad = stats.columns.get(BAD);
-    const ts = stats.columns.get(TS);
-    // Every row well-formed (the common case): the file's statistics are its counts; otherwise they
-    // are read back by reason.
-    const rows =
-      bad && ts && bad.nulls === stats.rows && ts.nulls === 0
-        ? stats.rows === 0
-          ? []
-          : [{ bad: null, unplaced: false, n: stats.rows, lo: Number(ts.min), hi: Number(ts.max) }]
-        : await this.engine.all(
-            `select ${BAD} as bad, ${TS} is null as unplaced, count(*) as n, min(${TS}) as lo, max(${TS}) as hi
-       from read_parquet(${sqlString(temporary)}) group by all`,
-          );
+    const rows = await this.countsOf(stats, temporary);
     const segment: Segment = {
       name,
       good: 0,
@@ -100,6 +88,23 @@ export class SegmentWriter {
     this.segments.push(segment);
     for (const [reason, n] of unplaced) this.add(reason, n);
     return { rows: total, unplaced };
+  }
+
+  /**
+   * A segment's rows by malformation, with their least and greatest time: the file's statistics when
+   * every row is well-formed (the common case), else read back from the file by reason.
+   */
+  private async countsOf(stats: CopyStats, file: string): Promise<EngineRow[]> {
+    const bad = stats.columns.get(BAD);
+    const ts = stats.columns.get(TS);
+    if (bad && ts && bad.nulls === stats.rows && ts.nulls === 0) {
+      if (stats.rows === 0) return [];
+      return [{ bad: null, unplaced: false, n: stats.rows, lo: Number(ts.min), hi: Number(ts.max) }];
+    }
+    return this.engine.all(
+      `select ${BAD} as bad, ${TS} is null as unplaced, count(*) as n, min(${TS}) as lo, max(${TS}) as hi
+       from read_parquet(${sqlString(file)}) group by all`,
+    );
   }
 
   /** Moves `n` of the rows counted without a time from one reason to another (or to none). */
