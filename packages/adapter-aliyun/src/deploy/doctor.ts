@@ -93,76 +93,65 @@ async function functionCheck(
   body: (api: string) => Record<string, unknown>,
 ): Promise<{ checks: DoctorCheck[]; credentials?: DoctorCheck }> {
   const checks: DoctorCheck[] = [];
-  const denied = (error: unknown) =>
-    /InvalidAccessKeyI[dD]|SignatureNotMatch|SignatureDoesNotMatch|InvalidSecurityToken|AccessDenied|failed with 403|code: 403/.test(
-      `${(error as { code?: unknown })?.code} ${(error as Error)?.message}`,
-    );
-  if (options.fcVersion === 2) {
-    const title = `service ${options.service}`;
+  /** Reads one resource and checks it against the plan; the error when it could not be read. */
+  const inspect = async (
+    id: 'service' | 'function',
+    name: string,
+    read: () => Promise<object>,
+    planned: Record<string, unknown>,
+    what: string,
+  ): Promise<unknown> => {
+    const title = `${id} ${name}`;
     try {
-      const service = await api.getService();
-      const { role, logConfig } = body('CreateService');
-      checks.push(driftCheck('service', title, driftOf({ role, logConfig }, service), 'The service'));
+      checks.push(driftCheck(id, title, driftOf(planned, await read()), what));
+      return undefined;
     } catch (error) {
-      if (denied(error))
-        return {
-          checks,
-          credentials: check(
-            'credentials',
-            'credentials resolve',
-            'fail',
-            `FC refused them: ${describeError(error)}`,
-          ),
-        };
-      checks.push(
-        check(
-          'service',
-          title,
-          'fail',
-          notFound(error)
-            ? `${options.service} does not exist: run \`windowed deploy\`.`
-            : describeError(error),
-        ),
-      );
-      return { checks };
+      if (!denied(error)) {
+        const detail = notFound(error)
+          ? `${name} does not exist: run \`windowed deploy\`.`
+          : describeError(error);
+        checks.push(check(id, title, 'fail', detail));
+      }
+      return error;
     }
-  }
-  const title = `function ${options.functionName}`;
-  try {
-    const actual = await api.getFunction();
-    const { handler, runtime, memorySize, timeout, environmentVariables, description, role } =
-      body('CreateFunction');
-    checks.push(
-      driftCheck(
-        'function',
-        title,
-        driftOf({ handler, runtime, memorySize, timeout, environmentVariables, description, role }, actual),
-        'Its configuration',
-      ),
+  };
+  const refused = (error: unknown) => ({
+    checks,
+    credentials: check(
+      'credentials',
+      'credentials resolve',
+      'fail',
+      `FC refused them: ${describeError(error)}`,
+    ),
+  });
+  if (options.fcVersion === 2) {
+    const { role, logConfig } = body('CreateService');
+    const error = await inspect(
+      'service',
+      String(options.service),
+      () => api.getService(),
+      { role, logConfig },
+      'The service',
     );
-  } catch (error) {
-    if (denied(error))
-      return {
-        checks,
-        credentials: check(
-          'credentials',
-          'credentials resolve',
-          'fail',
-          `FC refused them: ${describeError(error)}`,
-        ),
-      };
-    checks.push(
-      check(
-        'function',
-        title,
-        'fail',
-        notFound(error)
-          ? `${options.functionName} does not exist: run \`windowed deploy\`.`
-          : describeError(error),
-      ),
-    );
+    if (error !== undefined) return denied(error) ? refused(error) : { checks };
   }
-  return { checks };
+  const { handler, runtime, memorySize, timeout, environmentVariables, description, role } =
+    body('CreateFunction');
+  const error = await inspect(
+    'function',
+    options.functionName,
+    () => api.getFunction(),
+    { handler, runtime, memorySize, timeout, environmentVariables, description, role },
+    'Its configuration',
+  );
+  return error !== undefined && denied(error) ? refused(error) : { checks };
+}
+
+/** FC refused the credentials themselves (as opposed to a missing resource). */
+function denied(error: unknown): boolean {
+  return /InvalidAccessKeyI[dD]|SignatureNotMatch|SignatureDoesNotMatch|InvalidSecurityToken|AccessDenied|failed with 403|code: 403/.test(
+    `${(error as { code?: unknown })?.code} ${(error as Error)?.message}`,
+  );
 }
 
 async function asyncConfigCheck(

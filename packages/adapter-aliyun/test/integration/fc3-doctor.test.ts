@@ -144,6 +144,23 @@ describe.each([2, 3] as const)('windowed doctor (Aliyun, FC %s.0) against the lo
     });
   });
 
+  it('says the credentials were refused, and checks nothing behind them, when FC refuses the signature', async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'not-the-secret';
+    try {
+      const report = await aliyunPlatform.doctor(input(version, `doc_fc${version}`), {
+        endpoint: fc.endpoint,
+      });
+      expect(report.ok).toBe(false);
+      expect(find(report, 'credentials')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^FC refused them: .*Signature(Does)?NotMatch/),
+      });
+      expect(report.checks.find((c) => c.id === 'service' || c.id === 'function')).toBeUndefined();
+    } finally {
+      process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = KEYS.accessKeySecret;
+    }
+  });
+
   it('passes after a deploy with statistics on every field the query reads; fails a field without them', async () => {
     await aliyunPlatform.deploy(input(version, `doc_fc${version}`), { endpoint: fc.endpoint });
     sls.setIndex('app-logs', `access${version}`, {
