@@ -103,6 +103,18 @@ describe('loopback FC 3.0 InvokeFunction', () => {
     expect(JSON.parse(await text(out.body))).toBe('response');
   });
 
+  it('a failing sync call answers as documented: X-Fc-Error-Type and { errorMessage, errorType, stackTrace }', async () => {
+    // https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-1-1 (the header) and
+    // https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-nodejs (the Node.js body).
+    const out = await invoke({ id: 'sync-fails', failTimes: 99 });
+    expect(out.statusCode).toBe(200);
+    expect(out.headers?.['x-fc-error-type']).toBe('UnhandledInvocationError');
+    const body = JSON.parse(await text(out.body)) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['errorMessage', 'errorType', 'stackTrace']);
+    expect(body).toMatchObject({ errorMessage: 'attempt 1 failed', errorType: 'Error' });
+    expect(Array.isArray(body.stackTrace)).toBe(true);
+  });
+
   it('async is accepted with 202; failing twice then succeeding takes three attempts', async () => {
     const out = await invoke({ id: 'twice', failTimes: 2 }, true);
     expect(out.statusCode).toBe(202);

@@ -42,7 +42,9 @@ export interface FcInvokeSettings {
  * then the invocation goes to the onFailure destination with its context
  * (https://www.alibabacloud.com/help/en/functioncompute/fc-2-0/result-callback), in the record shape
  * `parseFcDestinationRecord` reads. A synchronous call answers 200 with the result, or with
- * `X-Fc-Error-Type: UnhandledInvocationError` and the error.
+ * `X-Fc-Error-Type: UnhandledInvocationError` and the error `{ errorMessage, errorType, stackTrace }`:
+ * FC 3.0 documents both, the header in https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-1-1
+ * and the Node.js body in https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-nodejs.
  *
  * FC 3.0's InvokeFunction (`POST /2023-03-30/functions/{functionName}/invocations`, same
  * `x-fc-invocation-type` header: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-invokefunction)
