@@ -39,7 +39,7 @@ interface UpsertOptions extends MarkOptions {
 export class SqlLedger implements Ledger {
   private ready: Promise<void> | undefined;
   /** Jobs whose migrated rows this instance claimed for its sink (once per process and job). */
-  private readonly claimed = new Map<string, Promise<void>>();
+  private readonly claimed = new Map<string, Promise<undefined>>();
   /** The sink identity as stored (hashed when longer than the column). */
   readonly sink: string;
 
@@ -71,7 +71,7 @@ export class SqlLedger implements Ledger {
    */
   ensure(job: string, read?: SqlStatement): Promise<SqlRow[] | undefined> {
     const claimed = this.claimed.get(job);
-    if (claimed) return claimed.then(() => undefined);
+    if (claimed) return claimed;
     const claiming = this.claim(job, read).catch((error) => {
       this.claimed.delete(job);
       throw new WindowedError(
