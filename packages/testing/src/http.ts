@@ -29,3 +29,10 @@ export function createBodyServer(listener: BodyListener): Server {
     req.on('end', () => listener(req, res, Buffer.concat(chunks)));
   });
 }
+
+/** An RPC-style request's parameters: the query string's, then the form body's (which win). */
+export function queryAndFormParams(url: URL, body: Buffer): URLSearchParams {
+  const params = new URLSearchParams(url.search);
+  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+  return params;
+}

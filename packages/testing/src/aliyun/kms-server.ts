@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBodyServer } from '../http.js';
+import { createBodyServer, queryAndFormParams } from '../http.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
 export interface KmsServerOptions {
@@ -75,8 +75,7 @@ export async function startKmsServer(options: KmsServerOptions = {}): Promise<Km
 
   const server = createBodyServer((req, res, body) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const params = new URLSearchParams(url.search);
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+    const params = queryAndFormParams(url, body);
     const action = params.get('Action') ?? '';
     calls.push(action);
     try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBodyServer } from '../http.js';
+import { createBodyServer, queryAndFormParams } from '../http.js';
 import { verifyAcs3 } from './acs3.js';
 import type { LoopbackCredentials } from './sls-server.js';
 
@@ -73,8 +73,7 @@ export async function startRamServer(
     const auth = verifyAcs3(req, url, body, credentials);
     if ('refused' in auth)
       return send(res, auth.refused.status, { Code: auth.refused.code, Message: auth.refused.message });
-    const params = new URLSearchParams(url.search);
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+    const params = queryAndFormParams(url, body);
     try {
       send(res, 200, { RequestId: randomUUID(), ...handle(action, params) });
     } catch (error) {
