@@ -7,6 +7,7 @@ import {
   passwordReferenceSchema,
   type SinkConfig,
   type SourceConfig,
+  safeParseSchema,
   type WindowedJob,
 } from '@windowed/core';
 import { z } from 'zod';
@@ -89,8 +90,13 @@ const sinkSchema = z.union([
     .object({
       url: z.string().min(1),
       table: z.string().min(1).optional(),
-      // Where the URL's password lives: { secret } or { parameter } (core's schema).
-      password: z.optional(passwordReferenceSchema),
+      // Where the URL's password lives: { secret } or { parameter } (core's runtime schema).
+      password: z.optional(
+        z.custom((v) => safeParseSchema(passwordReferenceSchema, v).success, {
+          message:
+            "expected where the password lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' }",
+        }),
+      ),
     })
     .strict(),
   z.custom<object>(

@@ -1,12 +1,12 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { WindowedError } from './errors.js';
 import { RunBudget } from './runner/deadline.js';
+import { firstIssue, issuePath, safeParse } from './schema-issues.js';
 import { readInstant } from './time/instant.js';
 import { manualTrigger, type TriggerEvent } from './trigger.js';
 import type { BackfillResult, WindowedJob } from './types.js';
 import { windowsInRange } from './window/derive.js';
 import { nominalSizeMs } from './window/spec.js';
-import { zodMessages as messages } from './zod-messages.js';
 
 /**
  * Most windows one backfill payload may cover: a day of 1-minute windows, the runner's default
@@ -16,10 +16,12 @@ import { zodMessages as messages } from './zod-messages.js';
  */
 export const MAX_BACKFILL_CHUNK_WINDOWS = 1440;
 
-const isoInstant = z.string().check(
-  z.refine((s) => readInstant(s).ok, {
-    message: 'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:00:00Z',
-  }),
+const isoInstant = v.pipe(
+  v.string(),
+  v.check(
+    (s) => readInstant(s).ok,
+    'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:00:00Z',
+  ),
 );
 
 /**
@@ -30,17 +32,17 @@ const isoInstant = z.string().check(
  * { "windowed": "backfill", "version": 1, "job": "pv_uv",
  *   "from": "2026-11-01T00:00:00.000Z", "to": "2026-11-01T04:00:00.000Z" }
  */
-export const backfillPayloadSchema = z.strictObject({
-  windowed: z.literal('backfill'),
-  version: z.literal(1),
-  job: z.string().check(z.minLength(1)),
+export const backfillPayloadSchema = v.strictObject({
+  windowed: v.literal('backfill'),
+  version: v.literal(1),
+  job: v.pipe(v.string(), v.minLength(1)),
   from: isoInstant,
   to: isoInstant,
   /** Re-compute windows the ledger says already succeeded. */
-  force: z.optional(z.boolean()),
+  force: v.optional(v.boolean()),
 });
 
-export type BackfillPayload = z.infer<typeof backfillPayloadSchema>;
+export type BackfillPayload = v.InferOutput<typeof backfillPayloadSchema>;
 
 /** Whether an event claims to be a backfill payload (it may still be invalid). */
 export function isBackfillPayload(event: unknown): boolean {
@@ -58,13 +60,15 @@ export function backfillFailureOf(
   event: unknown,
 ): { backfill: BackfillPayload; trigger: TriggerEvent } | undefined {
   if (!isBackfillPayload(event)) return undefined;
-  const parsed = backfillPayloadSchema.safeParse(event, messages);
-  if (!parsed.success)
+  const parsed = safeParse(backfillPayloadSchema, event);
+  if (!parsed.success) {
+    const issue = firstIssue(parsed.issues);
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',
-      `The backfill payload does not have the shape windowed sends: ${parsed.error.issues[0]?.message ?? 'unrecognized shape'}.`,
+      `The backfill payload does not have the shape windowed sends: ${issuePath(issue) || 'payload'}: ${issue.message}.`,
     );
-  const backfill = parsed.data;
+  }
+  const backfill = parsed.output;
   return {
     backfill,
     trigger: manualTrigger(backfill.to, { id: `backfill:${backfill.from}/${backfill.to}` }),
@@ -92,18 +96,17 @@ export function parseBackfillPayload(
   input: unknown,
   job: Pick<WindowedJob, 'name' | 'windowSpec'>,
 ): BackfillPayload {
-  const result = backfillPayloadSchema.safeParse(input, messages);
+  const result = safeParse(backfillPayloadSchema, input);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'payload';
+    const issue = firstIssue(result.issues);
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',
-      `Invalid backfill payload at "${where}": ${issue?.message ?? 'unrecognized shape'}. Expected ` +
+      `Invalid backfill payload at "${issuePath(issue) || 'payload'}": ${issue.message}. Expected ` +
         '{ "windowed": "backfill", "version": 1, "job": "<job name>", "from": "<ISO-8601>", "to": "<ISO-8601>" }, as `windowed backfill --remote` sends it.',
-      { cause: result.error },
+      { cause: new v.ValiError(result.issues) },
     );
   }
-  const payload = result.data;
+  const payload = result.output;
   if (payload.job !== job.name) {
     throw new WindowedError(
       'INVALID_TRIGGER_EVENT',

@@ -68,6 +68,14 @@ export type { DeclarativeQuery, Filter, FilterOp, Metric, QueryFn, QueryFnArgs, 
 export { assertValidQuery, fieldsOf, IDENTIFIER, isIdentifier } from './query/validate.js';
 export { type RunResultJson, runResultJson } from './run-json.js';
 export {
+  firstIssue,
+  type Issue as SchemaIssue,
+  issuePath,
+  isUnknownKey,
+  safeParse as safeParseSchema,
+  unknownKey,
+} from './schema-issues.js';
+export {
   credentialsOfSecret,
   type DatabaseCredentials,
   describeReference,
@@ -153,4 +161,3 @@ export type {
 } from './types.js';
 export type { GroupDifference, VerifyOptions, VerifyResult, WindowDrift } from './verify/types.js';
 export * from './window/index.js';
-export { zodMessages } from './zod-messages.js';

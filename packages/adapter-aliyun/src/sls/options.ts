@@ -1,5 +1,5 @@
-import { WindowedError } from '@windowed/core';
-import { z } from 'zod';
+import { firstIssue, issuePath, safeParseSchema, WindowedError } from '@windowed/core';
+import * as v from 'valibot';
 import { SLS_MAX_ROWS } from './compile.js';
 
 /**
@@ -50,50 +50,53 @@ const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const LOGSTORE = /^[a-z0-9][a-z0-9_-]{0,61}[a-z0-9]$/;
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
-export const slsSourceSchema = z
-  .object({
-    type: z.literal('sls').optional(),
-    project: z
-      .string()
-      .regex(PROJECT, 'expected an SLS project name: 3-63 lowercase letters, digits and hyphens'),
-    logstore: z.string().regex(LOGSTORE, 'expected a logstore name: 2-63 lowercase letters, digits, _ and -'),
-    endpoint: z.string().min(1, 'expected an endpoint such as cn-hangzhou.log.aliyuncs.com'),
-    accessKeyId: z.string().min(1).optional(),
-    accessKeySecret: z.string().min(1).optional(),
-    securityToken: z.string().min(1).optional(),
-    query: z.string().optional(),
-    timeField: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a field name (letters, digits, _)')
-      .optional(),
-    pollIntervalMs: z.number().int().min(1).max(60_000).optional(),
-    incomplete: z
-      .object({
-        maxAttempts: z.number().int().min(1).max(100).optional(),
-        maxMs: z.number().int().min(1).max(3_600_000).optional(),
-      })
-      .strict()
-      .optional(),
-    dedicatedSql: z.boolean().optional(),
-    maxRows: z.number().int().min(1).max(SLS_MAX_ROWS).optional(),
-    requestTimeoutMs: z.number().int().min(100).max(600_000).optional(),
-  })
-  .strict();
+const int = (min: number, max: number) =>
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+
+export const slsSourceSchema = v.strictObject({
+  type: v.optional(v.literal('sls')),
+  project: v.pipe(
+    v.string(),
+    v.regex(PROJECT, 'expected an SLS project name: 3-63 lowercase letters, digits and hyphens'),
+  ),
+  logstore: v.pipe(
+    v.string(),
+    v.regex(LOGSTORE, 'expected a logstore name: 2-63 lowercase letters, digits, _ and -'),
+  ),
+  endpoint: v.pipe(v.string(), v.minLength(1, 'expected an endpoint such as cn-hangzhou.log.aliyuncs.com')),
+  accessKeyId: v.optional(nonEmpty),
+  accessKeySecret: v.optional(nonEmpty),
+  securityToken: v.optional(nonEmpty),
+  query: v.optional(v.string()),
+  timeField: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a field name (letters, digits, _)'),
+    ),
+  ),
+  pollIntervalMs: v.optional(int(1, 60_000)),
+  incomplete: v.optional(
+    v.strictObject({ maxAttempts: v.optional(int(1, 100)), maxMs: v.optional(int(1, 3_600_000)) }),
+  ),
+  dedicatedSql: v.optional(v.boolean()),
+  maxRows: v.optional(int(1, SLS_MAX_ROWS)),
+  requestTimeoutMs: v.optional(int(100, 600_000)),
+});
 
 /** Validates the options; throws `INVALID_CONFIG` naming the field (never echoing a secret). */
 export function parseSlsSourceOptions(input: unknown): SlsSourceOptions & { endpointInfo: SlsEndpoint } {
-  const result = slsSourceSchema.safeParse(input);
+  const result = safeParseSchema(slsSourceSchema, input);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'options';
+    const issue = firstIssue(result.issues);
     throw new WindowedError(
       'INVALID_CONFIG',
-      `Invalid sls source option "${where}": ${issue?.message ?? 'invalid'}. Expected { type: 'sls', project, logstore, endpoint, ` +
+      `Invalid sls source option "${issuePath(issue) || 'options'}": ${issue.message}. Expected { type: 'sls', project, logstore, endpoint, ` +
         'accessKeyId?, accessKeySecret?, securityToken?, query?, timeField?, pollIntervalMs?, incomplete?: { maxAttempts?, maxMs? }, ' +
         'dedicatedSql?, maxRows?, requestTimeoutMs? }.',
     );
   }
-  const options = result.data;
+  const options = result.output;
   if (Boolean(options.accessKeyId) !== Boolean(options.accessKeySecret)) {
     throw new WindowedError(
       'INVALID_CONFIG',

@@ -1,16 +1,18 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   type DeclarativeQuery,
+  firstIssue,
+  issuePath,
   type MultiWindowResult,
   type Row,
   type Source,
   type SourceQueryOptions,
   type SourceResult,
+  safeParseSchema,
   type Window,
   WindowedError,
-  zodMessages,
 } from '@windowed/core';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { BIN_FIELD, type CompiledInsights, compileInsightsQuery } from './compile.js';
 import { type PollOptions, runInsightsQuery } from './run.js';
 
@@ -50,46 +52,52 @@ const DEFAULT_QUERY_QUOTA = 100;
 let optionsSchema: ReturnType<typeof buildOptionsSchema> | undefined;
 
 function buildOptionsSchema() {
-  const positiveInt = z.int().check(z.gte(1));
-  return z
-    .strictObject({
-      type: z.optional(z.literal('cloudwatch')),
-      logGroupNames: z.optional(
-        z.array(z.string().check(z.minLength(1), z.maxLength(512))).check(z.minLength(1), z.maxLength(50)),
+  const positiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+  const names = (max: number) =>
+    v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(max))), v.minLength(1), v.maxLength(50));
+  return v.pipe(
+    v.strictObject({
+      type: v.optional(v.literal('cloudwatch')),
+      logGroupNames: v.optional(names(512)),
+      logGroupIdentifiers: v.optional(names(2048)),
+      region: v.optional(
+        v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1')),
       ),
-      logGroupIdentifiers: z.optional(
-        z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1), z.maxLength(50)),
+      endpoint: v.optional(
+        v.pipe(v.string(), v.url('expected a URL such as https://logs.us-east-1.amazonaws.com')),
       ),
-      region: z.optional(
-        z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1')),
-      ),
-      endpoint: z.optional(z.url()),
-      credentials: z.optional(
-        z.object({
-          accessKeyId: z.string().check(z.minLength(1)),
-          secretAccessKey: z.string().check(z.minLength(1)),
-          sessionToken: z.optional(z.string()),
+      credentials: v.optional(
+        v.object({
+          accessKeyId: v.pipe(v.string(), v.minLength(1)),
+          secretAccessKey: v.pipe(v.string(), v.minLength(1)),
+          sessionToken: v.optional(v.string()),
         }),
       ),
-      limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIMIT))),
-      poll: z.optional(
-        z.strictObject({ initialMs: z.optional(positiveInt), maxMs: z.optional(positiveInt) }),
+      limit: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(MAX_LIMIT))),
+      poll: v.optional(
+        v.strictObject({ initialMs: v.optional(positiveInt), maxMs: v.optional(positiveInt) }),
       ),
-      maxConcurrentQueries: z.optional(positiveInt),
-      concurrentQueryQuota: z.optional(positiveInt),
-      client: z.optional(
-        z.custom<CloudWatchLogsClient>((v) => typeof v === 'object' && v !== null && 'send' in v),
+      maxConcurrentQueries: v.optional(positiveInt),
+      concurrentQueryQuota: v.optional(positiveInt),
+      client: v.optional(
+        v.custom<CloudWatchLogsClient>(
+          (value) => typeof value === 'object' && value !== null && 'send' in value,
+          'expected a CloudWatchLogsClient',
+        ),
       ),
-    })
-    .check(
-      z.refine((o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined), {
-        message: 'expected exactly one of logGroupNames or logGroupIdentifiers',
-      }),
-      z.refine((o) => (o.maxConcurrentQueries ?? 0) <= (o.concurrentQueryQuota ?? DEFAULT_QUERY_QUOTA), {
-        path: ['maxConcurrentQueries'],
-        message: `expected at most concurrentQueryQuota (${DEFAULT_QUERY_QUOTA} unless given): the account's quota is shared by all its queries`,
-      }),
-    );
+    }),
+    v.check(
+      (o) => (o.logGroupNames === undefined) !== (o.logGroupIdentifiers === undefined),
+      'expected exactly one of logGroupNames or logGroupIdentifiers',
+    ),
+    v.forward(
+      v.check(
+        (o) => (o.maxConcurrentQueries ?? 0) <= (o.concurrentQueryQuota ?? DEFAULT_QUERY_QUOTA),
+        `expected at most concurrentQueryQuota (${DEFAULT_QUERY_QUOTA} unless given): the account's quota is shared by all its queries`,
+      ),
+      ['maxConcurrentQueries'],
+    ),
+  );
 }
 
 /**
@@ -98,16 +106,15 @@ function buildOptionsSchema() {
  */
 export function createCloudWatchSource(input: CloudWatchSourceOptions | Record<string, unknown>): Source {
   optionsSchema ??= buildOptionsSchema();
-  const parsed = optionsSchema.safeParse(input, zodMessages);
+  const parsed = safeParseSchema(optionsSchema, input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'options';
+    const issue = firstIssue(parsed.issues);
     throw new WindowedError(
       'INVALID_CONFIG',
-      `Invalid cloudwatch source option "${where}": ${issue?.message}. Expected { type: 'cloudwatch', logGroupNames: ['/my/group'], region?: 'us-east-1' }.`,
+      `Invalid cloudwatch source option "${issuePath(issue) || 'options'}": ${issue.message}. Expected { type: 'cloudwatch', logGroupNames: ['/my/group'], region?: 'us-east-1' }.`,
     );
   }
-  return new CloudWatchSource(parsed.data as CloudWatchSourceOptions);
+  return new CloudWatchSource(parsed.output as CloudWatchSourceOptions);
 }
 
 class CloudWatchSource implements Source {

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
-import { zodMessages } from '../zod-messages.js';
+import { firstIssue, issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
 
 /**
  * A window's state as `status()` and `windows()` report it: `stale` is a succeeded window computed
@@ -8,86 +8,85 @@ import { zodMessages } from '../zod-messages.js';
  * inside the summarized span that was never recorded; a `running` row past its expiry is `failed`.
  */
 export const WINDOW_STATES = ['succeeded', 'failed', 'running', 'missing', 'stale'] as const;
-export const windowStateSchema = z.enum(WINDOW_STATES);
-export type WindowState = z.infer<typeof windowStateSchema>;
+export const windowStateSchema = v.picklist(WINDOW_STATES);
+export type WindowState = v.InferOutput<typeof windowStateSchema>;
 
 /** Consecutive windows in one state: `[from, to)`, `windows` of them. */
-export const summaryRangeSchema = z.object({
+export const summaryRangeSchema = v.object({
   state: windowStateSchema,
-  from: z.date(),
-  to: z.date(),
-  windows: z.int(),
+  from: v.date(),
+  to: v.date(),
+  windows: v.pipe(v.number(), v.integer()),
 });
-export type SummaryRange = z.infer<typeof summaryRangeSchema>;
+export type SummaryRange = v.InferOutput<typeof summaryRangeSchema>;
 
-export const stateCountsSchema = z.object({
-  succeeded: z.int(),
-  failed: z.int(),
-  running: z.int(),
-  missing: z.int(),
-  stale: z.int(),
+export const stateCountsSchema = v.object({
+  succeeded: v.pipe(v.number(), v.integer()),
+  failed: v.pipe(v.number(), v.integer()),
+  running: v.pipe(v.number(), v.integer()),
+  missing: v.pipe(v.number(), v.integer()),
+  stale: v.pipe(v.number(), v.integer()),
 });
-export type StateCounts = z.infer<typeof stateCountsSchema>;
+export type StateCounts = v.InferOutput<typeof stateCountsSchema>;
 
 /** What `job.status()` answers: counted and ranged in the database, never one object per window. */
-export const jobSummarySchema = z.object({
-  job: z.string(),
+export const jobSummarySchema = v.object({
+  job: v.string(),
   /** The sink the ledger vouches for (`Sink.identity()`: dialect, database, table; no credentials). */
-  sink: z.string(),
+  sink: v.string(),
   /** False when the job keeps no ledger, or its table does not exist yet (nothing ran): see `note`. */
-  ledger: z.boolean(),
-  note: z.optional(z.string()),
+  ledger: v.boolean(),
+  note: v.optional(v.string()),
   /** The job's `start`, when set: nothing before it is looked at. */
-  start: z.nullable(z.date()),
+  start: v.nullable(v.date()),
   /** The span summarized: from the job's `start` (else the first recorded window) to the last recorded window's end. */
-  from: z.nullable(z.date()),
-  to: z.nullable(z.date()),
+  from: v.nullable(v.date()),
+  to: v.nullable(v.date()),
   counts: stateCountsSchema,
   /** Every state's ranges, oldest first (at most `maxRanges`; `truncated` when there were more). */
-  ranges: z.array(summaryRangeSchema),
-  truncated: z.boolean(),
-  lastSucceeded: z.nullable(z.object({ start: z.date(), end: z.date(), computedAt: z.date() })),
+  ranges: v.array(summaryRangeSchema),
+  truncated: v.boolean(),
+  lastSucceeded: v.nullable(v.object({ start: v.date(), end: v.date(), computedAt: v.date() })),
   /** The current definition's fingerprint: succeeded windows recorded under another one are `stale`. */
-  fingerprint: z.nullable(z.string()),
+  fingerprint: v.nullable(v.string()),
 });
-export type JobSummary = z.infer<typeof jobSummarySchema>;
+export type JobSummary = v.InferOutput<typeof jobSummarySchema>;
 
 /** One window as `job.windows()` answers it (for a bounded range). */
-export const windowRecordSchema = z.object({
-  start: z.date(),
-  end: z.date(),
-  key: z.string(),
+export const windowRecordSchema = v.object({
+  start: v.date(),
+  end: v.date(),
+  key: v.string(),
   state: windowStateSchema,
-  attempts: z.int(),
-  lastError: z.nullable(z.string()),
+  attempts: v.pipe(v.number(), v.integer()),
+  lastError: v.nullable(v.string()),
   /** When the last failure was recorded (a succeeded window keeps it after a failed re-run). */
-  failedAt: z.nullable(z.date()),
-  triggerId: z.nullable(z.string()),
+  failedAt: v.nullable(v.date()),
+  triggerId: v.nullable(v.string()),
   /** When the row was last written (for a succeeded window: when it was computed). Null when missing. */
-  updatedAt: z.nullable(z.date()),
-  expiresAt: z.nullable(z.date()),
-  fingerprint: z.nullable(z.string()),
+  updatedAt: v.nullable(v.date()),
+  expiresAt: v.nullable(v.date()),
+  fingerprint: v.nullable(v.string()),
 });
-export type WindowRecord = z.infer<typeof windowRecordSchema>;
+export type WindowRecord = v.InferOutput<typeof windowRecordSchema>;
 
 /** `job.status(options)`. */
-export const statusOptionsSchema = z.strictObject({
-  from: z.optional(z.date()),
-  to: z.optional(z.date()),
+export const statusOptionsSchema = v.strictObject({
+  from: v.optional(v.date()),
+  to: v.optional(v.date()),
   /** Most ranges returned (default 10,000); counts are always complete. */
-  maxRanges: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
+  maxRanges: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
 });
-export type StatusOptions = z.infer<typeof statusOptionsSchema>;
+export type StatusOptions = v.InferOutput<typeof statusOptionsSchema>;
 
 /** `job.status()`'s options, validated (unknown keys refused) as INVALID_ARGUMENT naming the field. */
 export function parseStatusOptions(input: unknown): StatusOptions {
-  const result = statusOptionsSchema.safeParse(input ?? {}, zodMessages);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const problem =
-    issue.code === 'unrecognized_keys'
-      ? `unknown option ${JSON.stringify(issue.keys[0])}`
-      : `${issue.path.join('.')}: ${issue.message}`;
+  const result = safeParse(statusOptionsSchema, input ?? {});
+  if (result.success) return result.output;
+  const issue = firstIssue(result.issues);
+  const problem = isUnknownKey(issue)
+    ? `unknown option ${JSON.stringify(unknownKey(issue))}`
+    : `${issuePath(issue)}: ${issue.message}`;
   throw new WindowedError(
     'INVALID_ARGUMENT',
     `status: ${problem}; expected { from?: Date, to?: Date, maxRanges?: an integer 1..1000000 }.`,

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
-import { zodMessages } from '../zod-messages.js';
+import { safeParse } from '../schema-issues.js';
 
 /**
  * Where a database password lives instead of in the URL: a secret in the cloud's secret store (AWS
@@ -11,23 +11,20 @@ import { zodMessages } from '../zod-messages.js';
  * (`passwordKmsKey=`) names the customer-managed KMS key the value is encrypted with, when it is
  * not the store's default key: `windowed policy` then grants `kms:Decrypt` on it.
  */
-const kmsKey = z.optional(z.string().check(z.minLength(1, 'expected the KMS key ARN (or id)')));
+const kmsKey = v.optional(v.pipe(v.string(), v.minLength(1, 'expected the KMS key ARN (or id)')));
 
-export const passwordReferenceSchema = z.union(
+export const passwordReferenceSchema = v.union(
   [
-    z.strictObject({ secret: z.string().check(z.minLength(1, 'expected the secret name or ARN')), kmsKey }),
-    z.strictObject({
-      parameter: z.string().check(z.minLength(1, 'expected the parameter name or ARN')),
+    v.strictObject({ secret: v.pipe(v.string(), v.minLength(1, 'expected the secret name or ARN')), kmsKey }),
+    v.strictObject({
+      parameter: v.pipe(v.string(), v.minLength(1, 'expected the parameter name or ARN')),
       kmsKey,
     }),
   ],
-  {
-    error:
-      "expected where the password lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' } (a literal password belongs in the URL)",
-  },
+  "expected where the password lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' } (a literal password belongs in the URL)",
 );
 
-export type PasswordReference = z.infer<typeof passwordReferenceSchema>;
+export type PasswordReference = v.InferOutput<typeof passwordReferenceSchema>;
 export type PasswordReferenceKind = 'secret' | 'parameter';
 
 /** The URL query parameter that carries each kind of reference. */
@@ -82,13 +79,13 @@ export function passwordReferenceOf(params: URLSearchParams, what: string): Pass
  */
 export function withPasswordReference(url: string, password: unknown, what: string): string {
   if (password === undefined) return url;
-  const parsed = passwordReferenceSchema.safeParse(password, zodMessages);
+  const parsed = safeParse(passwordReferenceSchema, password);
   if (!parsed.success)
     throw new WindowedError(
       'INVALID_CONFIG',
       `The ${what}'s password must name where it lives: { secret: '<name or ARN>' } or { parameter: '<name or ARN>' }; a literal password belongs in the URL (mysql://user:pass@host/db).`,
     );
-  const reference = parsed.data;
+  const reference = parsed.output;
   const query = new URLSearchParams({
     [PASSWORD_REFERENCE_PARAMS[referenceKind(reference)]]: referenceId(reference),
   });

@@ -1,8 +1,8 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
 import { IDENTIFIER } from '../query/validate.js';
+import { issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
 import { passwordReferenceSchema } from '../secrets/reference.js';
-import { zodMessages as messages } from '../zod-messages.js';
 import { csvSourceConfig, ndjsonSourceConfig, parquetSourceConfig } from './files/options.js';
 import { createFileSource } from './files/source.js';
 import type { SourceFactory } from './registry.js';
@@ -16,40 +16,40 @@ import { createSqlSource, TABLE_NAME } from './sql.js';
  *   "timeColumn": "ts", "timeType": "datetime" }
  * ```
  */
-export const sqlSourceConfig = z.strictObject({
-  type: z.literal('sql'),
-  url: z
-    .string({ error: 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)' })
-    .check(z.minLength(1, 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)')),
-  table: z
-    .string({ error: 'expected the log table name (string)' })
-    .check(z.regex(TABLE_NAME, 'expected "table" or "schema.table" made of letters, digits and _')),
-  timeColumn: z.optional(
-    z
-      .string({ error: 'expected the time column name (string)' })
-      .check(z.regex(IDENTIFIER, 'expected a column name made of letters, digits and _')),
+const DATABASE_URL = 'expected a database URL (sqlite:<path>, mysql://…, postgres://…)';
+
+export const sqlSourceConfig = v.strictObject({
+  type: v.literal('sql'),
+  url: v.pipe(v.string(DATABASE_URL), v.minLength(1, DATABASE_URL)),
+  table: v.pipe(
+    v.string('expected the log table name (string)'),
+    v.regex(TABLE_NAME, 'expected "table" or "schema.table" made of letters, digits and _'),
   ),
-  timeType: z.optional(
-    z.enum(['datetime', 'epoch_ms', 'epoch_s'], { error: 'expected "datetime", "epoch_ms" or "epoch_s"' }),
+  timeColumn: v.optional(
+    v.pipe(
+      v.string('expected the time column name (string)'),
+      v.regex(IDENTIFIER, 'expected a column name made of letters, digits and _'),
+    ),
   ),
-  password: z.optional(passwordReferenceSchema),
+  timeType: v.optional(
+    v.picklist(['datetime', 'epoch_ms', 'epoch_s'], 'expected "datetime", "epoch_ms" or "epoch_s"'),
+  ),
+  password: v.optional(passwordReferenceSchema),
 });
 
-function parseConfig<T>(
-  schema: z.ZodMiniType<T>,
+function parseConfig<const S extends v.GenericSchema>(
+  schema: S,
   config: Record<string, unknown>,
   type: string,
   sample: string,
-): T {
-  const result = schema.safeParse(config, messages);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    }
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
-    return `${field}: ${issue.message}`;
-  });
+): v.InferOutput<S> {
+  const result = safeParse(schema, config);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) =>
+    isUnknownKey(issue)
+      ? `unknown option ${JSON.stringify(unknownKey(issue))}`
+      : `${issuePath(issue) || 'config'}: ${issue.message}`,
+  );
   throw new WindowedError(
     'INVALID_CONFIG',
     `Invalid ${type} source config: ${problems.join('; ')}. Example: ${sample}`,

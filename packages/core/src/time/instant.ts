@@ -96,7 +96,7 @@ export function parseInstant(
   return new Date(reading.ms);
 }
 
-/** The refusal `parseInstant` throws, for callers that report it their own way (a zod issue). */
+/** The refusal `parseInstant` throws, for callers that report it their own way (a schema issue). */
 export function instantMessage(what: string, text: string, problem: string): string {
   // An event may carry anything: echo a bounded part of it.
   const shown = text.length > 64 ? `${text.slice(0, 64)}…` : text;

@@ -1,23 +1,26 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
 import type { Row } from '../query/types.js';
 import { computeSafely } from '../runner/compute.js';
 import type { JobRuntime, RunOptions } from '../runner/runtime.js';
+import { issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
 import type { Sink } from '../sinks/types.js';
 import { parseWindowRange, windowsInRange } from '../window/derive.js';
 import type { Window } from '../window/types.js';
-import { zodMessages as messages } from '../zod-messages.js';
 import { compareWindow } from './compare.js';
 import type { VerifyOptions, VerifyResult } from './types.js';
 
 /** Windows recomputed and read back at once: bounds what is held in memory. */
 const CHUNK = 1440;
 
-const verifyOptionsSchema = z.strictObject({
-  from: z.unknown(),
-  to: z.unknown(),
-  sample: z.optional(z.int().check(z.positive())),
-  signal: z.optional(z.custom<AbortSignal>((v) => v instanceof AbortSignal)),
+// from and to are checked by parseWindowRange, which says what an instant must look like.
+const verifyOptionsSchema = v.strictObject({
+  from: v.optional(v.unknown()),
+  to: v.optional(v.unknown()),
+  sample: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+  signal: v.optional(
+    v.custom<AbortSignal>((value) => value instanceof AbortSignal, 'expected an AbortSignal'),
+  ),
 });
 
 /**
@@ -80,12 +83,12 @@ export async function verifyRange(rt: JobRuntime, input: VerifyOptions): Promise
 }
 
 function validOptions(input: VerifyOptions): VerifyOptions {
-  const result = verifyOptionsSchema.safeParse(input, messages);
+  const result = safeParse(verifyOptionsSchema, input);
   if (result.success) return input;
-  const problems = result.error.issues.map((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
-      : `${issue.path.join('.') || 'options'}: ${issue.message}`,
+  const problems = result.issues.map((issue) =>
+    isUnknownKey(issue)
+      ? `unknown option ${JSON.stringify(unknownKey(issue))}`
+      : `${issuePath(issue) || 'options'}: ${issue.message}`,
   );
   throw new WindowedError(
     'INVALID_ARGUMENT',

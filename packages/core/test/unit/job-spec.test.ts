@@ -46,8 +46,8 @@ describe('defineWindowedJob validates the whole spec at definition time', () => 
     ],
     [
       { query: { metrics: { pv: count() }, where: [{ field: 'path', op: 'in', value: [] }] } },
-      'query',
-      /array/,
+      'query.where.0.value',
+      /at least 1 item\b/,
     ],
     [{ query: { metrics: { pv: count() }, groupBy: ['path', '1bad'] } }, 'query', /identifier/],
     [{ sink: 'ftp://example.com/x' }, 'sink', /sqlite:|mysql:\/\//],

@@ -32,7 +32,8 @@ describe('built-in source factories', () => {
     'validates %s configs strictly, naming the field and what was expected',
     (type) => {
       const base = { type, path: './logs' };
-      expect(invalid(type, { type })).toMatch(/path: expected file, folder or glob/);
+      expect(invalid(type, { type })).toMatch(/path: required/);
+      expect(invalid(type, { type, path: 3 })).toMatch(/path: expected file, folder or glob/);
       expect(invalid(type, { type, path: '' })).toMatch(/path: expected a non-empty/);
       expect(invalid(type, { ...base, timefield: 'ts' })).toMatch(/unknown option "timefield"/);
       expect(invalid(type, { ...base, timeField: 3 })).toMatch(/timeField: expected field name/);

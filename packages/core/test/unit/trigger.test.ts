@@ -1,4 +1,10 @@
-import { manualTrigger, parseTriggerEvent, triggerEventSchema, WindowedError } from '@windowed/core';
+import {
+  manualTrigger,
+  parseTriggerEvent,
+  safeParseSchema,
+  triggerEventSchema,
+  WindowedError,
+} from '@windowed/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -82,13 +88,13 @@ describe('trigger events', () => {
     );
     fc.assert(
       fc.property(event, (input) => {
-        const expected = triggerEventSchema.safeParse(input);
+        const expected = safeParseSchema(triggerEventSchema, input);
         if (!expected.success) {
           expect(() => parseTriggerEvent(input)).toThrow(WindowedError);
           return;
         }
         const parsed = parseTriggerEvent(input);
-        const data = expected.data as Record<string, unknown>;
+        const data = expected.output as Record<string, unknown>;
         const normalized = { ...data, scheduledTime: new Date(data.scheduledTime as string).toISOString() };
         expect(Object.keys(parsed)).toEqual(Object.keys(normalized));
         expect(parsed).toStrictEqual(normalized);
