@@ -11,6 +11,12 @@ export {
 } from './backfill-payload.js';
 export { entryTsconfig } from './bundle-tsconfig.js';
 export { type Dialect, parseDatabaseUrl } from './db/connect.js';
+export {
+  type BundledDriver,
+  bundledDriversPlugin,
+  type DriverPluginBuild,
+  functionDrivers,
+} from './deploy-drivers.js';
 export { grantsDocument, resourceEnvironment, sourceOfEnvironment } from './deploy-env.js';
 export { check, driftCheck, driftOf, sinkCheck } from './doctor-checks.js';
 export { parseDurationMs } from './duration.js';

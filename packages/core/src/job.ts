@@ -77,6 +77,7 @@ export function defineWindowedJob(spec: JobSpec): WindowedJob {
 class Job implements WindowedJob {
   readonly name: string;
   readonly query: DeclarativeQuery | undefined;
+  readonly specResources: Readonly<Pick<JobSpec, 'source' | 'sink' | 'state'>>;
   private opened: Promise<Resources> | undefined;
   private readonly runtime: JobRuntime;
   /** Runs and backfills in progress: `close` waits for them, so none uses a pool after it closed. */
@@ -88,6 +89,7 @@ class Job implements WindowedJob {
     private readonly overrides: JobOverrides,
   ) {
     this.name = spec.name;
+    this.specResources = Object.freeze({ source: spec.source, sink: spec.sink, state: spec.state });
     // The spec is the job's own validated copy: sealing its query lets sources compile it once.
     this.query = typeof spec.query === 'function' ? undefined : sealQuery(spec.query);
     const logger = resolveLogger(overrides.logger ?? spec.logger);

@@ -86,7 +86,11 @@ export interface DeployResources {
  */
 export interface DeployInput {
   /** The job; its declarative query (when it has one) tells `doctor` which fields the source must serve. */
-  job: Pick<WindowedJob, 'name' | 'windowSpec'> & { readonly query?: DeclarativeQuery | undefined };
+  job: Pick<WindowedJob, 'name' | 'windowSpec'> & {
+    readonly query?: DeclarativeQuery | undefined;
+    /** What the job's spec names: with the target's resources, which drivers the function bundle carries. */
+    readonly specResources?: WindowedJob['specResources'];
+  };
   deploy: unknown;
   resources?: DeployResources;
   /** Where relative paths (the handler `entry`) resolve. Default `process.cwd()`. */

@@ -168,6 +168,8 @@ export interface WindowedJob {
   readonly windowSpec: WindowSpec;
   /** The declarative query, or undefined for a functional one. */
   readonly query: DeclarativeQuery | undefined;
+  /** The source, sink and state the job's own spec names (a config target or `WINDOWED_*` override them). */
+  readonly specResources: Readonly<Pick<JobSpec, 'source' | 'sink' | 'state'>>;
   /** The window a trigger is for. Pure: never reads the clock. */
   windowFor(trigger: TriggerEvent | Date | string): Window;
   /** The scheduled window plus the lateness windows, oldest first. */

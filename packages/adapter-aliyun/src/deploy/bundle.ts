@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { entryTsconfig, WindowedError } from '@windowed/core';
+import { type BundledDriver, bundledDriversPlugin, entryTsconfig, WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 /**
@@ -31,6 +31,11 @@ export interface FcBundleOptions {
   minify?: boolean;
   /** Resolve `entry` and packages from here. Default `process.cwd()`. */
   cwd?: string;
+  /**
+   * The database drivers to bundle (`functionDrivers` of the target); windowed's import of any
+   * other resolves to a module that says it was left out. Default: every driver.
+   */
+  drivers?: readonly BundledDriver[];
 }
 
 /** The function's code: a zip with `index.js` (CommonJS, so FC's `index.handler` finds the export). */
@@ -101,7 +106,10 @@ export async function buildFcCode(options: FcBundleOptions): Promise<FcCodePacka
       logLevel: 'silent',
       external: [...FC_EXTERNALS, ...(options.external ?? [])],
       tsconfig: entryTsconfig(entry),
-      plugins: [LZ4_STUB as import('esbuild').Plugin],
+      plugins: [
+        LZ4_STUB as import('esbuild').Plugin,
+        ...(options.drivers ? [bundledDriversPlugin(options.drivers)] : []),
+      ],
       // ESM sources become CommonJS; `import.meta.url` has no CJS equivalent, so it is shimmed.
       define: { 'import.meta.url': '__windowed_import_meta_url' },
       banner: {

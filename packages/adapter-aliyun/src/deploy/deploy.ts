@@ -1,4 +1,4 @@
-import type { DeployResult, WindowedJob } from '@windowed/core';
+import { type DeployInput, type DeployResult, functionDrivers } from '@windowed/core';
 import { applyFcDeployment, discoverFcState, type FcApplyOptions } from './apply.js';
 import { buildFcCode, type FcCodePackage } from './bundle.js';
 import { createFcApi, type FcApi, type FcClientLike, type FcClientOptions, fc2Api } from './fc-api.js';
@@ -34,7 +34,7 @@ export type DeployFcResult = DeployResult<FcDeploymentPlan>;
  * update. A second deploy updates what the first created.
  */
 export async function deployFc(
-  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  job: DeployInput['job'],
   input: FcDeployOptions,
   options: DeployFcOptions = {},
 ): Promise<DeployFcResult> {
@@ -44,6 +44,7 @@ export async function deployFc(
     (await buildFcCode({
       entry: resolved.entry,
       nodeMajor: Number(resolved.runtime.slice('nodejs'.length)),
+      drivers: functionDrivers(resolved.environmentVariables, job.specResources),
       ...(options.cwd ? { cwd: options.cwd } : {}),
     }));
   const summary = { bytes: bundle.bytes, unzippedBytes: bundle.unzippedBytes, sha256: bundle.sha256 };

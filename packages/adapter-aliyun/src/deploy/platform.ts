@@ -1,4 +1,10 @@
-import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
+import {
+  type DeployInput,
+  functionDrivers,
+  type Platform,
+  resourceEnvironment,
+  WindowedError,
+} from '@windowed/core';
 import { aliyunRuntime } from '../platform.js';
 import { buildFcCode } from './bundle.js';
 import { deployFc } from './deploy.js';
@@ -69,6 +75,7 @@ export const aliyunPlatform: Platform = {
     const code = await buildFcCode({
       entry: options.entry,
       nodeMajor: Number(options.runtime.slice('nodejs'.length)),
+      drivers: functionDrivers(options.environmentVariables, input.job.specResources),
       ...(input.cwd ? { cwd: input.cwd } : {}),
     });
     return exportServerlessDevs(input.job, options, code, outDir);

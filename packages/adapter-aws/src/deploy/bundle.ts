@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { entryTsconfig, WindowedError } from '@windowed/core';
+import { type BundledDriver, bundledDriversPlugin, entryTsconfig, WindowedError } from '@windowed/core';
 import { zipSync } from 'fflate';
 
 export interface LambdaBundleOptions {
@@ -14,6 +14,11 @@ export interface LambdaBundleOptions {
   minify?: boolean;
   /** Where `entry` resolves from. Default `process.cwd()`. */
   cwd?: string;
+  /**
+   * The database drivers to bundle (`functionDrivers` of the target); windowed's import of any
+   * other resolves to a module that says it was left out. Default: every driver.
+   */
+  drivers?: readonly BundledDriver[];
 }
 
 export interface LambdaBundle {
@@ -57,6 +62,23 @@ const DEPLOY_TIME =
 const REQUIRE_SHIM =
   "import { createRequire as __windowedCreateRequire } from 'node:module';\nconst require = __windowedCreateRequire(import.meta.url);";
 
+/** Refuses deploy-time code in a function bundle, naming who imported it. */
+const RUNTIME_ONLY: import('esbuild').Plugin = {
+  name: 'windowed-runtime-only',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (!DEPLOY_TIME.test(args.path)) return undefined;
+      return {
+        errors: [
+          {
+            text: `${args.path} is deploy-time code and must not be bundled into the function (imported by ${args.importer}). Import the runtime entry "@windowed/adapter-aws" in your handler.`,
+          },
+        ],
+      };
+    });
+  },
+};
+
 /** Fixed so that the same code always gives the same zip, and an unchanged function is not re-uploaded. */
 const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
 
@@ -84,23 +106,7 @@ export async function bundleLambdaHandler(options: LambdaBundleOptions): Promise
       tsconfig: entryTsconfig(entry),
       banner: { js: REQUIRE_SHIM },
       logLevel: 'silent',
-      plugins: [
-        {
-          name: 'windowed-runtime-only',
-          setup(build) {
-            build.onResolve({ filter: /.*/ }, (args) => {
-              if (!DEPLOY_TIME.test(args.path)) return undefined;
-              return {
-                errors: [
-                  {
-                    text: `${args.path} is deploy-time code and must not be bundled into the function (imported by ${args.importer}). Import the runtime entry "@windowed/adapter-aws" in your handler.`,
-                  },
-                ],
-              };
-            });
-          },
-        },
-      ],
+      plugins: [RUNTIME_ONLY, ...(options.drivers ? [bundledDriversPlugin(options.drivers)] : [])],
     });
     const file = result.outputFiles.find((f) => f.path.endsWith('index.mjs'));
     if (!file) throw new Error('esbuild produced no index.mjs');

@@ -1,5 +1,5 @@
-import type { DeployResult, WindowedJob } from '@windowed/core';
-import { WindowedError } from '@windowed/core';
+import type { DeployInput, DeployResult } from '@windowed/core';
+import { functionDrivers, WindowedError } from '@windowed/core';
 import {
   applyLambdaDeployment,
   type ClientSettings,
@@ -9,7 +9,7 @@ import {
   type LambdaApplyOptions,
   type LambdaDeployClients,
 } from './apply.js';
-import { bundleLambdaHandler, type LambdaBundle } from './bundle.js';
+import { bundleLambdaHandler, type LambdaBundle, type LambdaBundleOptions } from './bundle.js';
 import { type LambdaDeployOptionsInput, resolveLambdaDeployOptions } from './options.js';
 import { type LambdaDeploymentPlan, planLambdaDeployment } from './plan.js';
 
@@ -36,7 +36,7 @@ export type DeployLambdaResult = DeployResult<LambdaDeploymentPlan>;
  * update. Running it twice leaves one function, one schedule and one event-invoke config.
  */
 export async function deployLambda(
-  job: Pick<WindowedJob, 'name' | 'windowSpec'>,
+  job: DeployInput['job'],
   input: LambdaDeployOptionsInput,
   options: DeployLambdaOptions = {},
 ): Promise<DeployLambdaResult> {
@@ -46,7 +46,11 @@ export async function deployLambda(
   const bundle =
     options.bundle ??
     (resolved.entry || !options.planOnly
-      ? await bundleEntry(resolved.entry, resolved.runtime, options.cwd)
+      ? await bundleEntry(resolved.entry, {
+          runtime: resolved.runtime,
+          drivers: functionDrivers(resolved.environment, job.specResources),
+          ...(options.cwd ? { cwd: options.cwd } : {}),
+        })
       : undefined);
   const summary = bundle && {
     bytes: bundle.bytes,
@@ -73,12 +77,15 @@ export async function deployLambda(
   }
 }
 
-async function bundleEntry(entry: string | undefined, runtime: string, cwd?: string): Promise<LambdaBundle> {
+async function bundleEntry(
+  entry: string | undefined,
+  options: Omit<LambdaBundleOptions, 'entry'>,
+): Promise<LambdaBundle> {
   if (!entry) {
     throw new WindowedError(
       'INVALID_CONFIG',
       'Deploying needs the handler module to bundle: set "entry" (e.g. "src/handler.ts").',
     );
   }
-  return bundleLambdaHandler({ entry, runtime, ...(cwd ? { cwd } : {}) });
+  return bundleLambdaHandler({ entry, ...options });
 }

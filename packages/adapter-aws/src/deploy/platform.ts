@@ -1,4 +1,10 @@
-import { type DeployInput, type Platform, resourceEnvironment, WindowedError } from '@windowed/core';
+import {
+  type DeployInput,
+  functionDrivers,
+  type Platform,
+  resourceEnvironment,
+  WindowedError,
+} from '@windowed/core';
 import { awsRuntime } from '../platform.js';
 import { bundleLambdaHandler } from './bundle.js';
 import { deployLambda } from './deploy.js';
@@ -59,6 +65,7 @@ export const awsPlatform: Platform = {
     const bundle = await bundleLambdaHandler({
       entry: options.entry,
       runtime: options.runtime,
+      drivers: functionDrivers(options.environment, input.job.specResources),
       ...(input.cwd ? { cwd: input.cwd } : {}),
     });
     return exportCloudFormation(input.job, options, bundle, outDir);

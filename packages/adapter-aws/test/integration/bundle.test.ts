@@ -82,6 +82,54 @@ describe('bundleLambdaHandler', () => {
     expect(code.match(/"WindowedError"/g)?.length).toBe(1);
   }, 60_000);
 
+  it('carries only the drivers its target names; a function pointed elsewhere later says so', async () => {
+    const entry = join(fixtures, 'handler.ts');
+    const text = async (b: Promise<LambdaBundle>) =>
+      new TextDecoder().decode(unzipSync((await b).zip)['index.mjs']);
+    const mysqlOnly = await text(bundleLambdaHandler({ entry, drivers: ['mysql'] }));
+    expect(mysqlOnly).toContain('ER_QUERY_INTERRUPTED');
+    expect(mysqlOnly).not.toContain('SCRAM-SHA-256');
+    const none = await text(bundleLambdaHandler({ entry, drivers: [] }));
+    expect(none).not.toContain('ER_QUERY_INTERRUPTED');
+    expect(none).not.toContain('SCRAM-SHA-256');
+    // Only windowed's own import is left out: the user's code importing pg still gets it.
+    const own = await text(
+      bundleLambdaHandler({ entry: join(fixtures, 'own-pg-handler.ts'), drivers: ['mysql'] }),
+    );
+    expect(own).toContain('SCRAM-SHA-256');
+
+    const here = mkdtempSync(join(tmpdir(), 'windowed-bundle-drivers-'));
+    try {
+      writeFileSync(join(here, 'index.mjs'), mysqlOnly);
+      const invoke = `
+        const { handler, job } = await import(${JSON.stringify(join(here, 'index.mjs'))});
+        const deadline = Date.now() + 30000;
+        try {
+          await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
+          process.stdout.write('{}');
+        } catch (error) {
+          process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
+        }
+        await job.close();`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH,
+          EVENT: JSON.stringify({ source: 'aws.scheduler', scheduledTime: '2026-11-27T02:02:00Z' }),
+          WINDOWED_SOURCE: 'postgres://reader@127.0.0.1:5432/logs?table=access_log&timeColumn=ts',
+          WINDOWED_SINK: 'postgres://writer@127.0.0.1:5432/stats?table=pv_uv',
+        },
+      });
+      // The ledger's claim is the first statement a run awaits: it reports the driver's absence.
+      expect(JSON.parse(stdout)).toEqual({
+        code: 'LEDGER_FAILED',
+        message: expect.stringMatching(/bundled without pg: .*\(mysql\)\. Name this database in the target/),
+      });
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('refuses to bundle deploy-time code into the function', async () => {
     await expect(
       bundleLambdaHandler({ entry: join(fixtures, 'deploy-time-handler.ts') }),

@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import {
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
+import { unzipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsPlatform,
@@ -57,6 +59,15 @@ afterEach(() => {
 });
 
 describe('deployLambda against the loopback', () => {
+  it('uploads a bundle with the drivers of the databases its target names, and no others', async () => {
+    const { job: bundled } = await import('../fixtures/handler/handler.js');
+    const entry = fileURLToPath(new URL('../fixtures/handler/handler.ts', import.meta.url));
+    await deployLambda(bundled, { ...options, entry, functionName: 'pv_uv' }, { clients, waiter: fast });
+    const code = new TextDecoder().decode(unzipSync(aws.lambda.functions.get('pv_uv')!.code)['index.mjs']);
+    expect(code).toContain('ER_QUERY_INTERRUPTED'); // mysql2: the target's sink is MySQL
+    expect(code).not.toContain('SCRAM-SHA-256'); // pg: no database of the target is PostgreSQL
+  }, 60_000);
+
   it('creates on the first deploy and updates on the second, never duplicating', async () => {
     const first = await deployLambda(job, options, {
       clients,

@@ -36,6 +36,12 @@ const SCHEMES: Record<string, Dialect> = {
   'postgresql:': 'postgres',
 };
 
+/** The dialect a database URL's scheme names (`mariadb:` is `mysql`), if it is one. */
+export function dialectOf(url: string): Dialect | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase();
+  return scheme ? SCHEMES[scheme] : undefined;
+}
+
 /** windowed's own parameters, removed before the URL reaches the driver. */
 const OWN_PARAMS = ['table', 'timeColumn', 'timeType', 'state', ...Object.values(PASSWORD_REFERENCE_PARAMS)];
 
@@ -46,16 +52,15 @@ const OWN_PARAMS = ['table', 'timeColumn', 'timeType', 'state', ...Object.values
  */
 export function parseDatabaseUrl(input: string, what = 'database URL'): DatabaseUrl {
   const credentials = rememberCredentials(input);
-  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(input)?.[1]?.toLowerCase();
-  const dialect = scheme ? SCHEMES[scheme] : undefined;
-  if (!scheme || !dialect) {
+  const dialect = dialectOf(input);
+  if (!dialect) {
     throw new WindowedError(
       'INVALID_CONFIG',
       `Unsupported ${what} "${redact(input)}": expected sqlite:<path>, mysql://user:pass@host:3306/db or postgres://user@host:5432/db.`,
     );
   }
   if (dialect === 'sqlite') {
-    const [pathPart = '', query = ''] = input.slice(scheme.length).split('?', 2);
+    const [pathPart = '', query = ''] = input.slice(input.indexOf(':') + 1).split('?', 2);
     if (passwordReferenceOf(new URLSearchParams(query), what))
       throw new WindowedError(
         'INVALID_CONFIG',

@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import { WindowedError } from '../errors.js';
 import type { Dialect } from './client.js';
 
+/** `error.code` of a driver a function bundle left out (`bundledDriversPlugin`): reported as MISSING_DEPENDENCY. */
+export const DRIVER_NOT_BUNDLED = 'WINDOWED_DRIVER_NOT_BUNDLED';
+
 const PACKAGES: Record<Dialect, string> = { sqlite: 'better-sqlite3@12', mysql: 'mysql2', postgres: 'pg' };
 
 /**
@@ -14,6 +17,9 @@ export async function loadDriver<T>(dialect: Dialect): Promise<T> {
     const module = (await importDriver(dialect)) as { default?: T } & T;
     return module.default ?? module;
   } catch (cause) {
+    // A function bundle left this driver out (see bundledDriversPlugin): its error says why.
+    if ((cause as { code?: unknown })?.code === DRIVER_NOT_BUNDLED)
+      throw new WindowedError('MISSING_DEPENDENCY', (cause as Error).message, { cause });
     throw new WindowedError(
       'MISSING_DEPENDENCY',
       `The ${dialect} driver could not be loaded. Run: npm install ${PACKAGES[dialect]}`,
