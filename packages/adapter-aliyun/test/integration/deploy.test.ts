@@ -178,6 +178,16 @@ describe('FC deploy against the loopback FC 2.0 API (real @alicloud/fc2 client)'
     expect(source.match(/"WindowedError"/g)?.length).toBe(1);
   }, 60_000);
 
+  it('carries the drivers of the databases its target names: the pv-uv FC code has mysql2, not pg', async () => {
+    const example = fileURLToPath(new URL('../../../../examples/pv-uv/aliyun.ts', import.meta.url));
+    const text = async (drivers?: Array<'mysql' | 'postgres'>) =>
+      new TextDecoder().decode(unzipSync((await buildFcCode({ entry: example, drivers })).zip)['index.js']);
+    const mysqlOnly = await text(['mysql']);
+    expect(mysqlOnly).toContain('ER_QUERY_INTERRUPTED');
+    expect(mysqlOnly).not.toContain('SCRAM-SHA-256');
+    expect(await text()).toContain('SCRAM-SHA-256');
+  }, 60_000);
+
   it('reports a rejected signature as DEPLOY_FAILED without the secret', async () => {
     const bad = await createFcClient({
       accountId: server.accountId,
