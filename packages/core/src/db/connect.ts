@@ -7,6 +7,7 @@ import {
   passwordReferenceOf,
 } from '../secrets/reference.js';
 import type { DatabaseCredentials } from '../secrets/resolver.js';
+import { sleep } from '../time/sleep.js';
 import type { Dialect, SqlClient } from './client.js';
 import { MysqlClient } from './mysql.js';
 import { PostgresClient } from './postgres.js';
@@ -236,7 +237,7 @@ export async function withDbRetry<T>(fn: () => Promise<T>, attempts = 8): Promis
       return await fn();
     } catch (error) {
       if (attempt >= attempts || !isRetryableDbError(error)) throw error;
-      await new Promise((r) => setTimeout(r, Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random())));
+      await sleep(Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
 }

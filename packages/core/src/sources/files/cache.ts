@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WindowedError } from '../../errors.js';
+import { sleep } from '../../time/sleep.js';
 import type { MalformedReason } from '../malformed.js';
 
 /** One immutable Parquet file of ingested rows. */

@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { WindowedError } from '../../errors.js';
 import { BUCKET_ALIAS, compileSelect, type Fragment } from '../../query/sql-compile.js';
@@ -48,10 +48,19 @@ export function createFileSource(format: FileFormat, options: FileSourceOptions)
     maxMalformedRatio: options.maxMalformedRatio ?? FILE_DEFAULTS.maxMalformedRatio,
     maxLineBytes: options.maxLineBytes ?? FILE_DEFAULTS.maxLineBytes,
     memoryLimit: options.memoryLimit ?? FILE_DEFAULTS.memoryLimit,
-    threads: options.threads ?? Math.max(1, Math.min(FILE_DEFAULTS.maxThreads, cpus().length)),
+    threads: options.threads ?? defaultThreads(),
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
   };
   return new FileSource(resolved);
+}
+
+/**
+ * DuckDB's worker threads unless given: the machine's CPUs, at most 4. `node:os` is required here
+ * rather than imported: a function bundle that never opens a file source does not load it.
+ */
+function defaultThreads(): number {
+  const { cpus } = createRequire(import.meta.url)('node:os') as typeof import('node:os');
+  return Math.max(1, Math.min(FILE_DEFAULTS.maxThreads, cpus().length));
 }
 
 interface Answer {
