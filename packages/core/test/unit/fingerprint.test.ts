@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { definitionFingerprint } from '../../src/fingerprint.js';
+import { defineWindowedJob } from '../../src/job.js';
 import { count, countDistinct } from '../../src/query/metrics.js';
 import { parseWindowSpec } from '../../src/window/index.js';
 
@@ -62,5 +63,26 @@ describe('definitionFingerprint', () => {
       'src',
     );
     expect(other).not.toBe(a);
+  });
+
+  // Ledgers keep the fingerprint of every succeeded window: if the validated query a job keeps
+  // changed shape (a default added or dropped by the schema library, a key renamed), every window
+  // written before would read as stale. This pins v2 for the pv-uv job as defineWindowedJob keeps it.
+  it('is stable for a job as defineWindowedJob keeps it', () => {
+    const job = defineWindowedJob({
+      name: 'pv_uv',
+      window: { size: '1m', delay: '30s', timeZone: 'Asia/Shanghai' },
+      query: {
+        metrics: { pv: count(), uv: countDistinct('user_id') },
+        where: [
+          { field: 'status', op: '<', value: 400 },
+          { field: 'path', op: 'in', value: ['/', '/search'] },
+        ],
+      },
+    });
+    expect(job.query!.metrics.uv).toEqual({ kind: 'countDistinct', field: 'user_id', approximate: false });
+    expect(definitionFingerprint(job.query!, job.windowSpec, 'sql mysql://db/logs access_log')).toBe(
+      'c91dfac7fff3556034228c79a6506e6d',
+    );
   });
 });
