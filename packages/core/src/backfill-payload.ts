@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { WindowedError } from './errors.js';
 import { RunBudget } from './runner/deadline.js';
 import { firstIssue, issuePath, safeParse } from './schema-issues.js';
-import { readInstant } from './time/instant.js';
+import { isoInstantSchema } from './time/instant.js';
 import { manualTrigger, type TriggerEvent } from './trigger.js';
 import type { BackfillResult, WindowedJob } from './types.js';
 import { windowsInRange } from './window/derive.js';
@@ -16,14 +16,6 @@ import { nominalSizeMs } from './window/spec.js';
  */
 export const MAX_BACKFILL_CHUNK_WINDOWS = 1440;
 
-const isoInstant = v.pipe(
-  v.string(),
-  v.check(
-    (s) => readInstant(s).ok,
-    'expected an ISO-8601 instant with a time zone designator, e.g. 2026-11-27T10:00:00Z',
-  ),
-);
-
 /**
  * What `windowed backfill --remote` sends the deployed function for one chunk: the job's windows
  * in `[from, to)`. Retries re-deliver the same payload; the ledger makes them resume.
@@ -36,8 +28,8 @@ export const backfillPayloadSchema = v.strictObject({
   windowed: v.literal('backfill'),
   version: v.literal(1),
   job: v.pipe(v.string(), v.minLength(1)),
-  from: isoInstant,
-  to: isoInstant,
+  from: isoInstantSchema,
+  to: isoInstantSchema,
   /** Re-compute windows the ledger says already succeeded. */
   force: v.optional(v.boolean()),
 });

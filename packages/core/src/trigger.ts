@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { WindowedError } from './errors.js';
 import { firstIssue, issuePath, safeParse } from './schema-issues.js';
-import { instantMessage, readInstant } from './time/instant.js';
+import { instantMessage, isoInstantSchema, readInstant } from './time/instant.js';
 
 export const TRIGGER_SOURCES = [
   'aliyun.fc.timer',
@@ -29,16 +29,8 @@ export interface TriggerEvent {
   payload?: unknown;
 }
 
-const isoInstant = v.pipe(
-  v.string(),
-  v.check(
-    (s) => readInstant(s).ok,
-    'expected an ISO-8601 instant with a time zone designator between years 1000 and 9999, e.g. 2026-11-27T10:01:00Z',
-  ),
-);
-
 export const triggerEventSchema = v.strictObject({
-  scheduledTime: isoInstant,
+  scheduledTime: isoInstantSchema,
   source: v.picklist(TRIGGER_SOURCES),
   id: v.optional(v.pipe(v.string(), v.minLength(1))),
   triggerName: v.optional(v.string()),

@@ -101,27 +101,12 @@ describe('bundleLambdaHandler', () => {
     const here = mkdtempSync(join(tmpdir(), 'windowed-bundle-drivers-'));
     try {
       writeFileSync(join(here, 'index.mjs'), mysqlOnly);
-      const invoke = `
-        const { handler, job } = await import(${JSON.stringify(join(here, 'index.mjs'))});
-        const deadline = Date.now() + 30000;
-        try {
-          await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
-          process.stdout.write('{}');
-        } catch (error) {
-          process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
-        }
-        await job.close();`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH,
-          EVENT: JSON.stringify({ source: 'aws.scheduler', scheduledTime: '2026-11-27T02:02:00Z' }),
-          WINDOWED_SOURCE: 'postgres://reader@127.0.0.1:5432/logs?table=access_log&timeColumn=ts',
-          WINDOWED_SINK: 'postgres://writer@127.0.0.1:5432/stats?table=pv_uv',
-        },
+      const outcome = await invokeOnce(join(here, 'index.mjs'), {
+        WINDOWED_SOURCE: 'postgres://reader@127.0.0.1:5432/logs?table=access_log&timeColumn=ts',
+        WINDOWED_SINK: 'postgres://writer@127.0.0.1:5432/stats?table=pv_uv',
       });
       // The ledger's claim is the first statement a run awaits: it reports the driver's absence.
-      expect(JSON.parse(stdout)).toEqual({
+      expect(outcome).toEqual({
         code: 'LEDGER_FAILED',
         message: expect.stringMatching(/bundled without pg: .*\(mysql\)\. Name this database in the target/),
       });
@@ -201,32 +186,12 @@ describe('a file source in a function without DuckDB', () => {
         symlinkSync(join(rootModules, name), join(modules, name), 'dir');
       const logs = join(here, 'access.ndjson');
       writeFileSync(logs, `${JSON.stringify({ time: '2026-11-27T02:00:01Z', user_id: 'a' })}\n`);
-      const invoke = `
-        const { handler, job } = await import(${JSON.stringify(join(here, 'index.mjs'))});
-        const deadline = Date.now() + 30000;
-        try {
-          await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
-          process.stdout.write('{}');
-        } catch (error) {
-          process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
-        }
-        await job.close();`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
-        timeout: 30_000,
-        env: {
-          PATH: process.env.PATH,
-          NODE_PATH: modules,
-          EVENT: JSON.stringify({
-            source: 'aws.scheduler',
-            scheduledTime: '2026-11-27T02:02:00Z',
-            executionId: 'x',
-            attemptNumber: '1',
-          }),
-          WINDOWED_SOURCE: JSON.stringify({ type: 'ndjson', path: logs, cacheDir: join(here, 'cache') }),
-          WINDOWED_SINK: `sqlite:${join(here, 'out.db')}?table=pv_uv`,
-        },
+      const outcome = await invokeOnce(join(here, 'index.mjs'), {
+        NODE_PATH: modules,
+        WINDOWED_SOURCE: JSON.stringify({ type: 'ndjson', path: logs, cacheDir: join(here, 'cache') }),
+        WINDOWED_SINK: `sqlite:${join(here, 'out.db')}?table=pv_uv`,
       });
-      expect(JSON.parse(stdout)).toEqual({
+      expect(outcome).toEqual({
         code: 'MISSING_DEPENDENCY',
         message: expect.stringMatching(/could not be loaded.*Run: npm install "@duckdb\/node-api@/),
       });
@@ -235,3 +200,34 @@ describe('a file source in a function without DuckDB', () => {
     }
   }, 60_000);
 });
+
+/**
+ * Imports a function bundle in a fresh process, as Lambda would, and invokes it once with a Scheduler
+ * event: `{}` when the run succeeded, else the error's code and message.
+ */
+async function invokeOnce(file: string, env: Record<string, string>): Promise<unknown> {
+  const invoke = `
+    const { handler, job } = await import(${JSON.stringify(file)});
+    const deadline = Date.now() + 30000;
+    try {
+      await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
+      process.stdout.write('{}');
+    } catch (error) {
+      process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
+    }
+    await job.close();`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
+    timeout: 30_000,
+    env: {
+      PATH: process.env.PATH,
+      EVENT: JSON.stringify({
+        source: 'aws.scheduler',
+        scheduledTime: '2026-11-27T02:02:00Z',
+        executionId: 'x',
+        attemptNumber: '1',
+      }),
+      ...env,
+    },
+  });
+  return JSON.parse(stdout);
+}

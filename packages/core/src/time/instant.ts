@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { WindowedError, type WindowedErrorCode } from '../errors.js';
 
 /**
@@ -128,3 +129,12 @@ function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
+
+/** An ISO-8601 string `readInstant` accepts: what trigger events and backfill payloads carry. */
+export const isoInstantSchema = v.pipe(
+  v.string(),
+  v.check(
+    (text) => readInstant(text).ok,
+    'expected an ISO-8601 instant with a time zone designator between years 1000 and 9999, e.g. 2026-11-27T10:01:00Z',
+  ),
+);
