@@ -108,13 +108,19 @@ export interface TableDescription {
 }
 
 /**
+ * Sends statements with another message on the same database when it can (a ledger's claim: see
+ * `SqlLedger.withClaim`): their rows, or `undefined` for the caller to send them itself.
+ */
+export type SendAlongside = (statements: readonly SqlStatement[]) => Promise<SqlRow[][] | undefined>;
+
+/**
  * The table's columns (declared text lengths and collations) and, on MySQL when asked, its unique
- * keys — in one round trip where the client can send both statements at once.
+ * keys — in one round trip where the client can send both statements at once, or with `alongside`.
  */
 export async function describeTable(
   db: SqlClient,
   name: string,
-  options: { uniqueKeys: boolean },
+  options: { uniqueKeys: boolean; alongside?: SendAlongside | undefined },
 ): Promise<TableDescription> {
   const withKeys = options.uniqueKeys && db.dialect === 'mysql';
   const statements = [
@@ -122,9 +128,10 @@ export async function describeTable(
     ...(withKeys ? [uniqueKeysStatement(name)] : []),
   ];
   const [columnRows = [], keyRows = []] =
-    statements.length === 1
+    (await options.alongside?.(statements)) ??
+    (statements.length === 1
       ? [await db.query(statements[0]!.sql, statements[0]!.params)]
-      : await db.batch(statements);
+      : await db.batch(statements));
   return { columns: columnInfoOf(columnRows), uniqueKeys: uniqueKeysOf(keyRows) };
 }
 

@@ -9,6 +9,7 @@ import {
 import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
+import { ClaimCompanions } from './claim-companions.js';
 import { type SummaryQuery, summarizeLedger, windowRows } from './summary.js';
 import {
   claimStatement,
@@ -40,6 +41,7 @@ export class SqlLedger implements Ledger {
   private ready: Promise<void> | undefined;
   /** Jobs whose migrated rows this instance claimed for its sink (once per process and job). */
   private readonly claimed = new Map<string, Promise<undefined>>();
+  private readonly companions = new ClaimCompanions();
   /** The sink identity as stored (hashed when longer than the column). */
   readonly sink: string;
 
@@ -86,13 +88,40 @@ export class SqlLedger implements Ledger {
     return claiming;
   }
 
+  /**
+   * Sends `statements` in `job`'s claim's message when the claim has not gone out yet and goes out
+   * in this turn of the event loop, on a connection that takes several statements (see
+   * ClaimCompanions): their rows, or `undefined` — the caller then sends them itself.
+   */
+  withClaim(job: string, statements: readonly SqlStatement[]): Promise<SqlRow[][] | undefined> {
+    if (this.claimed.has(job) || !this.db.multipleStatements) return Promise.resolve(undefined);
+    return this.companions.add(job, statements);
+  }
+
   private async claim(job: string, read: SqlStatement | undefined): Promise<SqlRow[] | undefined> {
     const claim = claimStatement(this.db.dialect, job, this.sink);
+    const companions = this.companions.take(job);
+    try {
+      return await this.claimWith(claim, read, companions);
+    } finally {
+      companions.deliver(undefined);
+    }
+  }
+
+  private async claimWith(
+    claim: SqlStatement,
+    read: SqlStatement | undefined,
+    companions: ReturnType<ClaimCompanions['take']>,
+  ): Promise<SqlRow[] | undefined> {
     if (!this.ready) {
       try {
         let rows: SqlRow[] | undefined;
-        if (read && this.db.multipleStatements) [, rows] = await this.db.batch([claim, read]);
-        else await this.db.query(claim.sql, claim.params);
+        const along = [...(read ? [read] : []), ...companions.statements];
+        if (along.length && this.db.multipleStatements) {
+          const [, ...results] = await this.db.batch([claim, ...along]);
+          if (read) rows = results.shift();
+          companions.deliver(results);
+        } else await this.db.query(claim.sql, claim.params);
         this.ready = Promise.resolve();
         return rows;
       } catch (error) {

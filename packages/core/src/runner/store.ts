@@ -43,8 +43,8 @@ export interface WindowStore {
   readonly recordsOnCommit: boolean;
   /** Replaces the windows' rows and records them `succeeded`. Rejects when nothing was written. */
   commit(windows: readonly WindowRows[], record: CommitRecord): Promise<CommitResult>;
-  /** Starts readying the sink for rows of these columns (a commit waits for it, and reports its failure). */
-  prepare?(columns: ColumnSet): void;
+  /** Starts readying the sink for `job`'s rows of these columns (a commit waits for it, and reports its failure). */
+  prepare?(columns: ColumnSet, job: string): void;
   describe(): string;
 }
 
@@ -58,8 +58,9 @@ export class TransactionalSqlStore implements WindowStore {
     readonly ledger: SqlLedger,
   ) {}
 
-  prepare(columns: ColumnSet): void {
-    this.sink.prepare(columns);
+  /** The table check goes with the ledger's claim when that is about to be sent (same database). */
+  prepare(columns: ColumnSet, job: string): void {
+    this.sink.prepare(columns, (statements) => this.ledger.withClaim(job, statements));
   }
 
   async commit(windows: readonly WindowRows[], record: CommitRecord): Promise<CommitResult> {

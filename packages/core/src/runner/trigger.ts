@@ -41,7 +41,7 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
     ...targets.slice(0, -1).map((window) => ({ window, reason: 'lateness' as const })),
   ];
   // A declarative query's columns are known now: the sink table is checked while the query runs.
-  if (typeof rt.query !== 'function') res.store.prepare?.(columnsOfQuery(rt.query));
+  if (typeof rt.query !== 'function') res.store.prepare?.(columnsOfQuery(rt.query), rt.name);
   try {
     const ran = await budget.run(() =>
       own.length === 1 && res.store.recordsOnCommit

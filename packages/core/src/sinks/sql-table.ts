@@ -7,6 +7,7 @@ import {
   createTableSql,
   describeTable,
   hasTable,
+  type SendAlongside,
 } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { RESERVED_COLUMNS } from '../query/validate.js';
@@ -44,8 +45,14 @@ export interface TableShape {
 /**
  * Creates the sink table if missing — group columns of up to {@link MAX_GROUP_CHARS} characters compared
  * byte by byte, unique on a hash of them — or checks and extends an existing one (new metric columns).
+ * `alongside` may carry the first look at the table with another message (a ledger's claim).
  */
-export async function prepareTable(db: SqlClient, table: string, columns: ColumnSet): Promise<TableShape> {
+export async function prepareTable(
+  db: SqlClient,
+  table: string,
+  columns: ColumnSet,
+  alongside?: SendAlongside,
+): Promise<TableShape> {
   for (const name of [...columns.dimensions, ...columns.metrics.map((m) => m.name)]) {
     if ((RESERVED_COLUMNS as readonly string[]).includes(name)) {
       throw new WindowedError(
@@ -56,7 +63,7 @@ export async function prepareTable(db: SqlClient, table: string, columns: Column
   }
   // The warm path asks once (one round trip): a table that shows no column does not exist yet.
   const uniqueKeys = db.dialect === 'mysql' && columns.dimensions.length === 0;
-  let found = await describeTable(db, table, { uniqueKeys });
+  let found = await describeTable(db, table, { uniqueKeys, alongside });
   if (found.columns.size === 0) {
     try {
       await db.query(await createStatement(db, table, columns));

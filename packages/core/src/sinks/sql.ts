@@ -8,7 +8,7 @@ import {
   toDbTime,
   withDbRetry,
 } from '../db/connect.js';
-import { hasTable } from '../db/schema.js';
+import { hasTable, type SendAlongside } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
 import type { Row } from '../query/types.js';
@@ -335,10 +335,11 @@ export class SqlSink implements Sink {
 
   /**
    * Starts creating or checking the table for these columns, so that a run can overlap it with its
-   * source query; the write waits for it (and tries again, and reports, when it failed).
+   * source query; the write waits for it (and tries again, and reports, when it failed). `alongside`
+   * may carry the check with another message (the ledger's claim: one connection fewer cold).
    */
-  prepare(columns: ColumnSet): void {
-    this.ensureTable(columns).catch(() => undefined);
+  prepare(columns: ColumnSet, alongside?: SendAlongside): void {
+    this.ensureTable(columns, alongside).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -346,12 +347,12 @@ export class SqlSink implements Sink {
     await closeDatabase(this.db);
   }
 
-  private ensureTable(columns: ColumnSet): Promise<TableShape> {
+  private ensureTable(columns: ColumnSet, alongside?: SendAlongside): Promise<TableShape> {
     if (this.ensured && columns === this.ensuredColumns) return this.ensured;
     const signature = JSON.stringify(columns);
     if (!this.ensured || this.ensuredFor !== signature) {
       this.ensuredFor = signature;
-      this.ensured = this.createOrExtendTable(columns).catch((error) => {
+      this.ensured = prepareTable(this.db, this.options.table, columns, alongside).catch((error) => {
         this.ensured = undefined;
         this.ensuredColumns = undefined;
         throw error instanceof WindowedError
@@ -365,10 +366,6 @@ export class SqlSink implements Sink {
     }
     this.ensuredColumns = columns;
     return this.ensured;
-  }
-
-  private async createOrExtendTable(columns: ColumnSet): Promise<TableShape> {
-    return prepareTable(this.db, this.options.table, columns);
   }
 }
 
