@@ -105,9 +105,8 @@ describe('bundleLambdaHandler', () => {
         WINDOWED_SOURCE: 'postgres://reader@127.0.0.1:5432/logs?table=access_log&timeColumn=ts',
         WINDOWED_SINK: 'postgres://writer@127.0.0.1:5432/stats?table=pv_uv',
       });
-      // The ledger's claim is the first statement a run awaits: it reports the driver's absence.
       expect(outcome).toEqual({
-        code: 'LEDGER_FAILED',
+        code: 'MISSING_DEPENDENCY',
         message: expect.stringMatching(/bundled without pg: .*\(mysql\)\. Name this database in the target/),
       });
     } finally {

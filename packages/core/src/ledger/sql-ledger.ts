@@ -76,6 +76,8 @@ export class SqlLedger implements Ledger {
     if (claimed) return claimed;
     const claiming = this.claim(job, read).catch((error) => {
       this.claimed.delete(job);
+      // A driver this process cannot load is no failure of the ledger: its own message says what to do.
+      if (error instanceof WindowedError && error.code === 'MISSING_DEPENDENCY') throw error;
       throw new WindowedError(
         'LEDGER_FAILED',
         `Could not prepare ${LEDGER_TABLE} in ${this.display}: ${(error as Error).message}`,
