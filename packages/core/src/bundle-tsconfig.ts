@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { builtin } from './node-builtins.js';
+
+const { existsSync } = builtin('node:fs');
+const { dirname, join } = builtin('node:path');
 
 /**
  * The `tsconfig.json` nearest to a function's entry file, for the bundlers to apply to every file.

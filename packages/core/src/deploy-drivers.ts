@@ -1,12 +1,14 @@
-import { realpathSync } from 'node:fs';
-import { dirname, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dialectOf } from './db/connect.js';
 import { DRIVER_NOT_BUNDLED } from './db/driver.js';
 import { sourceOfEnvironment } from './deploy-env.js';
+import { builtin } from './node-builtins.js';
 import { isSink } from './sinks/types.js';
 import { isSource } from './sources/types.js';
 import type { JobSpec } from './types.js';
+
+const { realpathSync } = builtin('node:fs');
+const { dirname, sep } = builtin('node:path');
+const { fileURLToPath } = builtin('node:url');
 
 /** A driver a function bundle can carry (SQLite's is native: never bundled). */
 export type BundledDriver = 'mysql' | 'postgres';

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
+import { builtin } from './node-builtins.js';
 import { canonicalQuery } from './query/normalize.js';
 import type { DeclarativeQuery, QueryFn } from './query/types.js';
 import type { WindowSpec } from './window/types.js';
+
+const { createHash } = builtin('node:crypto');
 
 /**
  * What a window's numbers depend on, hashed: the normalized query, the windows' size and time zone

@@ -1,4 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { builtin } from '../node-builtins.js';
+
+const { AsyncLocalStorage } = builtin('node:async_hooks');
 
 /**
  * The time every statement of one unit of work may take — a run under a function's deadline. Set

@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { builtin } from '../node-builtins.js';
 import { type StatementLimit, statementLimit } from './budget.js';
 import {
   batchInOrder,
@@ -12,6 +11,9 @@ import {
   type SqlStatement,
 } from './client.js';
 import { loadDriver } from './driver.js';
+
+const { existsSync, mkdirSync } = builtin('node:fs');
+const { dirname, resolve } = builtin('node:path');
 
 const MAX_CACHED_STATEMENTS = 200;
 

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type Dialect, quoteName, type SqlClient, type SqlStatement } from '../db/client.js';
 import { columnNames, columnSql, createTableSql, type TableDef } from '../db/schema.js';
+import { builtin } from '../node-builtins.js';
+
+const { createHash } = builtin('node:crypto');
 
 export const LEDGER_TABLE = 'windowed_runs';
 

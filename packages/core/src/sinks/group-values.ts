@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { WindowedError } from '../errors.js';
+import { builtin } from '../node-builtins.js';
 import type { Row } from '../query/types.js';
 import type { Window } from '../window/types.js';
+
+const { createHash } = builtin('node:crypto');
 
 /** The longest group value every sink stores exactly, in characters (code points). */
 export const MAX_GROUP_CHARS = 1024;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Dialect, quoteName, type SqlClient } from '../db/client.js';
 import {
   type ColumnDef,
@@ -10,9 +9,12 @@ import {
   type SendAlongside,
 } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
+import { builtin } from '../node-builtins.js';
 import { RESERVED_COLUMNS } from '../query/validate.js';
 import { MAX_GROUP_CHARS } from './group-values.js';
 import type { ColumnSet } from './types.js';
+
+const { createHash } = builtin('node:crypto');
 
 /** The column of a grouped table's key: SHA-256 (hex) of the row's group values. */
 export const GROUP_KEY_COLUMN = 'group_key';

@@ -1,4 +1,3 @@
-import { normalize } from 'node:path';
 import { quoteName, runInOrder, type SqlClient, type SqlStatement, valuesList } from '../db/client.js';
 import {
   closeDatabase,
@@ -11,11 +10,14 @@ import {
 import { hasTable, type SendAlongside } from '../db/schema.js';
 import { WindowedError } from '../errors.js';
 import { SqlLedger } from '../ledger/sql-ledger.js';
+import { builtin } from '../node-builtins.js';
 import type { Row } from '../query/types.js';
 import type { Window } from '../window/types.js';
 import { type GroupedRow, type GroupRules, groupedRows } from './group-values.js';
 import { collisionAdvice, GROUP_KEY_COLUMN, prepareTable, type TableShape } from './sql-table.js';
 import type { ColumnSet, Sink, SinkWriteOptions, SinkWriteResult, StoredRow, WindowRows } from './types.js';
+
+const { normalize } = builtin('node:path');
 
 const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Windows per DELETE and rows per INSERT; a write within both travels in one round trip on MySQL. */

@@ -1,8 +1,10 @@
 import { mod } from '../time/mod.js';
+import { CANONICAL_ZONE_NAMES } from './zone-names.js';
 
 // Time zones through Intl alone. Constructing the first Intl.DateTimeFormat of a process loads ICU's
 // locale data (~12 ms, whatever the zone), so validation — which runs when a job module loads — avoids
-// it for every canonical name and for UTC; only the offsets of a non-UTC zone need a formatter.
+// it for every canonical name (zone-names.ts) and for UTC; only the offsets of a non-UTC zone need a
+// formatter.
 
 /** The zone names whose offset is always 0 (IANA links to Etc/UTC or Etc/GMT). */
 export const UTC_NAMES = /^(?:Etc\/)?(?:UTC|UCT|GMT|Universal|Zulu)$/i;
@@ -11,11 +13,12 @@ let canonicalZones: ReadonlySet<string> | undefined;
 
 /**
  * Whether Intl knows `name` as a time zone (case-insensitively, aliases such as `Asia/Calcutta` and
- * `US/Eastern` included), exactly as `new Intl.DateTimeFormat(..., { timeZone })` judges it.
+ * `US/Eastern` included), as `new Intl.DateTimeFormat(..., { timeZone })` judges it — except that a
+ * canonical name in zone-names.ts passes even on a runtime whose older ICU lacks it.
  */
 export function isValidTimeZone(name: string): boolean {
   if (name === '') return false;
-  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  canonicalZones ??= new Set(CANONICAL_ZONE_NAMES.split(' '));
   if (canonicalZones.has(name) || UTC_NAMES.test(name)) return true;
   return formatterFor(name) !== undefined;
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { IANAZone } from 'luxon';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isValidTimeZone, UTC_NAMES, zoneOffsetFunction } from '../../src/window/zone.js';
+import { CANONICAL_ZONE_NAMES } from '../../src/window/zone-names.js';
 
 // luxon judged zones and computed offsets before Intl was used directly; it stays here as the reference.
 const luxonAccepts = (name: string) => IANAZone.isValidZone(name);
@@ -102,6 +103,28 @@ describe('isValidTimeZone on the cold path', () => {
     expect(construct).not.toHaveBeenCalled();
     expect(isValidTimeZone('US/Eastern')).toBe(true);
     expect(construct).toHaveBeenCalledOnce(); // an alias is judged by Intl itself
+  });
+
+  // Intl.supportedValuesOf('timeZone') costs a cold start 1.5 ms: the names are read from zone-names.ts.
+  it('does not ask Intl for its list of zones', async () => {
+    vi.resetModules();
+    const { isValidTimeZone } = await import('../../src/window/zone.js');
+    const list = vi.spyOn(Intl, 'supportedValuesOf');
+    expect(isValidTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    expect(list).not.toHaveBeenCalled();
+  });
+});
+
+describe('zone-names.ts', () => {
+  const listed = CANONICAL_ZONE_NAMES.split(' ');
+
+  it('lists only zones this runtime knows, each once', () => {
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const name of listed) {
+      expect(() => new Intl.DateTimeFormat('en-US', { timeZone: name }), name).not.toThrow();
+      expect(luxonAccepts(name), name).toBe(true);
+    }
   });
 });
 

@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import { join } from 'node:path';
 import { WindowedError } from '../../errors.js';
+import { builtin } from '../../node-builtins.js';
 import { sleep } from '../../time/sleep.js';
 import type { MalformedReason } from '../malformed.js';
+
+const { createHash, randomBytes } = builtin('node:crypto');
+const { join } = builtin('node:path');
+const fs = builtin('node:fs');
 
 /** One immutable Parquet file of ingested rows. */
 export interface Segment {

@@ -1,7 +1,9 @@
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { WindowedError } from '../../errors.js';
+import { builtin } from '../../node-builtins.js';
+
+const fs = builtin('node:fs');
 
 type DuckDBModule = typeof import('@duckdb/node-api');
 

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import { WindowedError } from '../../errors.js';
+import { builtin } from '../../node-builtins.js';
 import type { MalformedCounts } from '../malformed.js';
 import { boundaryHashes, type CacheDir, type FileEntry } from './cache.js';
 import { type CsvDialect, csvTimeFields, ingestCsv, sniffCsv } from './csv.js';
@@ -11,6 +11,8 @@ import type { ResolvedFileOptions } from './options.js';
 import { ingestParquet, parquetTimeFields } from './parquet.js';
 import { copyRange, type Scanned, scan } from './scan.js';
 import { SegmentWriter } from './segments.js';
+
+const fs = builtin('node:fs');
 
 export interface Ingested {
   entry: FileEntry;

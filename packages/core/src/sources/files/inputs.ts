@@ -1,8 +1,10 @@
-import * as fs from 'node:fs';
-import { extname, join } from 'node:path';
 import { WindowedError } from '../../errors.js';
+import { builtin } from '../../node-builtins.js';
 import { type Engine, sqlString } from './engine.js';
 import { EXTENSIONS, type FileFormat } from './options.js';
+
+const { extname, join } = builtin('node:path');
+const fs = builtin('node:fs');
 
 export interface InputFile {
   path: string;
@@ -29,7 +31,7 @@ export async function listInputs(
       throw new WindowedError('SOURCE_FAILED', `${format} source: no file matches ${root}; check the path.`);
     return files;
   }
-  let stat: fs.Stats;
+  let stat: InstanceType<typeof fs.Stats>;
   try {
     stat = fs.statSync(root);
   } catch (cause) {

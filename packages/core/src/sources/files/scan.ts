@@ -1,4 +1,6 @@
-import * as fs from 'node:fs';
+import { builtin } from '../../node-builtins.js';
+
+const fs = builtin('node:fs');
 
 /** What a read of `[from, end)` of a text file needs to know before DuckDB reads it. */
 export interface Scanned {

@@ -1,8 +1,10 @@
-import * as fs from 'node:fs';
+import { builtin } from '../../node-builtins.js';
 import type { MalformedReason } from '../malformed.js';
 import type { CacheDir, Segment } from './cache.js';
 import { type CopyStats, type Engine, type EngineRow, sqlName, sqlString } from './engine.js';
 import { BAD, TS } from './time.js';
+
+const fs = builtin('node:fs');
 
 /** Where DuckDB's CSV reader puts the lines it rejects (too long, not a row), per read. */
 export interface RejectsTable {

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
 import { WindowedError } from '../../errors.js';
+import { builtin } from '../../node-builtins.js';
 import { BUCKET_ALIAS, compileSelect, type Fragment } from '../../query/sql-compile.js';
 import type { DeclarativeQuery, Row } from '../../query/types.js';
 import { assertValidQuery, fieldsOf } from '../../query/validate.js';
@@ -15,6 +14,8 @@ import { ingestFile } from './ingest.js';
 import { type InputFile, listInputs } from './inputs.js';
 import { FILE_DEFAULTS, type FileFormat, type ResolvedFileOptions } from './options.js';
 import { BAD, TS } from './time.js';
+
+const { join, resolve } = builtin('node:path');
 
 export interface FileSourceOptions {
   path: string;
@@ -55,11 +56,11 @@ export function createFileSource(format: FileFormat, options: FileSourceOptions)
 }
 
 /**
- * DuckDB's worker threads unless given: the machine's CPUs, at most 4. `node:os` is required here
- * rather than imported: a function bundle that never opens a file source does not load it.
+ * DuckDB's worker threads unless given: the machine's CPUs, at most 4. `node:os` is loaded here
+ * rather than at import: a function bundle that never opens a file source does not load it.
  */
 function defaultThreads(): number {
-  const { cpus } = createRequire(import.meta.url)('node:os') as typeof import('node:os');
+  const { cpus } = builtin('node:os');
   return Math.max(1, Math.min(FILE_DEFAULTS.maxThreads, cpus().length));
 }
 
