@@ -28,6 +28,7 @@ export interface FcBundleOptions {
   nodeMajor?: number;
   /** More packages to leave out of the bundle. */
   external?: string[];
+  /** Whitespace and syntax; identifiers keep their names. Default false. */
   minify?: boolean;
   /** Resolve `entry` and packages from here. Default `process.cwd()`. */
   cwd?: string;
@@ -100,7 +101,10 @@ export async function buildFcCode(options: FcBundleOptions): Promise<FcCodePacka
       target: `node${options.nodeMajor ?? 20}`,
       write: false,
       outfile: 'index.js',
-      minify: options.minify ?? false,
+      // Whitespace and syntax only: with identifiers minified too, esbuild wraps each CommonJS module
+      // in an arrow inside call parentheses, which V8 compiles eagerly — every module, required or not.
+      minifyWhitespace: options.minify ?? false,
+      minifySyntax: options.minify ?? false,
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'silent',

@@ -114,6 +114,29 @@ describe('bundleLambdaHandler', () => {
     }
   }, 120_000);
 
+  it('minifies without renaming: modules compile when first required and stacks name the functions', async () => {
+    const code = new TextDecoder().decode(unzipSync(bundle.zip)['index.mjs']);
+    // With identifiers minified, esbuild wraps each CommonJS module in an arrow inside call
+    // parentheses, which V8 compiles eagerly at import — all of mysql2, required or not.
+    expect(code.includes('__commonJS({"')).toBe(true);
+    expect(code.match(/__commonJS\(\(/)?.[0]).toBe(undefined);
+    expect(code.split('\n').length).toBeLessThan(10_000); // whitespace still minified (unminified: 29,000)
+
+    const here = mkdtempSync(join(tmpdir(), 'windowed-bundle-stack-'));
+    try {
+      writeFileSync(join(here, 'index.mjs'), code);
+      const outcome = await invokeOnce(
+        join(here, 'index.mjs'),
+        { WINDOWED_SOURCE: 'mysql://u@127.0.0.1:1/logs?table=t', WINDOWED_SINK: 'oracle://x/y' },
+        ['code', 'stack'],
+      );
+      // What CloudWatch shows of a failed run: windowed's own function names, not one-letter ones.
+      expect(outcome).toEqual({ code: 'INVALID_CONFIG', stack: expect.stringMatching(/at createSink /) });
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses to bundle deploy-time code into the function', async () => {
     await expect(
       bundleLambdaHandler({ entry: join(fixtures, 'deploy-time-handler.ts') }),
@@ -202,9 +225,13 @@ describe('a file source in a function without DuckDB', () => {
 
 /**
  * Imports a function bundle in a fresh process, as Lambda would, and invokes it once with a Scheduler
- * event: `{}` when the run succeeded, else the error's code and message.
+ * event: `{}` when the run succeeded, else the error's `fields` (its code and message).
  */
-async function invokeOnce(file: string, env: Record<string, string>): Promise<unknown> {
+async function invokeOnce(
+  file: string,
+  env: Record<string, string>,
+  fields: readonly string[] = ['code', 'message'],
+): Promise<unknown> {
   const invoke = `
     const { handler, job } = await import(${JSON.stringify(file)});
     const deadline = Date.now() + 30000;
@@ -212,7 +239,8 @@ async function invokeOnce(file: string, env: Record<string, string>): Promise<un
       await handler(JSON.parse(process.env.EVENT), { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'r-1' });
       process.stdout.write('{}');
     } catch (error) {
-      process.stdout.write(JSON.stringify({ code: error.code, message: error.message }));
+      const fields = ${JSON.stringify(fields)};
+      process.stdout.write(JSON.stringify(Object.fromEntries(fields.map((f) => [f, error[f]]))));
     }
     await job.close();`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', invoke], {
