@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Prng, seedsFromEnv, testServers } from '@windowed/testing';
+import { lockTable, Prng, seedsFromEnv, testServers, waitForBlocked } from '@windowed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLEAN, fileReport, minuteAt, openScenario, timed } from './support/scenario.js';
 
@@ -12,6 +12,7 @@ afterAll(() => report.save());
 
 const MINUTES = 300;
 const child = fileURLToPath(new URL('./support/backfill-child.ts', import.meta.url));
+const scheduledChild = fileURLToPath(new URL('./support/scheduled-child.ts', import.meta.url));
 const range = { from: minuteAt(0).toISOString(), to: minuteAt(MINUTES).toISOString() };
 
 /**
@@ -67,3 +68,74 @@ describe.each(servers)('kill -9 of a backfill on $dialect, then resume', (server
     }
   });
 });
+
+describe.each(servers)("kill -9 of a brand-new job's first scheduled run on $dialect", (server) => {
+  // Catch-up looks back to the job's first recorded window, never before it: a first run that dies
+  // having recorded nothing would leave its window before that, missing with nothing to say so.
+  it('the next run catches its window up', async () => {
+    const s = await openScenario(server, { minutes: 4, plan: { seed: 7, rate: 0 } });
+    try {
+      const job = s.job();
+      const deadline = Date.now() + 3_000;
+      const lock = await lockTable(s.knex, server.dialect, s.logs);
+      let ended: Promise<{ signal: NodeJS.Signals | null; out: string }>;
+      try {
+        const proc = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            scheduledChild,
+            s.url(),
+            s.logs,
+            job.name,
+            minuteAt(2).toISOString(),
+            `${deadline}`,
+          ],
+          { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        let out = '';
+        proc.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        ended = new Promise((resolve) => proc.on('exit', (_code, signal) => resolve({ signal, out })));
+        // Its query waits on the lock, and the ledger shows the window running: the run is in the
+        // middle of computing it, as one a function timeout kills would be.
+        await waitForBlocked(s.knex, server.dialect, new RegExp(s.logs), 20_000);
+        await until(async () => {
+          const [window] = await job.windows({
+            from: minuteAt(1).toISOString(),
+            to: minuteAt(2).toISOString(),
+          });
+          return window?.state === 'running';
+        }, 20_000);
+        proc.kill('SIGKILL');
+        expect(await ended).toEqual({ signal: 'SIGKILL', out: '' });
+        report.processesKilled++;
+      } finally {
+        await lock.release();
+      }
+      // Past the killed invocation's deadline, as the next scheduled invocation would be.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() + 50)));
+      const next = await job.run({ scheduledTime: minuteAt(3).toISOString(), source: 'manual', id: 'next' });
+      expect(next.windows.map((w) => [w.window.start.toISOString(), w.reason, w.status])).toEqual([
+        [minuteAt(1).toISOString(), 'catch-up', 'succeeded'],
+        [minuteAt(2).toISOString(), 'scheduled', 'succeeded'],
+      ]);
+      const check = await s.check(job, 1, 3);
+      report.addCheck(check);
+      expect(check).toEqual({ ...CLEAN, windows: 2 });
+    } finally {
+      await s.close(report);
+    }
+  }, 60_000);
+});
+
+/** Polls `check` until it holds; throws after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

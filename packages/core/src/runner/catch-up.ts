@@ -6,20 +6,46 @@ import type { CatchUpRange } from './catch-up-cache.js';
 import type { JobRuntime } from './runtime.js';
 import { markRunningAndCount } from './store.js';
 
+/** What catch-up can see before a trigger's windows. */
+export interface CatchUpView {
+  /** Where it looks; `undefined` when there is nothing before the windows to look at. */
+  range: CatchUpRange | undefined;
+  /**
+   * The job has neither a `start` nor a recorded window (catch-up enabled): nothing the next run
+   * could look back to. A window this run leaves unrecorded would never be caught up.
+   */
+  unanchored: boolean;
+}
+
 /**
  * Where catch-up looks before `before`: the lookback, never before the job's `start` — or, without
  * one, before its first recorded window (windows before it were never meant to run).
  */
-export async function catchUpRange(
+export async function catchUpRange(rt: JobRuntime, ledger: Ledger, before: Window): Promise<CatchUpView> {
+  if (rt.catchUp.maxWindows === 0) return { range: undefined, unanchored: false };
+  const first = rt.start ?? (await rt.cache.firstWindowStart(() => ledger.firstWindowStart(rt.name)));
+  if (!first) return { range: undefined, unanchored: true };
+  const from = new Date(Math.max(first.getTime(), before.start.getTime() - rt.catchUp.lookbackMs));
+  return { range: from >= before.start ? undefined : { from, to: before.start }, unanchored: false };
+}
+
+/**
+ * The catch-up range before a lone scheduled window that is recorded only with its outcome — and,
+ * for a job with nothing recorded yet (its first run), the window marked running first (`marked`:
+ * its attempt is counted): catch-up never looks before the first recorded window, so a first run
+ * that died having recorded nothing would leave its window missing with nothing to say so.
+ */
+export async function rangeOfLoneWindow(
   rt: JobRuntime,
   ledger: Ledger,
-  before: Window,
-): Promise<CatchUpRange | undefined> {
-  if (rt.catchUp.maxWindows === 0) return undefined;
-  const first = rt.start ?? (await rt.cache.firstWindowStart(() => ledger.firstWindowStart(rt.name)));
-  if (!first) return undefined;
-  const from = new Date(Math.max(first.getTime(), before.start.getTime() - rt.catchUp.lookbackMs));
-  return from >= before.start ? undefined : { from, to: before.start };
+  own: Window,
+  triggerId: string | undefined,
+  ctx: RunContext,
+): Promise<{ range: CatchUpRange | undefined; marked: boolean }> {
+  const { range, unanchored } = await catchUpRange(rt, ledger, own);
+  if (!unanchored) return { range, marked: false };
+  await ledger.markRunning(rt.name, [own], triggerId, new Date(), { expiresAt: runningExpiry(rt, ctx) });
+  return { range, marked: true };
 }
 
 /**
@@ -64,7 +90,7 @@ export async function markRunningAndFindMissed(
   triggerId: string | undefined,
   ctx: RunContext,
 ): Promise<Window[]> {
-  const range = await catchUpRange(
+  const { range } = await catchUpRange(
     rt,
     ledger,
     own.reduce((a, b) => (b.start < a.start ? b : a)),

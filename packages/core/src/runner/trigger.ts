@@ -7,7 +7,7 @@ import type { TriggerEvent } from '../trigger.js';
 import type { RunContext, RunResult, WindowOutcome } from '../types.js';
 import { windowsForTrigger } from '../window/derive.js';
 import type { Window } from '../window/types.js';
-import { catchUpRange, markMissedRunning, markRunningAndFindMissed } from './catch-up.js';
+import { markMissedRunning, markRunningAndFindMissed, rangeOfLoneWindow } from './catch-up.js';
 import { computeSafely, malformedSummary, mergeComputed } from './compute.js';
 import { RunBudget } from './deadline.js';
 import type { JobRuntime, Planned, RunOptions } from './runtime.js';
@@ -73,6 +73,8 @@ export async function runTrigger(rt: JobRuntime, trigger: TriggerEvent, ctx: Run
  * hand-written one does: a query and a write. No `running` row is written first: an invocation
  * that dies leaves the window unrecorded (or as it was), which catch-up treats as missed, like a
  * stale `running` row. Missed windows found that way are then marked running, computed and written.
+ * Except a job's first run: catch-up never looks before the first recorded window, so until the
+ * job has one its window is marked running while the query runs.
  */
 async function recordOnCommit(
   rt: JobRuntime,
@@ -85,14 +87,16 @@ async function recordOnCommit(
   const ledger = res.store.ledger!;
   const own = scheduled.window;
   const computing = computeSafely(rt, res, [own], options);
-  const range = await catchUpRange(rt, ledger, own).catch(async (error) => {
-    await computing;
-    throw error;
-  });
+  const { range, marked } = await rangeOfLoneWindow(rt, ledger, own, options.triggerId, ctx).catch(
+    async (error) => {
+      await computing;
+      throw error;
+    },
+  );
   const known = range !== undefined && rt.cache.isVerified(range, scheduledMs);
   const ask = range && !known ? { countSucceeded: range } : {};
   const written = await writeComputed(rt, res, [scheduled], await computing, options, {
-    countAttempt: true,
+    countAttempt: !marked,
     ...ask,
   });
   const ownSucceeded = written.outcomes[0]?.status === 'succeeded';

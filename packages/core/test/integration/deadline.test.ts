@@ -43,17 +43,17 @@ describe.each(servers)('a run on $dialect whose statement stalls past its deadli
   it('a source query is cancelled on the server when the run gives up; the window is left failed, never succeeded', async () => {
     const job = own.pvJob();
     await job.run(at(1)); // tables made, pools warm
-    const { error, late, stillRunning, deadline } = await stalled(job, own.logs, 2);
+    const { error, late, stillRunning } = await stalled(job, own.logs, 2);
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(late).toBeLessThanOrEqual(0);
     expect(stillRunning).toEqual([]);
-    // The failure is recorded within what is left of the budget; on a starved machine that write
-    // may itself not fit, and then the window's `running` mark expires by the deadline, so catch-up
-    // re-runs it. Either way it is never left looking succeeded or alive.
+    // The failure is recorded within what is left of the budget. On a starved machine that write may
+    // itself not fit; a lone scheduled window of a job with windows recorded is recorded only with its
+    // outcome (no `running` mark first), so it then reads `missing`, and catch-up, which looks back to
+    // the first recorded window, re-runs it. Either way it is never left looking succeeded or alive.
     const window = (await job.windows({ from: '2026-11-27T10:01:00Z', to: '2026-11-27T10:02:00Z' }))[0];
-    expect(['failed', 'running']).toContain(window?.state);
-    if (window?.lastError) expect(window.lastError).toContain('DEADLINE_EXCEEDED');
-    else expect(window?.expiresAt?.getTime()).toBeLessThanOrEqual(deadline);
+    expect(['failed', 'missing']).toContain(window?.state);
+    if (window?.state === 'failed') expect(window.lastError).toContain('DEADLINE_EXCEEDED');
   });
 
   it('a sink write is cancelled on the server and rolled back; nothing of it is left', async () => {
