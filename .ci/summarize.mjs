@@ -29,8 +29,11 @@ function failures(report) {
   return (report.testResults ?? []).flatMap((r) => {
     const file = r.name ?? '?';
     const tests = (r.assertionResults ?? []).filter((a) => a.status === 'failed');
-    if (r.status === 'failed' && tests.length === 0) return [`${file}: ${String(r.message ?? '').split('\n')[0]}`];
-    return tests.map((a) => `${file} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0]}`);
+    if (r.status === 'failed' && tests.length === 0)
+      return [`${file}: ${String(r.message ?? '').split('\n')[0]}`];
+    return tests.map(
+      (a) => `${file} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? '').split('\n')[0]}`,
+    );
   });
 }
 
