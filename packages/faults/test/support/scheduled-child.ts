@@ -1,12 +1,13 @@
 /**
- * One scheduled run in a process of its own, for the test to kill -9 while its query waits. Prints
- * `done` or `rejected <code>` if it ends on its own.
+ * One scheduled run in a process of its own, under a deadline `budgetMs` from its start, for the
+ * test to kill -9 while its query waits. Prints `deadline <epoch ms>` first, then `done` or
+ * `rejected <code>` if it ends on its own.
  *
- *   node --import tsx scheduled-child.ts <url> <logs> <job> <scheduledTime> <deadline epoch ms>
+ *   node --import tsx scheduled-child.ts <url> <logs> <job> <scheduledTime> <budgetMs>
  */
 import { faultJob } from './job.js';
 
-const [url, logs, name, scheduledTime, deadline] = process.argv.slice(2) as [
+const [url, logs, name, scheduledTime, budgetMs] = process.argv.slice(2) as [
   string,
   string,
   string,
@@ -14,7 +15,9 @@ const [url, logs, name, scheduledTime, deadline] = process.argv.slice(2) as [
   string,
 ];
 const job = faultJob(url, logs, name);
-await job.run({ scheduledTime, source: 'manual', id: 'killed' }, { deadline: Number(deadline) }).then(
+const deadline = Date.now() + Number(budgetMs);
+process.stdout.write(`deadline ${deadline}\n`);
+await job.run({ scheduledTime, source: 'manual', id: 'killed' }, { deadline }).then(
   () => process.stdout.write('done\n'),
   (error: { code?: string }) => process.stdout.write(`rejected ${error.code}\n`),
 );
