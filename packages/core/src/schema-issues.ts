@@ -58,6 +58,16 @@ export function unknownKey(issue: Issue): string {
 }
 
 /**
+ * One refused option as options' errors word it: `unknown option "x"`, else `path: message` — with
+ * `whole` for the path when the input itself was refused.
+ */
+export function optionProblem(issue: Issue, whole: string): string {
+  return isUnknownKey(issue)
+    ? `unknown option ${JSON.stringify(unknownKey(issue))}`
+    : `${issuePath(issue) || whole}: ${issue.message}`;
+}
+
+/**
  * valibot's own wording is "Invalid type: Expected string but received 123"; windowed's reads
  * "expected string, received number" (a missing key: "required"), after the path the caller names.
  * A value is never echoed, only its type or a length or bound: it may be a password or a key.

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
-import { firstIssue, issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
+import { firstIssue, optionProblem, safeParse } from '../schema-issues.js';
 
 /**
  * A window's state as `status()` and `windows()` report it: `stale` is a succeeded window computed
@@ -84,12 +84,9 @@ export function parseStatusOptions(input: unknown): StatusOptions {
   const result = safeParse(statusOptionsSchema, input ?? {});
   if (result.success) return result.output;
   const issue = firstIssue(result.issues);
-  const problem = isUnknownKey(issue)
-    ? `unknown option ${JSON.stringify(unknownKey(issue))}`
-    : `${issuePath(issue)}: ${issue.message}`;
   throw new WindowedError(
     'INVALID_ARGUMENT',
-    `status: ${problem}; expected { from?: Date, to?: Date, maxRanges?: an integer 1..1000000 }.`,
+    `status: ${optionProblem(issue, '')}; expected { from?: Date, to?: Date, maxRanges?: an integer 1..1000000 }.`,
   );
 }
 

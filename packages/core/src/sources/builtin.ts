@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { WindowedError } from '../errors.js';
 import { IDENTIFIER } from '../query/validate.js';
-import { issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
+import { optionProblem, safeParse } from '../schema-issues.js';
 import { passwordReferenceSchema } from '../secrets/reference.js';
 import { csvSourceConfig, ndjsonSourceConfig, parquetSourceConfig } from './files/options.js';
 import { createFileSource } from './files/source.js';
@@ -45,11 +45,7 @@ function parseConfig<const S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = safeParse(schema, config);
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) =>
-    isUnknownKey(issue)
-      ? `unknown option ${JSON.stringify(unknownKey(issue))}`
-      : `${issuePath(issue) || 'config'}: ${issue.message}`,
-  );
+  const problems = result.issues.map((issue) => optionProblem(issue, 'config'));
   throw new WindowedError(
     'INVALID_CONFIG',
     `Invalid ${type} source config: ${problems.join('; ')}. Example: ${sample}`,

@@ -3,7 +3,7 @@ import { WindowedError } from '../errors.js';
 import type { Row } from '../query/types.js';
 import { computeSafely } from '../runner/compute.js';
 import type { JobRuntime, RunOptions } from '../runner/runtime.js';
-import { issuePath, isUnknownKey, safeParse, unknownKey } from '../schema-issues.js';
+import { optionProblem, safeParse } from '../schema-issues.js';
 import type { Sink } from '../sinks/types.js';
 import { parseWindowRange, windowsInRange } from '../window/derive.js';
 import type { Window } from '../window/types.js';
@@ -85,11 +85,7 @@ export async function verifyRange(rt: JobRuntime, input: VerifyOptions): Promise
 function validOptions(input: VerifyOptions): VerifyOptions {
   const result = safeParse(verifyOptionsSchema, input);
   if (result.success) return input;
-  const problems = result.issues.map((issue) =>
-    isUnknownKey(issue)
-      ? `unknown option ${JSON.stringify(unknownKey(issue))}`
-      : `${issuePath(issue) || 'options'}: ${issue.message}`,
-  );
+  const problems = result.issues.map((issue) => optionProblem(issue, 'options'));
   throw new WindowedError(
     'INVALID_ARGUMENT',
     `Invalid verify options: ${problems.join('; ')}. Expected { from, to, sample?: a positive integer, signal? }.`,
