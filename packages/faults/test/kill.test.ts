@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { lockTable, Prng, seedsFromEnv, testServers, waitForBlocked } from '@windowed/testing';
+import { lockTable, Prng, seedsFromEnv, testServers, waitForBlocked, waitUntil } from '@windowed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLEAN, fileReport, minuteAt, openScenario, timed } from './support/scenario.js';
 
@@ -92,13 +92,17 @@ describe.each(servers)("kill -9 of a brand-new job's first scheduled run on $dia
         // Its query waits on the lock, and the ledger shows the window running: the run is in the
         // middle of computing it, as one a function timeout kills would be.
         await waitForBlocked(s.knex, server.dialect, new RegExp(s.logs), 20_000);
-        await until(async () => {
-          const [window] = await job.windows({
-            from: minuteAt(1).toISOString(),
-            to: minuteAt(2).toISOString(),
-          });
-          return window?.state === 'running';
-        }, 20_000);
+        await waitUntil(
+          async () => {
+            const [window] = await job.windows({
+              from: minuteAt(1).toISOString(),
+              to: minuteAt(2).toISOString(),
+            });
+            return window?.state === 'running';
+          },
+          'running window',
+          20_000,
+        );
         proc.kill('SIGKILL');
         // Killed by us in the middle, not ended on its own.
         expect(await ended).toBe('SIGKILL');
@@ -123,12 +127,3 @@ describe.each(servers)("kill -9 of a brand-new job's first scheduled run on $dia
     }
   }, 60_000);
 });
-
-/** Polls `check` until it holds; throws after `timeoutMs`. */
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

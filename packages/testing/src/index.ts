@@ -5,5 +5,6 @@ export * from './databases.js';
 export * from './faults/index.js';
 export * from './ledger-fault.js';
 export { createPasswordUser } from './password-users.js';
+export { waitUntil } from './poll.js';
 export { recordingLogger, sinkOnlyJobs } from './secret-jobs.js';
 export * from './sessions.js';

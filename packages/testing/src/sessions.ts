@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { count, defineWindowedJob, type WindowedJob } from '@windowed/core';
 import type { Knex } from 'knex';
 import { openTestKnex, type TestDatabase, testDatabases } from './databases.js';
+import { waitUntil } from './poll.js';
 
 export type ServerDialect = Exclude<TestDatabase['dialect'], 'sqlite'>;
 
@@ -60,13 +61,11 @@ export async function waitForBlocked(
   pattern: RegExp,
   timeoutMs = 10_000,
 ): Promise<Session> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const blocked = (await runningStatements(knex, dialect)).find((s) => s.waiting && pattern.test(s.query));
-    if (blocked) return blocked;
-    if (Date.now() > until) throw new Error(`no session blocked on ${pattern} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitUntil(
+    async () => (await runningStatements(knex, dialect)).find((s) => s.waiting && pattern.test(s.query)),
+    `session blocked on ${pattern}`,
+    timeoutMs,
+  );
 }
 
 /** Drops the session on the server side, as a crashed proxy or a failover would. */
