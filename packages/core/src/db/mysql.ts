@@ -167,6 +167,10 @@ export class MysqlClient implements SqlClient {
         // shape: windowed's statements return a few rows each, and compiling costs a cold start more
         // (bench/README.md). Same options, same values (static_text_parser.js).
         disableEval: true,
+        // windowed sends text queries only (`query`, never `execute`), so mysql2's per-connection
+        // cache of prepared statements stays empty; at its default size (16,000) lru.min allocates
+        // four 16,000-slot arrays for each new connection, ≈ 0.5 MB that a cold start then collects.
+        maxPreparedStatements: 1,
       });
       pool.on('connection', (connection) => {
         // Queued ahead of the statement the connection was opened for.
