@@ -16,6 +16,8 @@ export interface BuiltBundle {
 export interface Bundles {
   windowed: BuiltBundle;
   hand: BuiltBundle;
+  /** windowed loaded and its job defined, the hand-written handler invoked (fixtures/windowed-loaded-handler.ts). */
+  loaded: BuiltBundle;
 }
 
 let built: Promise<Bundles> | undefined;
@@ -31,6 +33,7 @@ export function buildBundles(): Promise<Bundles> {
   built ??= (async () => ({
     windowed: await bundleOne(join(BENCH_DIR, '..', 'examples', 'pv-uv', 'aws.ts'), 'windowed'),
     hand: await bundleOne(join(BENCH_DIR, 'fixtures', 'hand-written-handler.ts'), 'hand'),
+    loaded: await bundleOne(join(BENCH_DIR, 'fixtures', 'windowed-loaded-handler.ts'), 'loaded'),
   }))();
   return built;
 }
