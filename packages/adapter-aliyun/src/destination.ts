@@ -3,7 +3,9 @@ import { decodeFcEvent, fromFcTimerEvent } from './event.js';
 
 /**
  * What FC delivers to an async invocation's destination.
- * https://help.aliyun.com/document_detail/2513637.html (asynchronous invocation destinations)
+ * https://help.aliyun.com/document_detail/2513637.html (asynchronous invocation destinations);
+ * FC 3.0's sample: https://help.aliyun.com/zh/functioncompute/user-guide/result-callback (the
+ * function's ARN without a service: `acs:fc:<region>:<account>:functions/<name>`).
  */
 export interface FcDestinationRecordPayload {
   /** Epoch ms. */
@@ -96,6 +98,11 @@ function parseText(text: string): unknown {
 export function parseFcDestinationRecord(record: unknown): FcFailureRecord {
   const payload = unwrap(record);
   const context = payload.requestContext;
+  if (payload.requestPayload === '')
+    throw new WindowedError(
+      'INVALID_TRIGGER_EVENT',
+      `The failure record${context.requestId ? ` of request ${String(context.requestId).slice(0, 100)}` : ''} has an empty requestPayload, where FC puts the invocation's event: there is no window to replay. Replay the record FC delivered for a timer invocation of the job's function.`,
+    );
   const event = decodeFcEvent(payload.requestPayload);
   const chunk = backfillFailureOf(event);
   const trigger = chunk ? chunk.trigger : fromFcTimerEvent(event);

@@ -46,7 +46,9 @@ const errorMessage = (error: unknown) =>
  *   approximateInvokeCount }, requestPayload (the event as a string), responseContext,
  *   responsePayload }`;
  * - FC 2.0 functions live in a service (`…:services/<service>.LATEST/functions/<fn>`), FC 3.0
- *   functions do not (`…:functions/<fn>`), and FC 3.0 calls an async handler.
+ *   functions do not (`…:functions/<fn>`, FC 3.0's sample record:
+ *   https://help.aliyun.com/zh/functioncompute/user-guide/result-callback), and FC 3.0 calls an
+ *   async handler.
  */
 export function aliyunSimulation(options: AliyunSimulationOptions, jobName: string): SimulationModel {
   const fc3 = options.fcVersion === 3;

@@ -62,6 +62,38 @@ describe('parseFcDestinationRecord', () => {
     expect(parsed.error).not.toContain('p4ssw0rd');
   });
 
+  // FC 3.0's documented sample, verbatim (https://help.aliyun.com/zh/functioncompute/user-guide/result-callback,
+  // "异步调用目标的事件内容"): a function without a service in its ARN; placeholders for the payloads.
+  const documentedFc3 = () => JSON.parse(fixture('destination-record-fc3-documented.json').toString('utf8'));
+
+  it('reads an FC 3.0 record: the documented fields, with the timer event FC puts in requestPayload', () => {
+    const record = documentedFc3();
+    record.requestContext.functionArn = 'acs:fc:cn-hangzhou:1234567890123456:functions/pv_uv';
+    record.requestPayload = fixture('timer-event.json').toString('utf8');
+    const parsed = parseFcDestinationRecord(record);
+    expect(parsed).toMatchObject({
+      provider: 'aliyun',
+      condition: 'FunctionResourceExhausted',
+      attempts: 3,
+      requestId: 'xxx',
+      functionArn: 'acs:fc:cn-hangzhou:1234567890123456:functions/pv_uv',
+      timestamp: new Date(1660120276975).toISOString(),
+    });
+    expect(parsed.trigger.source).toBe('aliyun.fc.timer');
+    expect(parsed).not.toHaveProperty('error');
+  });
+
+  it('refuses a record with an empty requestPayload (the documented sample itself), saying there is no window in it', () => {
+    let error: unknown;
+    try {
+      parseFcDestinationRecord(documentedFc3());
+    } catch (e) {
+      error = e;
+    }
+    expect(isWindowedError(error, 'INVALID_TRIGGER_EVENT')).toBe(true);
+    expect((error as Error).message).toMatch(/request xxx.*empty requestPayload.*no window to replay/);
+  });
+
   it('rejects what is not a record, and a record that does not carry a timer event', () => {
     expect(() => parseFcDestinationRecord({ hello: 'world' })).toThrow(/Not an FC failure record/);
     expect(() => parseFcDestinationRecord('%%%')).toThrow(/neither JSON nor base64/);

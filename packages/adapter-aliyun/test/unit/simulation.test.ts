@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { aliyunPlatform } from '../../src/deploy/index.js';
 
@@ -41,5 +42,39 @@ describe('the simulator plays FC 2.0 and FC 3.0', () => {
     const job = { name: 'job', run: async () => ({}) } as never;
     expect(aliyunPlatform.handler(job, { fcVersion: 3 }).length).toBe(2);
     expect(aliyunPlatform.handler(job, { fcVersion: 2 }).length).toBe(3);
+  });
+
+  it("FC 3.0's destination record has the fields and the ARN form of the documented sample", () => {
+    // https://help.aliyun.com/zh/functioncompute/user-guide/result-callback ("异步调用目标的事件内容").
+    const documented = JSON.parse(
+      readFileSync(
+        new URL('../fixtures/aliyun/destination-record-fc3-documented.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    const model = aliyunPlatform.simulation(
+      { fcVersion: 3, functionName: 'f', region: 'cn-shanghai', accountId: '42' },
+      { name: 'job' },
+    );
+    for (const condition of ['failed', 'expired'] as const) {
+      const record = model.destinationRecord(invocation, 1, condition, {
+        errorType: 'UnhandledInvocationError',
+        message: 'x',
+      }) as typeof documented;
+      expect(Object.keys(record).sort()).toEqual(Object.keys(documented).sort());
+      expect(Object.keys(record.requestContext).sort()).toEqual(
+        Object.keys(documented.requestContext).sort(),
+      );
+      expect(Object.keys(record.responseContext).sort()).toEqual(
+        Object.keys(documented.responseContext).sort(),
+      );
+      // acs:fc:{regionid}:{accountid}:functions/xxxx
+      const form = documented.requestContext.functionArn.replace(/\{\w+\}|x{4}/g, '([^:/]+)');
+      expect(record.requestContext.functionArn.match(new RegExp(`^${form}$`))?.slice(1)).toEqual([
+        'cn-shanghai',
+        '42',
+        'f',
+      ]);
+    }
   });
 });
