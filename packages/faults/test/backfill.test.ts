@@ -36,7 +36,10 @@ describe.each(servers)('backfills through a faulty link to $dialect', (server) =
           expect({ ...sofar, lost: [], ledgerDisagrees: [] }).toEqual({ ...CLEAN, windows: MINUTES });
         }
         s.plan.pause();
-        const last = await job.backfill(range);
+        // The link healed, the user runs the backfill again: the CLI's process, with a pool of its
+        // own (a pool size of its own: pools are shared per URL). This one's may still hold a
+        // connection cut just after its last answer, whose close it has not read yet.
+        const last = await s.job({ name: job.name, poolMax: 3 }).backfill(range);
         expect(last.failed).toBe(0);
         const check = await s.check(job, 0, MINUTES);
         report.addCheck(check);

@@ -231,15 +231,56 @@ export function isRetryableDbError(error: unknown): boolean {
   return typeof code === 'string' && RETRYABLE_CODES.has(code);
 }
 
-export async function withDbRetry<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {
+const LOST_CONNECTION_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST', // mysql2: the server or the network closed the connection
+  'ECONNRESET',
+  'EPIPE',
+  '57P01', // PostgreSQL admin_shutdown: the session was terminated (pg_terminate_backend, a restart)
+]);
+// pg rejects without a code: https://github.com/brianc/node-postgres/blob/master/packages/pg/lib/client.js
+const LOST_CONNECTION_MESSAGES =
+  /^(Connection terminated unexpectedly|Client has encountered a connection error and is not queryable)$/;
+
+/**
+ * The statement's connection was lost before its answer: closed by the server (a failover, a
+ * terminated session) or by the network — possibly while it sat idle in the pool, before the
+ * statement was even sent; the pool has dropped it. Whether the statement ran is unknown, so only
+ * what reads may go again.
+ */
+export function isLostConnection(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && LOST_CONNECTION_CODES.has(e.code)) return true;
+  return typeof e?.message === 'string' && LOST_CONNECTION_MESSAGES.test(e.message);
+}
+
+export interface DbRetryOptions {
+  /** Tries in all. Default 8. */
+  attempts?: number;
+  /** Which errors are worth another try. Default {@link isRetryableDbError}. */
+  when?: (error: unknown) => boolean;
+  /** Wait a growing, jittered while before each retry (contended locks); default true. */
+  backoff?: boolean;
+}
+
+export async function withDbRetry<T>(fn: () => Promise<T>, options: DbRetryOptions = {}): Promise<T> {
+  const { attempts = 8, when = isRetryableDbError, backoff = true } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= attempts || !isRetryableDbError(error)) throw error;
-      await sleep(Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random()));
+      if (attempt >= attempts || !when(error)) throw error;
+      if (backoff) await sleep(Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
+}
+
+/**
+ * Runs `read` — statements that only read — again when its connection was lost: each try takes
+ * another connection (the pool dropped the lost one), so a pool of stale connections costs a try
+ * each, up to three. Never for writes: one that was lost may have been committed.
+ */
+export function withReadRetry<T>(read: () => Promise<T>): Promise<T> {
+  return withDbRetry(read, { attempts: 3, when: isLostConnection, backoff: false });
 }
 
 /** Date → a value the driver binds as a UTC instant (better-sqlite3 cannot bind Date). */

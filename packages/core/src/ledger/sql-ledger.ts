@@ -6,7 +6,7 @@ import {
   type SqlStatement,
   valuesList,
 } from '../db/client.js';
-import { closeDatabase, fromDbTime, toDbTime } from '../db/connect.js';
+import { closeDatabase, fromDbTime, toDbTime, withReadRetry } from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import type { Window } from '../window/types.js';
 import { LedgerClaims } from './claims.js';
@@ -179,12 +179,12 @@ export class SqlLedger implements Ledger {
       params.push(this.time(range.to));
     }
     sql += ` order by ${this.q('window_start')} asc`;
-    return (await this.guard('Reading entries', () => this.db.query(sql, params))).map(toEntry);
+    return (await this.read('Reading entries', () => this.db.query(sql, params))).map(toEntry);
   }
 
   async lastSucceeded(job: string): Promise<LedgerEntry | undefined> {
     await this.ensure(job);
-    const [row] = await this.guard('Reading the last success', () =>
+    const [row] = await this.read('Reading the last success', () =>
       this.db.query(
         `select * from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ? and ${this.q('status')} = ? order by ${this.q('window_start')} desc limit 1`,
         [job, this.sink, 'succeeded'],
@@ -196,7 +196,7 @@ export class SqlLedger implements Ledger {
   async countSucceeded(job: string, from: Date, to: Date): Promise<number> {
     await this.ensure(job);
     const { sql, params } = this.countSucceededStatement(job, from, to);
-    const [row] = await this.guard('Counting succeeded windows', () => this.db.query(sql, params));
+    const [row] = await this.read('Counting succeeded windows', () => this.db.query(sql, params));
     return Number(row?.n ?? 0);
   }
 
@@ -217,7 +217,7 @@ export class SqlLedger implements Ledger {
     // A process's first question of the ledger: asked with the claim on a cold start.
     const [row] =
       (await this.ensure(job, read)) ??
-      (await this.guard('Reading the first window', () => this.db.query(read.sql, read.params)));
+      (await this.read('Reading the first window', () => this.db.query(read.sql, read.params)));
     const first = row?.first;
     return first === null || first === undefined ? undefined : fromDbTime(first);
   }
@@ -230,7 +230,7 @@ export class SqlLedger implements Ledger {
     await this.ensure(job);
     const start = this.q('window_start');
     const fp = this.q('fingerprint');
-    const rows = await this.guard('Reading stale windows', () =>
+    const rows = await this.read('Reading stale windows', () =>
       this.db.query(
         `select ${start} as s from ${this.table} where ${this.q('job')} = ? and ${this.q('sink')} = ? and ${this.q('status')} = ? and ${fp} is not null and ${fp} <> ? and ${start} >= ? and ${start} < ? order by ${start}`,
         [job, this.sink, 'succeeded', fingerprint, this.time(range.from), this.time(range.to)],
@@ -244,14 +244,14 @@ export class SqlLedger implements Ledger {
    * only: a missing table is reported (`ledger: false`), a 0.1 table read as it is.
    */
   async summarize(job: string, query: SummaryQuery): Promise<LedgerSummary> {
-    return this.guard('Summarizing the ledger', async () =>
+    return this.read('Summarizing the ledger', async () =>
       summarizeLedger(this.db, await ledgerTableState(this.db), { job, sink: this.sink }, query),
     );
   }
 
   /** The recorded rows of windows starting in `[from, to)`, oldest first. Reads only, like `summarize`. */
   async rows(job: string, range: { from: Date; to: Date }): Promise<LedgerEntry[] | undefined> {
-    return this.guard('Reading windows', async () => {
+    return this.read('Reading windows', async () => {
       const state = await ledgerTableState(this.db);
       if (state === 'absent') return undefined;
       return (await windowRows(this.db, state, { job, sink: this.sink }, range)).map(toEntry);
@@ -268,6 +268,11 @@ export class SqlLedger implements Ledger {
 
   private time(date: Date): Date | string {
     return toDbTime(this.db.dialect, date);
+  }
+
+  /** `guard` for statements that only read: sent again on another connection when theirs was lost. */
+  private read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.guard(what, () => withReadRetry(fn));
   }
 
   /** Database errors as LEDGER_FAILED; the sink's own transaction calls `upsert` unguarded so it can retry. */

@@ -1,5 +1,11 @@
 import { DbTimeoutError, quoteName, type SqlClient, type SqlStatement } from '../db/client.js';
-import { closeDatabase, type DatabaseUrl, openDatabase, parseDatabaseUrl } from '../db/connect.js';
+import {
+  closeDatabase,
+  type DatabaseUrl,
+  openDatabase,
+  parseDatabaseUrl,
+  withReadRetry,
+} from '../db/connect.js';
 import { WindowedError } from '../errors.js';
 import { isSealedQuery } from '../query/sealed.js';
 import {
@@ -96,24 +102,30 @@ export function createSqlSource(options: SqlSourceOptions): Source {
   ): Promise<Record<string, unknown>[]> {
     if (opts.signal.aborted)
       throw new WindowedError('ABORTED', 'sql source: the query was aborted before it started.', { window });
-    let timeoutMs: number | undefined;
-    if (opts.deadline !== undefined) {
-      timeoutMs = opts.deadline - Date.now();
+    const timeLeft = () => {
+      if (opts.deadline === undefined) return undefined;
+      const timeoutMs = opts.deadline - Date.now();
       if (timeoutMs <= 0)
         throw new WindowedError(
           'DEADLINE_EXCEEDED',
           `sql source ${describe()}: no time left for the query.`,
           { window },
         );
-    }
+      return timeoutMs;
+    };
+    timeLeft(); // none left: refused before a connection is taken
     client ??= openDatabase(db);
+    const open = client;
     try {
-      unitChecked ??= checkEpochUnit(client).catch((error: unknown) => {
+      unitChecked ??= withReadRetry(() => checkEpochUnit(open)).catch((error: unknown) => {
         unitChecked = undefined;
         throw error;
       });
       await unitChecked;
-      return await client.query(statement.sql, statement.params, { timeoutMs });
+      // Each try gets the time left before the deadline.
+      return await withReadRetry(() =>
+        open.query(statement.sql, statement.params, { timeoutMs: timeLeft() }),
+      );
     } catch (error) {
       throw sourceError(error, db, table, timeColumn, window);
     }
