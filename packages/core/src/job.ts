@@ -78,6 +78,7 @@ class Job implements WindowedJob {
   readonly name: string;
   readonly query: DeclarativeQuery | undefined;
   readonly specResources: Readonly<Pick<JobSpec, 'source' | 'sink' | 'state'>>;
+  readonly start: Date | undefined;
   private opened: Promise<Resources> | undefined;
   private readonly runtime: JobRuntime;
   /** Runs and backfills in progress: `close` waits for them, so none uses a pool after it closed. */
@@ -90,6 +91,7 @@ class Job implements WindowedJob {
   ) {
     this.name = spec.name;
     this.specResources = Object.freeze({ source: spec.source, sink: spec.sink, state: spec.state });
+    this.start = spec.start === undefined ? undefined : parseStart(spec.start, windowSpec);
     // The spec is the job's own validated copy: sealing its query lets sources compile it once.
     this.query = typeof spec.query === 'function' ? undefined : sealQuery(spec.query);
     const logger = resolveLogger(overrides.logger ?? spec.logger);
@@ -103,7 +105,7 @@ class Job implements WindowedJob {
         staleAfterMs: parseDurationMs(spec.catchUp?.staleAfter ?? '15m')!,
         lookbackMs: parseDurationMs(spec.catchUp?.lookback ?? '1d')!,
       },
-      start: spec.start === undefined ? undefined : parseStart(spec.start, windowSpec),
+      start: this.start,
       resources: () => this.resources(),
       cache: new CatchUpCache(windowSpec),
     };

@@ -170,6 +170,8 @@ export interface WindowedJob {
   readonly query: DeclarativeQuery | undefined;
   /** The source, sink and state the job's own spec names (a config target or `WINDOWED_*` override them). */
   readonly specResources: Readonly<Pick<JobSpec, 'source' | 'sink' | 'state'>>;
+  /** The spec's `start` (the job's first window), or undefined when it names none. */
+  readonly start: Date | undefined;
   /** The window a trigger is for. Pure: never reads the clock. */
   windowFor(trigger: TriggerEvent | Date | string): Window;
   /** The scheduled window plus the lateness windows, oldest first. */

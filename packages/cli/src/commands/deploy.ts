@@ -7,6 +7,7 @@ import { FC_VERSION_HELP, loadDeployTarget, runPreflight } from './deploy-target
 import { checkDatabasePasswords, STRICT_HELP } from './password-check.js';
 import { printRequiredGrants } from './policy.js';
 import { action, type CliRun } from './shared.js';
+import { checkJobStart } from './start-check.js';
 
 type Plan = DeploymentPlan;
 
@@ -51,7 +52,7 @@ function configure(command: Command, run: CliRun, apply: boolean): Command {
 }
 
 async function deployAction(ctx: CliContext, options: DeployOptions, apply: boolean): Promise<ExitCode> {
-  const { platform, input, close } = await loadDeployTarget(ctx, options.target, 'deployed', options);
+  const { platform, input, job, close } = await loadDeployTarget(ctx, options.target, 'deployed', options);
   try {
     await checkFunctionClock(ctx, {
       dir: input.cwd ?? process.cwd(),
@@ -61,6 +62,7 @@ async function deployAction(ctx: CliContext, options: DeployOptions, apply: bool
     });
     await runPreflight(ctx, input);
     checkDatabasePasswords(ctx, input, options.strict === true);
+    checkJobStart(ctx, job);
     printRequiredGrants(ctx, platform.policy(input));
     if (!apply || options.dryRun) {
       const plan = await platform.plan(input, { dryRun: options.dryRun === true });

@@ -397,6 +397,23 @@ describe('windowed CLI: plan, usage and configuration errors', () => {
     60_000,
   );
 
+  it('plan warns when the job names no start (its failed first windows would never be caught up)', async () => {
+    const without = await windowed(['plan', '--target', 'aws', '--dry-run', '--json'], {
+      env: noCredentials,
+    });
+    expect(without.code, without.stderr).toBe(0);
+    const warning = without.stderr.match(/warning: job e2e_job names no "start".*e\.g\. start: '([^']+)'/);
+    expect(warning, without.stderr).not.toBeNull();
+    // The example it gives is one the job accepts: a window boundary, taken as it is.
+    const start = warning![1]!;
+    const withStart = await windowed(['plan', '--target', 'aws', '--dry-run', '--json'], {
+      env: { ...noCredentials, E2E_START: start },
+    });
+    expect(withStart.code, withStart.stderr).toBe(0);
+    expect(withStart.stderr).not.toMatch(/names no "start"/);
+    expect(JSON.parse(withStart.stdout)).toEqual(JSON.parse(without.stdout));
+  }, 60_000);
+
   it('deploy without credentials fails with a usage error and a hint', async () => {
     const out = await windowed(['deploy', '--target', 'aliyun'], { env: noCredentials });
     expect(out.code).toBe(2);
