@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { parse, resolve } from 'node:path';
 import type { Linter } from 'eslint';
 import { plugin } from './index.js';
 import { DEFAULT_HANDLER_EXPORTS } from './rules/shared.js';
@@ -52,7 +52,9 @@ export async function checkEntries(files: string[], options: CheckOptions = {}):
       throw new CheckError('NOT_FOUND', `${file}: no such file.`, file);
   const [{ ESLint }, parser] = await Promise.all([import('eslint'), import('@typescript-eslint/parser')]);
   const eslint = new ESLint({
-    cwd: commonDirectory(absolute),
+    // ESLint lints nothing outside its `cwd`, and warns about an `.eslintignore` found there — a
+    // project's own, which this check never reads (`ignore: false`): the file system's root is neither.
+    cwd: parse(absolute[0]!).root,
     overrideConfigFile: true,
     overrideConfig: checkConfig(parser, options.handlerExports ?? DEFAULT_HANDLER_EXPORTS),
     ignore: false,
@@ -107,11 +109,4 @@ function checkConfig(parser: Linter.Parser, handlerExports: string[]): Linter.Co
       languageOptions: { parser, sourceType: 'commonjs', ecmaVersion: 'latest' },
     },
   ];
-}
-
-/** The deepest folder holding every file (ESLint lints nothing outside its `cwd`). */
-function commonDirectory(files: string[]): string {
-  let dir = dirname(files[0]!);
-  while (files.some((f) => relative(dir, f).startsWith('..')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
