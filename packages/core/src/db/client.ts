@@ -21,6 +21,17 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
+/**
+ * How long a pooled connection may sit idle before the pool closes it: longer than a per-minute
+ * schedule's gap, so a warm function's next run finds its connections (a new one costs a handshake,
+ * and the database a session, on every run), and well below the network's own idle limits, past
+ * which a middlebox forgets the connection without a word (AWS: 350 s by default, e.g.
+ * https://docs.aws.amazon.com/network-firewall/latest/APIReference/API_FlowTimeouts.html; NAT
+ * gateways count such drops as IdleTimeoutCount,
+ * https://repost.aws/knowledge-center/vpc-troubleshoot-nat-gateway-connection).
+ */
+export const POOL_IDLE_MS = 120_000;
+
 /** Runs statements on a connection (or on the pool). */
 export interface SqlExecutor {
   readonly dialect: Dialect;

@@ -2,6 +2,7 @@ import type { Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { statementLimit } from './budget.js';
 import {
   batchInOrder,
+  POOL_IDLE_MS,
   type QueryOptions,
   type SqlClient,
   type SqlExecutor,
@@ -160,8 +161,10 @@ export class MysqlClient implements SqlClient {
         dateStrings: false,
         multipleStatements: this.options.multipleStatements,
         connectionLimit: this.options.poolMax,
-        maxIdle: 1,
-        idleTimeout: 30_000,
+        // mysql2 closes idle connections only while maxIdle is below connectionLimit: then every
+        // connection idle for idleTimeout, and at once any beyond maxIdle (lib/base/pool.js).
+        maxIdle: Math.max(0, this.options.poolMax - 1),
+        idleTimeout: POOL_IDLE_MS,
         enableKeepAlive: true,
         // Rows through mysql2's interpreted parser instead of one generated and compiled per result
         // shape: windowed's statements return a few rows each, and compiling costs a cold start more

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { statementLimit } from './budget.js';
 import {
   batchInOrder,
+  POOL_IDLE_MS,
   type QueryOptions,
   type SqlClient,
   type SqlExecutor,
@@ -128,7 +129,7 @@ export class PostgresClient implements SqlClient {
         connectionString: this.options.connectionString,
         options: '-c timezone=UTC',
         max: this.options.poolMax,
-        idleTimeoutMillis: 30_000,
+        idleTimeoutMillis: POOL_IDLE_MS,
         types: numericTypes(pg),
       });
       // An idle connection the server closed: the pool drops it and the next statement opens another.
