@@ -162,8 +162,9 @@ export class MysqlClient implements SqlClient {
         multipleStatements: this.options.multipleStatements,
         connectionLimit: this.options.poolMax,
         // mysql2 closes idle connections only while maxIdle is below connectionLimit: then every
-        // connection idle for idleTimeout, and at once any beyond maxIdle (lib/base/pool.js).
-        maxIdle: Math.max(0, this.options.poolMax - 1),
+        // connection idle for idleTimeout, and within a second any beyond maxIdle (lib/base/pool.js).
+        // A pool of one keeps its connection (maxIdle 0 would close it after every statement).
+        maxIdle: Math.max(1, this.options.poolMax - 1),
         idleTimeout: POOL_IDLE_MS,
         enableKeepAlive: true,
         // Rows through mysql2's interpreted parser instead of one generated and compiled per result
