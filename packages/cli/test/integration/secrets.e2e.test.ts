@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsLoopback, startAwsLoopback } from '@windowed/testing';
@@ -41,6 +41,25 @@ describe('windowed CLI with a database password in the secret store', () => {
     expect(strict.code).toBe(2);
     expect(strict.stderr).toMatch(/WINDOWED_SINK would put a database password/);
     expect(strict.stderr).toMatch(/passwordSecret/);
+  }, 120_000);
+
+  it('export warns about a password it writes into the template; --strict refuses and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'windowed-literal-export-'));
+    try {
+      const args = ['export', '--target', 'aws', '--format', 'cloudformation', '--out', dir];
+      const out = await run(args, {});
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toMatch(
+        /warning: WINDOWED_SINK would put a database password into the function's configuration/,
+      );
+      rmSync(dir, { recursive: true, force: true });
+      const strict = await run([...args, '--strict'], {});
+      expect(strict.code).toBe(2);
+      expect(strict.stderr).toMatch(/WINDOWED_SINK would put a database password/);
+      expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('plan puts only the reference into the environment, and does not warn', async () => {
