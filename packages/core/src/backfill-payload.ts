@@ -32,6 +32,13 @@ export const backfillPayloadSchema = v.strictObject({
   to: isoInstantSchema,
   /** Re-compute windows the ledger says already succeeded. */
   force: v.optional(v.boolean()),
+  /**
+   * The chunk's id: its windows are recorded with the trigger id `backfill:<id>` when written, which
+   * tells a forced chunk's progress apart from what the windows read before it.
+   */
+  id: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected 1–64 letters, digits or . _ : -')),
+  ),
 });
 
 export type BackfillPayload = v.InferOutput<typeof backfillPayloadSchema>;
@@ -68,15 +75,26 @@ export function backfillFailureOf(
 }
 
 /** The payload for `job`'s windows in `[from, to)`. */
-export function backfillPayload(job: string, from: Date, to: Date, force = false): BackfillPayload {
+export function backfillPayload(
+  job: string,
+  from: Date,
+  to: Date,
+  options: { force?: boolean; id?: string } = {},
+): BackfillPayload {
   return {
     windowed: 'backfill',
     version: 1,
     job,
     from: from.toISOString(),
     to: to.toISOString(),
-    ...(force ? { force } : {}),
+    ...(options.force ? { force: true } : {}),
+    ...(options.id ? { id: options.id } : {}),
   };
+}
+
+/** The trigger id a chunk's windows are recorded with when its payload names an id. */
+export function backfillChunkTrigger(id: string): string {
+  return `backfill:${id}`;
 }
 
 /**
@@ -170,6 +188,7 @@ export async function runBackfillPayload(
         to: payload.to,
         signal: budget.signal,
         ...(payload.force ? { force: true } : {}),
+        ...(payload.id ? { triggerId: backfillChunkTrigger(payload.id) } : {}),
       }),
     );
   } catch (error) {

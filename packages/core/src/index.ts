@@ -1,6 +1,7 @@
 export {
   type BackfillChunkSummary,
   type BackfillPayload,
+  backfillChunkTrigger,
   backfillFailureOf,
   backfillPayload,
   backfillPayloadSchema,

@@ -136,6 +136,12 @@ export interface BackfillOptions {
    * ungrouped query reads up to 50,000 windows per multi-window query (a grouped one, a batch).
    */
   batchSize?: number;
+  /**
+   * Recorded as the trigger of each window this backfill writes (default `backfill`): a window
+   * forced again already reads `succeeded`, so its trigger id is what tells that this run wrote it
+   * (`windowed backfill --remote --force` names each chunk's).
+   */
+  triggerId?: string;
 }
 
 export interface BackfillResult extends MalformedSummary {

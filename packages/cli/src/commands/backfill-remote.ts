@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import {
+  backfillChunkTrigger,
   backfillPayload,
   nominalSizeMs,
   type RemoteFunction,
@@ -23,6 +25,8 @@ export interface RemoteBackfillOptions {
   from: Date;
   to: Date;
   target: string;
+  /** Compute windows that already succeeded again (each chunk watched by its own trigger id). */
+  force: boolean;
   parallel?: string;
   chunk?: string;
   json: boolean;
@@ -33,6 +37,10 @@ type ChunkState = 'succeeded' | 'failed' | 'unknown';
 
 interface Tracked {
   chunk: Chunk;
+  /** With --force: the trigger id its windows get when this chunk writes them. */
+  trigger?: string;
+  /** With --force: how many of its windows it has written so far. */
+  written: number;
   /** Attempts the ledger counted for its windows before it was sent: retries count from here. */
   baseline: Map<number, number>;
   requestId?: string;
@@ -104,6 +112,8 @@ class RemoteRun {
   private readonly maxAttempts: number;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** This command's id: with --force, each chunk's payload id is `<run>-<n>`. */
+  private readonly runId = randomBytes(4).toString('hex');
 
   constructor(
     private readonly ctx: CliContext,
@@ -141,11 +151,8 @@ class RemoteRun {
         await this.sleep();
         if (this.stopping) break;
         await this.follow();
-        const { counts } = await this.job.status({ from: this.o.from, to: this.o.to });
-        const failed = [...this.settled]
-          .filter(([, s]) => s !== 'succeeded')
-          .reduce((n, [label]) => n + (this.chunks.find((c) => c.label === label)?.windows ?? 0), 0);
-        this.bar.update({ done: counts.succeeded + counts.stale, total, failed });
+        const failed = this.windowsOf('failed') + this.windowsOf('unknown');
+        this.bar.update({ done: await this.done(), total, failed });
       }
     } finally {
       this.bar.stop();
@@ -154,20 +161,44 @@ class RemoteRun {
     return this.stopping ? this.interrupted() : this.report();
   }
 
+  /** Windows done so far: of succeeded chunks, and written by those in flight (--force), else as the ledger says. */
+  private async done(): Promise<number> {
+    if (!this.o.force) {
+      const { counts } = await this.job.status({ from: this.o.from, to: this.o.to });
+      return counts.succeeded + counts.stale;
+    }
+    let written = this.windowsOf('succeeded');
+    for (const t of this.inFlight.values()) written += t.written;
+    return written;
+  }
+
+  private windowsOf(state: ChunkState): number {
+    let n = 0;
+    for (const [label, s] of this.settled)
+      if (s === state) n += this.chunks.find((c) => c.label === label)?.windows ?? 0;
+    return n;
+  }
+
   private async send(chunk: Chunk): Promise<void> {
     const status = await chunkLedger(this.job, chunk);
-    // Done by an earlier run (a resumed backfill): nothing to send.
-    if (status.succeeded >= chunk.windows) {
+    // Done by an earlier run (a resumed backfill): nothing to send. A forced chunk always goes.
+    if (!this.o.force && status.succeeded >= chunk.windows) {
       this.settled.set(chunk.label, 'succeeded');
       return;
     }
-    const baseline = new Map(
-      [...status.failed, ...status.running].map((e) => [e.start.getTime(), e.attempts]),
-    );
-    const payload = backfillPayload(this.job.name, chunk.from, chunk.to);
+    // Forced windows read `succeeded` throughout: every window's attempts count from here.
+    const counted = this.o.force ? status.all : [...status.failed, ...status.running];
+    const baseline = new Map(counted.map((e) => [e.start.getTime(), e.attempts]));
+    const id = this.o.force ? `${this.runId}-${this.chunks.indexOf(chunk)}` : undefined;
+    const payload = backfillPayload(this.job.name, chunk.from, chunk.to, {
+      force: this.o.force,
+      ...(id ? { id } : {}),
+    });
     const { requestId } = await this.remote.invokeAsync(payload);
     this.inFlight.set(chunk.label, {
       chunk,
+      ...(id ? { trigger: backfillChunkTrigger(id) } : {}),
+      written: 0,
       baseline,
       ...(requestId ? { requestId } : {}),
       changedAt: Date.now(),
@@ -178,20 +209,25 @@ class RemoteRun {
   /** Settles chunks the ledger shows done, failed on every attempt, or silent for too long. */
   private async follow(): Promise<void> {
     for (const [label, t] of this.inFlight) {
-      const status = await chunkLedger(this.job, t.chunk);
+      const status = await chunkLedger(this.job, t.chunk, t.trigger);
       const succeeded = status.succeeded;
-      const seen = JSON.stringify([succeeded, status.running.length, status.failed.map((e) => e.attempts)]);
+      t.written = succeeded;
+      const seen = JSON.stringify([succeeded, status.running.length, status.all.map((e) => e.attempts)]);
       if (seen !== t.seen) {
         t.seen = seen;
         t.changedAt = Date.now();
       }
+      // The windows not done yet: failed ones, or (forced) succeeded ones this chunk has not rewritten.
+      const notDone = t.trigger ? status.all.filter((w) => !written(w, t.trigger)) : status.failed;
+      const exhausted = (e: WindowRecord) =>
+        e.attempts - (t.baseline.get(e.start.getTime()) ?? 0) >= this.maxAttempts;
       let state: ChunkState | undefined;
       if (succeeded >= t.chunk.windows) state = 'succeeded';
       else if (
         status.running.length === 0 &&
-        status.failed.length > 0 &&
-        succeeded + status.failed.length >= t.chunk.windows &&
-        status.failed.every((e) => e.attempts - (t.baseline.get(e.start.getTime()) ?? 0) >= this.maxAttempts)
+        notDone.length > 0 &&
+        succeeded + notDone.length >= t.chunk.windows &&
+        notDone.every(exhausted)
       )
         state = 'failed';
       else if (Date.now() - t.changedAt > this.quietLimitMs) state = 'unknown';
@@ -224,9 +260,12 @@ class RemoteRun {
     );
     for (const t of flying)
       note(this.ctx, `  ${t.chunk.label}${t.requestId ? ` (request ${t.requestId})` : ''}`);
+    const rest = this.pending[0];
     note(
       this.ctx,
-      `${this.pending.length} chunks not sent. Run the same command again to resume: windows that succeeded are skipped.`,
+      this.o.force && rest
+        ? `${this.pending.length} chunks not sent. A forced backfill does not resume (every window it covers reads succeeded): force the rest with --from ${rest.from.toISOString()} --to ${this.o.to.toISOString()}.`
+        : `${this.pending.length} chunks not sent. Run the same command again to resume: windows that succeeded are skipped.`,
     );
     return EXIT.interrupted;
   }
@@ -278,16 +317,28 @@ class RemoteRun {
 
 /**
  * A chunk's windows as the ledger has them (a chunk is at most a day of windows): how many are done
- * (succeeded, or stale — a backfill skips those too), and the failed and running ones.
+ * (succeeded, or stale — a backfill skips those too; with `trigger`, a forced chunk's, only those it
+ * wrote), the failed and running ones, and all of them.
  */
 async function chunkLedger(
   job: WindowedJob,
   chunk: { from: Date; to: Date },
-): Promise<{ succeeded: number; failed: WindowRecord[]; running: WindowRecord[] }> {
+  trigger?: string,
+): Promise<{ succeeded: number; failed: WindowRecord[]; running: WindowRecord[]; all: WindowRecord[] }> {
   const windows = await job.windows({ from: chunk.from, to: chunk.to });
   return {
-    succeeded: windows.filter((w) => w.state === 'succeeded' || w.state === 'stale').length,
+    succeeded: windows.filter((w) => written(w, trigger)).length,
     failed: windows.filter((w) => w.state === 'failed'),
     running: windows.filter((w) => w.state === 'running'),
+    all: windows,
   };
+}
+
+/**
+ * Whether the window is done: succeeded (or stale); with `trigger`, written by that chunk — a window
+ * keeps the trigger that wrote its rows while a re-run of it is running or after one failed.
+ */
+function written(window: WindowRecord, trigger: string | undefined): boolean {
+  if (window.state !== 'succeeded' && window.state !== 'stale') return false;
+  return trigger === undefined || window.triggerId === trigger;
 }

@@ -73,17 +73,11 @@ async function backfillAction(ctx: CliContext, options: BackfillOptions): Promis
     );
   if (options.remote) {
     const { from, to } = parseRange({ from: options.from!, to: options.to! });
-    if (options.force)
-      // A chunk counts as done when the ledger shows its windows succeeded, which forced windows already do.
-      throw new CliError(
-        '--force cannot be used with --remote yet.',
-        EXIT.usage,
-        'run a forced backfill locally',
-      );
     return remoteBackfill(ctx, {
       from,
       to,
       target: options.target,
+      force: options.force === true,
       ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
       ...(options.chunk !== undefined ? { chunk: options.chunk } : {}),
       json: options.json === true,

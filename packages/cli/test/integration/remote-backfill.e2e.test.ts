@@ -6,6 +6,7 @@ import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsLoopbackEnv,
+  type CliOutput,
   expectedMetrics,
   LOG_MINUTES,
   LOG_START,
@@ -128,6 +129,47 @@ describe.each([
     '30m',
   ];
 
+  /** Exit 1: of the six 30-minute chunks, the one starting at `failed` (HH:MM) failed on every attempt. */
+  function expectOneFailedChunk(out: CliOutput, failed: string) {
+    expect(out.code, out.stderr).toBe(1);
+    const states = (JSON.parse(out.stdout) as { chunks: Array<{ from: string; state: string }> }).chunks;
+    expect(states.map((c) => [c.from.slice(11, 16), c.state])).toEqual(
+      ['10:00', '10:30', '11:00', '11:30', '12:00', '12:30'].map((at) => [
+        at,
+        at === failed ? 'failed' : 'succeeded',
+      ]),
+    );
+    const from = new Date(`2026-11-27T${failed}:00Z`);
+    const label = `${from.toISOString()}/${new Date(from.getTime() + 30 * 60_000).toISOString()}`;
+    expect(out.stderr).toContain(`chunk ${label} failed on every attempt`);
+  }
+  const requests = () => new Set(cloud.invocations.attempts.map((a) => a.requestId)).size;
+  /** Runs `check` on the sink's SQLite database (which holds the ledger too). */
+  async function inSink(check: (knex: ReturnType<typeof knexFactory>) => Promise<void>) {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: join(dir, 'sink.db') },
+      useNullAsDefault: true,
+    });
+    try {
+      await check(knex);
+    } finally {
+      await knex.destroy();
+    }
+  }
+  /** The sink is exact: one row per minute, each equal to the ground truth. */
+  const expectExactRows = (knex: ReturnType<typeof knexFactory>) =>
+    knex(table)
+      .where('job', job)
+      .orderBy('window_start')
+      .then((rows: Array<{ window_start: string; pv: number; uv: number }>) => {
+        expect(rows).toHaveLength(LOG_MINUTES);
+        for (const [m, row] of rows.entries()) {
+          expect(new Date(row.window_start).getTime()).toBe(LOG_START + m * 60_000);
+          expect({ pv: Number(row.pv), uv: Number(row.uv) }).toEqual(expectedMetrics(row.window_start));
+        }
+      });
+
   beforeAll(async () => {
     cloud = await start();
     dir = mkdtempSync(join(tmpdir(), 'windowed-remote-'));
@@ -156,27 +198,15 @@ describe.each([
     expect(stopped.stderr).toContain('2026-11-27T10:30:00.000Z/2026-11-27T11:00:00.000Z');
     expect(stopped.stderr).toMatch(/4 chunks not sent/);
     await cloud.invocations.idle();
-    expect(new Set(cloud.invocations.attempts.map((a) => a.requestId)).size).toBe(2);
+    expect(requests()).toBe(2);
 
     // The rest: 11:00 fails twice then succeeds on the platform's retry; 12:00 fails on every attempt.
     faults({ twice: '2026-11-27T11:00:00.000Z', always: '2026-11-27T12:00:00.000Z' });
     const out = await run([...backfill(), '--parallel', '3', '--json'], { killAfterMs: 120_000 });
-    expect(out.code, out.stderr).toBe(1);
-    const report = JSON.parse(out.stdout) as { chunks: Array<{ from: string; state: string }> };
-    expect(report.chunks.map((c) => [c.from.slice(11, 16), c.state])).toEqual([
-      ['10:00', 'succeeded'],
-      ['10:30', 'succeeded'],
-      ['11:00', 'succeeded'],
-      ['11:30', 'succeeded'],
-      ['12:00', 'failed'],
-      ['12:30', 'succeeded'],
-    ]);
-    expect(out.stderr).toMatch(
-      /chunk 2026-11-27T12:00:00.000Z\/2026-11-27T12:30:00.000Z failed on every attempt/,
-    );
+    expectOneFailedChunk(out, '12:00');
     await cloud.invocations.idle();
     // The two chunks the first run completed were not sent again.
-    expect(new Set(cloud.invocations.attempts.map((a) => a.requestId)).size).toBe(6);
+    expect(requests()).toBe(6);
     const failures = (from: string) =>
       cloud.invocations.attempts.filter((a) => a.error?.includes(from)).length;
     expect(failures('2026-11-27T11:00')).toBe(2);
@@ -198,24 +228,39 @@ describe.each([
     if (cloud.fcApi) expect(new Set(cloud.fcApi.served())).toEqual(new Set([cloud.fcApi.expected]));
 
     // The sink ends exact: one row per minute, each equal to the ground truth.
-    const knex = knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: join(dir, 'sink.db') },
-      useNullAsDefault: true,
-    });
-    try {
-      const rows = (await knex(table).where('job', job).orderBy('window_start')) as Array<{
-        window_start: string;
-        pv: number;
-        uv: number;
+    await inSink(expectExactRows);
+  }, 240_000);
+
+  it('--force computes every window again on the function, following each chunk by the trigger its windows get', async () => {
+    // Every window succeeded above. A forced chunk's windows read `succeeded` before, while and after
+    // it runs: only the trigger id its payload names tells that it wrote them.
+    faults({ always: '2026-11-27T12:30:00.000Z' });
+    const sent = requests();
+    const out = await run([...backfill(), '--force', '--parallel', '3', '--json'], { killAfterMs: 120_000 });
+    expectOneFailedChunk(out, '12:30');
+    await cloud.invocations.idle();
+    expect(requests() - sent).toBe(6);
+
+    await inSink(async (knex) => {
+      const ledger = (await knex('windowed_runs').where('job', job).orderBy('window_start')) as Array<{
+        status: string;
+        trigger_id: string;
+        last_error: string | null;
       }>;
-      expect(rows).toHaveLength(LOG_MINUTES);
-      for (const [m, row] of rows.entries()) {
-        expect(new Date(row.window_start).getTime()).toBe(LOG_START + m * 60_000);
-        expect({ pv: Number(row.pv), uv: Number(row.uv) }).toEqual(expectedMetrics(row.window_start));
-      }
-    } finally {
-      await knex.destroy();
-    }
+      expect(ledger).toHaveLength(LOG_MINUTES);
+      // Each chunk's windows carry its own trigger; the failed chunk's keep the one that wrote them.
+      const triggers = (from: number, to: number) => new Set(ledger.slice(from, to).map((r) => r.trigger_id));
+      for (let c = 0; c < 5; c++)
+        expect([...triggers(c * 30, c * 30 + 30)]).toEqual([
+          expect.stringMatching(/^backfill:[0-9a-f]{8}-\d+$/),
+        ]);
+      expect(triggers(0, 150).size).toBe(5);
+      expect([...triggers(150, 180)].every((t) => !t.startsWith('backfill:'))).toBe(true);
+      expect(ledger.every((r) => r.status === 'succeeded')).toBe(true);
+      expect(ledger.slice(150).every((r) => r.last_error?.includes('injected fault'))).toBe(true);
+      await expectExactRows(knex);
+    });
+    // The failed chunk's record went to the failure queue: `windowed replay` forces it again.
+    expect(cloud.queued()).toBe(1);
   }, 240_000);
 });

@@ -64,11 +64,11 @@ describe('remote backfill planning', () => {
     );
   });
 
-  it('refuses --force with --remote, and --parallel without it', async () => {
+  it('refuses --stale with --remote, and --parallel without it', async () => {
     const range = ['--from', '2026-11-27T10:00:00Z', '--to', '2026-11-27T11:00:00Z'];
-    const forced = await windowed(['backfill', '--target', 'aws', '--remote', '--force', ...range]);
-    expect(forced.code).toBe(2);
-    expect(forced.stderr).toMatch(/--force cannot be used with --remote/);
+    const stale = await windowed(['backfill', '--target', 'aws', '--remote', '--stale', ...range]);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toMatch(/--stale cannot be used with --remote/);
     const local = await windowed(['backfill', '--parallel', '3', ...range]);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/--parallel and --chunk go with --remote/);

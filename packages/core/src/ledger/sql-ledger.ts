@@ -363,8 +363,8 @@ const upsertShapes = new Map<string, UpsertShape>();
 /**
  * The upsert's SQL around its values list, built once per dialect and kind of update. A window that
  * succeeded stays `succeeded` when it is marked running or failed again (a re-run or a forced
- * backfill): its rows are still there and right, so it keeps its status and computed time, and a
- * failure only records its error and when.
+ * backfill): its rows are still there and right, so it keeps its status, computed time and trigger,
+ * and a failure only records its error and when.
  */
 function upsertShape(dialect: Dialect, status: RunStatus, options: UpsertOptions): UpsertShape {
   const setsTrigger = options.triggerId !== undefined;
@@ -379,7 +379,10 @@ function upsertShape(dialect: Dialect, status: RunStatus, options: UpsertOptions
     `case when ${existing('status')} = 'succeeded' then ${existing(name)} else ${inserted(name)} end`;
   const assignments: string[] = [];
   const set = (name: string, value = inserted(name)) => assignments.push(`${q(name)} = ${value}`);
-  if (setsTrigger) set('trigger_id');
+  // A succeeded window's trigger is the one that wrote its rows: a re-run records its own only when
+  // it writes them too (`backfill --remote --force` watches for that).
+  if (setsTrigger)
+    set('trigger_id', status === 'succeeded' ? inserted('trigger_id') : keepSucceeded('trigger_id'));
   if (countsAttempt) set('attempts', `${existing('attempts')} + 1`);
   if (status === 'succeeded') {
     for (const name of ['updated_at', 'last_error', 'fingerprint', 'failed_at', 'expires_at']) set(name);

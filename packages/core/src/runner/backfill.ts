@@ -59,7 +59,7 @@ export async function backfillRange(rt: JobRuntime, options: BackfillOptions): P
     signal,
     deadline: undefined,
     logger: rt.logger,
-    triggerId: 'backfill',
+    triggerId: options.triggerId ?? 'backfill',
   };
   let next = 0;
   const worker = async () => {

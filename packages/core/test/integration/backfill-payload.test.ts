@@ -1,4 +1,5 @@
 import {
+  backfillChunkTrigger,
   backfillPayload,
   count,
   defineWindowedJob,
@@ -68,6 +69,7 @@ describe('backfill payloads (windowed backfill --remote)', () => {
     ['an instant without a zone', { to: '2026-11-27T01:00:00' }, /at "to": expected an ISO-8601 instant/],
     ['an unknown key', { extra: 1 }, /Invalid backfill payload/],
     ['another version', { version: 2 }, /at "version"/],
+    ['an id that is not a plain token', { id: 'chunk 1' }, /at "id": expected 1–64 letters/],
   ])('refuses %s with INVALID_TRIGGER_EVENT', (_, change, message) => {
     const job = newJob();
     const payload = {
@@ -92,6 +94,18 @@ describe('backfill payloads (windowed backfill --remote)', () => {
     expect(again).toMatchObject({ total: 60, computed: 0, skipped: 60 });
     const rows = (await knex(job.name).orderBy('window_start')) as Array<{ pv: number }>;
     expect(rows.map((r) => r.pv)).toEqual(Array(60).fill(1));
+  });
+
+  it("a forced chunk with an id computes its windows again and records them under the chunk's trigger", async () => {
+    const job = newJob();
+    const [from, to] = [new Date('2026-11-27T02:00:00Z'), new Date('2026-11-27T02:30:00Z')];
+    await runBackfillPayload(job, backfillPayload(job.name, from, to));
+    const triggers = async () => new Set((await job.windows({ from, to })).map((w) => w.triggerId));
+    expect(await triggers()).toEqual(new Set(['backfill']));
+    const forced = backfillPayload(job.name, from, to, { force: true, id: 'c1.x' });
+    expect(parseBackfillPayload(JSON.parse(JSON.stringify(forced)), job)).toEqual(forced);
+    expect(await runBackfillPayload(job, forced)).toMatchObject({ total: 30, computed: 30, skipped: 0 });
+    expect(await triggers()).toEqual(new Set([backfillChunkTrigger('c1.x')]));
   });
 
   it('rejects with DEADLINE_EXCEEDED when the function has no time left, writing nothing', async () => {

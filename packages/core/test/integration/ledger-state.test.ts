@@ -88,20 +88,29 @@ describe.each(databases)('window states on $dialect', (base) => {
     await job.backfill({ from: minute(0), to: minute(3) });
     const broken = job.with({ source: { ...source, url: fx.scratch.db.url, table: `${fx.logs}_gone` } });
     jobs.push(broken);
-    const forced = await broken.backfill({ from: minute(0), to: minute(2), force: true });
+    const forced = await broken.backfill({ from: minute(0), to: minute(2), force: true, triggerId: 'again' });
     expect(forced).toMatchObject({ computed: 0, failed: 2 });
-    await expect(broken.run(at(3))).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
+    await expect(broken.run(at(3, 'later'))).rejects.toMatchObject({ code: 'SOURCE_FAILED' });
     const windows = await job.windows({ from: minute(0), to: minute(3) });
     expect(windows.map((w) => w.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     for (const w of windows) {
       expect(w.lastError).toContain('SOURCE_FAILED');
       expect(w.failedAt).toBeInstanceOf(Date);
+      // Still the trigger of the run that wrote its rows, not of the re-run that failed (and the
+      // attempt is counted): what tells a forced re-run's progress apart.
+      expect(w.triggerId).toBe('backfill');
+      expect(w.attempts).toBe(2);
     }
     expect(await stored(name)).toEqual([2, 2, 2]);
-    // The next success clears the error.
-    await job.backfill({ from: minute(0), to: minute(1), force: true });
+    // The next success clears the error, and records its trigger.
+    await job.backfill({ from: minute(0), to: minute(1), force: true, triggerId: 'healed' });
     const [healed] = await job.windows({ from: minute(0), to: minute(1) });
-    expect(healed).toMatchObject({ state: 'succeeded', lastError: null, failedAt: null });
+    expect(healed).toMatchObject({
+      state: 'succeeded',
+      lastError: null,
+      failedAt: null,
+      triggerId: 'healed',
+    });
   });
 
   it('start: catch-up and status never look before it, and windows from it never recorded are caught up', async () => {
