@@ -161,19 +161,42 @@ async function openHandle(
     const db = exists
       ? new Database(path, { readonly: true, fileMustExist: true })
       : new Database(':memory:');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return new SharedHandle(db, exists ? key : undefined);
   }
   if (path) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path ?? ':memory:');
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    await switchToWal(db);
   } catch (error) {
     db.close();
     throw error;
   }
   return new SharedHandle(db, key);
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * WAL lets readers and one writer share the file. The switch needs the file to itself, and SQLite
+ * refuses it at once (SQLITE_BUSY, skipping the busy handler where waiting could deadlock:
+ * https://www.sqlite.org/c3ref/busy_handler.html) while another process holds a write transaction on
+ * a file still in rollback-journal mode — two processes opening a new file at once, or a 0.1 file
+ * another process writes. Tried again, without blocking the event loop, for as long as the busy
+ * timeout would have waited.
+ */
+async function switchToWal(db: BetterSqlite3.Database): Promise<void> {
+  const until = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + pause > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 /**
