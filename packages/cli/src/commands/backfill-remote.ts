@@ -174,8 +174,7 @@ class RemoteRun {
 
   private windowsOf(state: ChunkState): number {
     let n = 0;
-    for (const [label, s] of this.settled)
-      if (s === state) n += this.chunks.find((c) => c.label === label)?.windows ?? 0;
+    for (const chunk of this.chunks) if (this.settled.get(chunk.label) === state) n += chunk.windows;
     return n;
   }
 

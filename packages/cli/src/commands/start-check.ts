@@ -5,7 +5,7 @@ import { type CliContext, note } from '../context.js';
  * Catch-up never looks before a job's first recorded window unless the job names its `start`: a
  * brand-new job whose first invocations fail before the ledger records anything (a database the
  * function cannot reach yet, a missing grant) would leave those windows to the failure destination
- * alone. Said at `plan` and `deploy`, where a job first meets its cloud.
+ * alone. Said at `plan`, `deploy` and `export`, where a job first meets its cloud.
  */
 export function checkJobStart(ctx: CliContext, job: Pick<WindowedJob, 'name' | 'start' | 'windowFor'>): void {
   if (job.start) return;
